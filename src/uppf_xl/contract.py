@@ -1,0 +1,373 @@
+"""The workbook contract: sheet names, column headers, types, owners and settings.
+
+This module is the single description of the workbook that every other module reads;
+header texts here are the user interface and never change.
+
+Example:
+    >>> SHEETS["Utförare"].column("Startdatum").kind is Kind.DATE
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from uppf_xl import vocab
+
+CONTRACT_VERSION = 1
+
+
+class Kind(str, Enum):
+    """What a column holds; decides parsing, validation and the cell format."""
+
+    TEXT = "text"
+    DATE = "date"
+    DATETIME = "datetime"
+    INT = "int"
+    YEAR = "year"
+    MONTH = "month"
+    BOOL = "bool"
+    EMAIL = "email"
+    ORGNR = "orgnr"
+    NUMBER = "number"
+
+
+class Owner(str, Enum):
+    USER = "user"
+    TOOL = "tool"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    vocab: str | None = None  # the Listor column that holds the allowed values
+    owner: Owner = Owner.USER
+    width: float = 14.0
+    multi: bool = False  # a ";"-separated list of vocabulary values
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    table: str  # the ListObject's name
+    columns: tuple[Column, ...]
+    key: str | None = None  # unique key column
+    tool_owned: bool = False  # the whole sheet is written by the tool
+    input: bool = True  # read and checked as input
+    optional: bool = False  # may be missing without an error (added in later contract growth)
+    _index: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({c.header: c for c in self.columns})
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def column(self, header: str) -> Column:
+        return self._index[header]
+
+    def has(self, header: str) -> bool:
+        return header in self._index
+
+    @property
+    def tool_columns(self) -> list[str]:
+        return [c.header for c in self.columns if c.owner is Owner.TOOL]
+
+
+T, D, I, B = Kind.TEXT, Kind.DATE, Kind.INT, Kind.BOOL
+TOOL = Owner.TOOL
+
+# Listor: one column per closed vocabulary.
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Verksamhetsområde": vocab.DEFAULT_AREAS,
+    "Regi": tuple(vocab.Regi.labels()),
+    "Avtalsform": tuple(vocab.Avtalsform.labels()),
+    "Risknivå": tuple(vocab.Risk.labels()),
+    "Kategori": tuple(vocab.Category.labels()),
+    "Händelsetyp": tuple(vocab.EventType.labels()),
+    "Intervall": tuple(vocab.Interval.labels()),
+    "Ja/Nej": tuple(vocab.YesNo.labels()),
+    "Ansvarig roll": tuple(vocab.Role.labels()),
+    "Svarstyp": tuple(vocab.AnswerType.labels()),
+    "Område": (
+        "Systematiskt kvalitetsarbete",
+        "Dokumentation",
+        "Kompetens",
+        "Bemanning",
+        "Delaktighet och självbestämmande",
+        "Brand",
+        "Mat och måltider",
+        "Hälso- och sjukvård",
+        "Läkemedel",
+        "Avtal och ekonomi",
+        "Klagomål och avvikelser",
+        "Övrigt",
+    ),
+}
+
+# Vocabularies whose values are fixed by code; Listor may not add to them.
+CLOSED_LISTS = {"Regi", "Avtalsform", "Risknivå", "Kategori", "Händelsetyp", "Intervall", "Ja/Nej", "Svarstyp"}
+
+SETTINGS = Sheet(
+    "Inställningar",
+    "tblInstallningar",
+    (Column("Inställning", required=True, width=40), Column("Värde", width=44)),
+    key="Inställning",
+)
+
+PROVIDERS = Sheet(
+    "Utförare",
+    "tblUtforare",
+    (
+        Column("UtförarID", required=True, width=11),
+        Column("Namn", required=True, width=32),
+        Column("Organisationsnummer", Kind.ORGNR, width=20),
+        Column("Regi", required=True, vocab="Regi", width=12),
+        Column("Avtalsform", required=True, vocab="Avtalsform", width=20),
+        Column("Verksamhetsområde", required=True, vocab="Verksamhetsområde", width=28),
+        Column("Nämnd", required=True, width=28),
+        Column("Verksamhetschef", width=22),
+        Column("E-post", Kind.EMAIL, width=30),
+        Column("Telefon", width=15),
+        Column("Adress", width=24),
+        Column("Postnummer", width=11),
+        Column("Ort", width=14),
+        Column("Startdatum", D, required=True, width=12),
+        Column("Slutdatum", D, width=12),
+        Column("Risknivå", vocab="Risknivå", width=10),
+        Column("Ansvarig", width=20),
+        Column("Kommentar", width=30),
+    ),
+    key="UtförarID",
+)
+
+TYPES = Sheet(
+    "Uppföljningstyper",
+    "tblUppfoljningstyper",
+    (
+        Column("TypID", required=True, width=8),
+        Column("Namn", required=True, width=30),
+        Column("Verksamhetsområden", required=True, vocab="Verksamhetsområde", multi=True, width=30),
+        Column("Regi", required=True, vocab="Regi", width=12),
+        Column("Intervall", required=True, vocab="Intervall", width=14),
+        Column("Månad", Kind.MONTH, width=8),
+        Column("Intervall vid hög risk", vocab="Intervall", width=14),
+        Column("Besök", B, required=True, vocab="Ja/Nej", width=8),
+        Column("Kallelse dagar före", I, width=10),
+        Column("Ansvarig roll", vocab="Ansvarig roll", width=16),
+        Column("Mall", width=22),
+        Column("Underlag", width=44),
+        Column("Underlag dagar före", I, width=10),
+        Column("Bilagor", width=30),
+        Column("Aktiv", B, required=True, vocab="Ja/Nej", width=8),
+    ),
+    key="TypID",
+)
+
+ANNUAL_PLAN = Sheet(
+    "Årsplan",
+    "tblArsplan",
+    (
+        Column("År", Kind.YEAR, required=True, width=8),
+        Column("Nämnd", required=True, width=28),
+        Column("Verksamhetsområde", required=True, vocab="Verksamhetsområde", width=28),
+        Column("TypID", required=True, width=8),
+        Column("Kommentar", width=40),
+    ),
+)
+
+FOCUS = Sheet(
+    "Fokusområden",
+    "tblFokusomraden",
+    (
+        Column("År", Kind.YEAR, required=True, width=8),
+        Column("Fokusområde", required=True, width=34),
+        Column("Beskrivning", width=60),
+    ),
+)
+
+EVENTS = Sheet(
+    "Händelser",
+    "tblHandelser",
+    (
+        Column("Datum", D, required=True, width=12),
+        Column("UtförarID", required=True, width=11),
+        Column("Typ", required=True, vocab="Händelsetyp", width=22),
+        Column("Beskrivning", width=50),
+        Column("Allvarlig", B, vocab="Ja/Nej", width=10),
+        Column("Hanterad", B, vocab="Ja/Nej", width=10),
+    ),
+)
+
+FINDINGS = Sheet(
+    "Iakttagelser",
+    "tblIakttagelser",
+    (
+        Column("IakttagelseID", required=True, width=13),
+        Column("Datum", D, required=True, width=12),
+        Column("UtförarID", required=True, width=11),
+        Column("Nyckel", width=20),
+        Column("Kategori", required=True, vocab="Kategori", width=18),
+        Column("Område", vocab="Område", width=22),
+        Column("Beskrivning", width=44),
+        Column("Sammanfattning för nämnd", width=44),
+        Column("Åtgärdsplan begärd", D, width=12),
+        Column("Åtgärdsplan senast", D, width=12),
+        Column("Åtgärdsplan inkommen", D, width=12),
+        Column("Åtgärdsplan godkänd", D, width=12),
+        Column("Åtgärd verifierad", D, width=12),
+        Column("Rapporterad till nämnd", D, width=12),
+        Column("Status", owner=TOOL, width=22),
+        Column("Eskalera", owner=TOOL, width=10),
+        Column("Verifieras vid", owner=TOOL, width=22),
+    ),
+    key="IakttagelseID",
+)
+
+LISTS = Sheet(
+    "Listor",
+    "tblListor",
+    tuple(Column(name, width=max(14.0, len(name) + 4)) for name in LIST_COLUMNS),
+)
+
+SCHEDULE = Sheet(
+    "Årshjul",
+    "tblArshjul",
+    (
+        Column("Nyckel", owner=TOOL, width=22),
+        Column("UtförarID", owner=TOOL, width=11),
+        Column("Utförare", owner=TOOL, width=30),
+        Column("Verksamhetsområde", owner=TOOL, width=26),
+        Column("Nämnd", owner=TOOL, width=26),
+        Column("TypID", owner=TOOL, width=8),
+        Column("Uppföljning", owner=TOOL, width=26),
+        Column("Period", owner=TOOL, width=11),
+        Column("Senast", D, owner=TOOL, width=12),
+        Column("Föreslaget datum", D, owner=TOOL, width=12),
+        Column("Planerat datum", D, width=12),
+        Column("Tid", width=8),
+        Column("Plats", width=20),
+        Column("Kallas senast", D, owner=TOOL, width=12),
+        Column("Kallelse skickad", D, width=12),
+        Column("Genomförd", D, width=12),
+        Column("Status", owner=TOOL, width=12),
+        Column("Ansvarig", width=20),
+        Column("Kommentar", width=30),
+        Column("Dnr", width=14),
+        Column("Orsak", owner=TOOL, width=40),
+    ),
+    key="Nyckel",
+    tool_owned=True,
+)
+
+DASHBOARD = Sheet("Översikt", "tblOversikt", (), tool_owned=True, input=False)
+
+LOG = Sheet(
+    "Logg",
+    "tblLogg",
+    (
+        Column("Tidpunkt", Kind.DATETIME, owner=TOOL, width=19),
+        Column("Åtgärd", owner=TOOL, width=16),
+        Column("Detaljer", owner=TOOL, width=80),
+        Column("Användare", owner=TOOL, width=16),
+    ),
+    tool_owned=True,
+)
+
+QUESTIONS = Sheet(
+    "Frågor",
+    "tblFragor",
+    (
+        Column("FrågeID", required=True, width=10),
+        Column("Tema", required=True, width=22),
+        Column("Fråga", required=True, width=60),
+        Column("Svarstyp", required=True, vocab="Svarstyp", width=10),
+        Column("Alternativ", width=30),
+        Column("Krav", width=12),
+        Column("Verksamhetsområden", vocab="Verksamhetsområde", multi=True, width=24),
+        Column("Regi", vocab="Regi", width=12),
+        Column("TypID", width=8),
+        Column("Aktiv", B, vocab="Ja/Nej", width=8),
+    ),
+    key="FrågeID",
+    optional=True,
+)
+
+ANSWERS = Sheet(
+    "Svar",
+    "tblSvar",
+    (
+        Column("UtförarID", owner=TOOL, width=11),
+        Column("TypID", owner=TOOL, width=8),
+        Column("År", Kind.YEAR, owner=TOOL, width=8),
+        Column("FrågeID", owner=TOOL, width=10),
+        Column("Svar", owner=TOOL, width=40),
+        Column("Avviker", owner=TOOL, width=9),
+        Column("Fil", owner=TOOL, width=36),
+        Column("Inläst", Kind.DATETIME, owner=TOOL, width=19),
+    ),
+    tool_owned=True,
+    optional=True,
+)
+
+# Sheet order in a new workbook.
+ALL_SHEETS: tuple[Sheet, ...] = (
+    DASHBOARD,
+    SCHEDULE,
+    PROVIDERS,
+    TYPES,
+    ANNUAL_PLAN,
+    FOCUS,
+    EVENTS,
+    FINDINGS,
+    QUESTIONS,
+    ANSWERS,
+    SETTINGS,
+    LISTS,
+    LOG,
+)
+SHEETS: dict[str, Sheet] = {s.name: s for s in ALL_SHEETS}
+# Sheets the tool may rewrite whole.
+TOOL_SHEETS = frozenset(s.name for s in ALL_SHEETS if s.tool_owned)
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: Kind
+    default: object
+    day_month: bool = False
+    help: str = ""
+
+
+SETTING_DEFS: tuple[Setting, ...] = (
+    Setting("Kommun", T, "", help="brev- och rapporthuvud"),
+    Setting("Förvaltning", T, "", help="brev- och rapporthuvud"),
+    Setting("Avsändare", T, "", help="handläggare som står på breven"),
+    Setting("Titel", T, "Strateg"),
+    Setting("Telefon", T, ""),
+    Setting("E-post", T, ""),
+    Setting("Postadress", T, ""),
+    Setting("Diarienummer", T, ""),
+    Setting("Planår", Kind.YEAR, None, help="standard för --year"),
+    Setting("Semester från", D, "07-01", day_month=True),
+    Setting("Semester till", D, "08-10", day_month=True),
+    Setting("Max besök per vecka och handläggare", I, 4),
+    Setting("Kallelse dagar före", I, 45),
+    Setting("Kallelse varsel dagar", I, 14),
+    Setting("Svarstid åtgärdsplan (dagar)", I, 30),
+    Setting("Allvarlig brist begäran inom (dagar)", I, 3),
+    Setting("Fördjupad uppföljning inom (månader)", I, 6),
+    Setting("Händelser antal", I, 3),
+    Setting("Händelser inom (dagar)", I, 90),
+    Setting("Minsta redovisade antal", I, 3),
+    Setting("Tertial 1 slut", D, "04-30", day_month=True),
+    Setting("Tertial 2 slut", D, "08-31", day_month=True),
+    Setting("Mallmapp", T, ""),
+    Setting("Utdatamapp", T, "", help="tom: mappen Utskick bredvid arbetsboken"),
+)
+SETTINGS_BY_KEY = {s.key: s for s in SETTING_DEFS}

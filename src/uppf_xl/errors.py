@@ -1,0 +1,88 @@
+"""Errors raised by uppf-xl, one tree under UppfError; messages are Swedish.
+
+    UppfError                      exit code
+    ├── UsageError                 2  wrong options, init onto an existing file
+    ├── WorkbookInvalid            1  the workbook's content has errors (carries every Problem)
+    ├── PersonalDataFound          1  the personal-data guard stopped an output
+    ├── FileAccessError            3  missing, not a workbook, encrypted, locked, truncated
+    │   └── WriteRefused           3  a write would lose user content
+    └── ExternalProgramMissing     4  e.g. LibreOffice for --pdf
+
+Example:
+    >>> Problem("Fel", "Utförare", "F14", '"2025-13-01" är inget giltigt datum').text
+    'Fel: Utförare!F14: "2025-13-01" är inget giltigt datum'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR = "Fel"
+WARNING = "Varning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in the workbook, located by sheet and (when it has one) cell."""
+
+    severity: str  # ERROR or WARNING
+    sheet: str
+    cell: str  # "" when the problem concerns the sheet or the file
+    message: str
+
+    @property
+    def text(self) -> str:
+        where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        return f"{self.severity}: {where}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class UppfError(Exception):
+    """Base of every error uppf-xl reports to the user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(UppfError):
+    exit_code = 2
+
+
+class WorkbookInvalid(UppfError):
+    """The workbook has content errors; `problems` lists all of them, warnings included."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]) -> None:
+        errors = [p for p in problems if p.is_error]
+        super().__init__(f"Arbetsboken har {len(errors)} fel och kan inte användas förrän de är rättade.")
+        self.problems = problems
+
+
+class PersonalDataFound(UppfError):
+    exit_code = 1
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class FileAccessError(UppfError):
+    exit_code = 3
+
+
+class WriteRefused(FileAccessError):
+    exit_code = 3
+
+
+class ExternalProgramMissing(UppfError):
+    exit_code = 4

@@ -1,0 +1,329 @@
+"""The domain model: typed records for every input table, free of any Excel library.
+
+Each record keeps `row`, the Excel row it came from (0 for records made by code), so a
+domain rule can point the user at a cell. `Register` bundles one workbook's data.
+
+Example:
+    >>> p = Provider(id="U001", name="Solrosen", regi=Regi.PRIVAT, avtalsform=Avtalsform.LOV,
+    ...              area="Hemtjänst", namnd="Vård- och omsorgsnämnden", start=date(2024, 1, 1))
+    >>> p.active_on(date(2025, 6, 1))
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import cached_property
+from dataclasses import dataclass, field
+from datetime import date
+
+from uppf_xl.vocab import (
+    ALLA,
+    AnswerType,
+    Avtalsform,
+    Category,
+    EventType,
+    Interval,
+    Regi,
+    Risk,
+)
+
+
+@dataclass
+class Settings:
+    """Values of Inställningar, typed, defaults filled in (see contract.SETTING_DEFS)."""
+
+    kommun: str = ""
+    forvaltning: str = ""
+    avsandare: str = ""
+    titel: str = "Strateg"
+    telefon: str = ""
+    epost: str = ""
+    postadress: str = ""
+    diarienummer: str = ""
+    planar: int | None = None
+    semester_fran: tuple[int, int] = (7, 1)  # (month, day)
+    semester_till: tuple[int, int] = (8, 10)
+    max_besok_per_vecka: int = 4
+    kallelse_dagar_fore: int = 45
+    kallelse_varsel_dagar: int = 14
+    svarstid_atgardsplan: int = 30
+    allvarlig_brist_inom: int = 3
+    fordjupad_inom_manader: int = 6
+    handelser_antal: int = 3
+    handelser_inom_dagar: int = 90
+    minsta_redovisade_antal: int = 3
+    tertial1_slut: tuple[int, int] = (4, 30)
+    tertial2_slut: tuple[int, int] = (8, 31)
+    mallmapp: str = ""
+    utdatamapp: str = ""
+
+    def holiday_period(self, year: int) -> tuple[date, date]:
+        """The semester window of a year, inclusive."""
+        return _day_month(year, self.semester_fran), _day_month(year, self.semester_till)
+
+    def tertial_ends(self, year: int) -> tuple[date, date, date]:
+        return _day_month(year, self.tertial1_slut), _day_month(year, self.tertial2_slut), date(year, 12, 31)
+
+
+# Map from the Swedish setting key to the Settings attribute.
+SETTING_ATTRS: dict[str, str] = {
+    "Kommun": "kommun",
+    "Förvaltning": "forvaltning",
+    "Avsändare": "avsandare",
+    "Titel": "titel",
+    "Telefon": "telefon",
+    "E-post": "epost",
+    "Postadress": "postadress",
+    "Diarienummer": "diarienummer",
+    "Planår": "planar",
+    "Semester från": "semester_fran",
+    "Semester till": "semester_till",
+    "Max besök per vecka och handläggare": "max_besok_per_vecka",
+    "Kallelse dagar före": "kallelse_dagar_fore",
+    "Kallelse varsel dagar": "kallelse_varsel_dagar",
+    "Svarstid åtgärdsplan (dagar)": "svarstid_atgardsplan",
+    "Allvarlig brist begäran inom (dagar)": "allvarlig_brist_inom",
+    "Fördjupad uppföljning inom (månader)": "fordjupad_inom_manader",
+    "Händelser antal": "handelser_antal",
+    "Händelser inom (dagar)": "handelser_inom_dagar",
+    "Minsta redovisade antal": "minsta_redovisade_antal",
+    "Tertial 1 slut": "tertial1_slut",
+    "Tertial 2 slut": "tertial2_slut",
+    "Mallmapp": "mallmapp",
+    "Utdatamapp": "utdatamapp",
+}
+
+
+def _day_month(year: int, md: tuple[int, int]) -> date:
+    month, day = md
+    if month == 2 and day == 29:
+        day = 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return date(year, month, day)
+
+
+@dataclass
+class Provider:
+    id: str
+    name: str
+    regi: Regi
+    avtalsform: Avtalsform
+    area: str
+    namnd: str
+    start: date
+    end: date | None = None
+    orgnr: str = ""
+    chef: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    postcode: str = ""
+    city: str = ""
+    risk: Risk = Risk.NORMAL
+    responsible: str = ""
+    comment: str = ""
+    row: int = 0
+
+    def active_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or self.end >= day)
+
+    def active_between(self, first: date, last: date) -> bool:
+        return self.start <= last and (self.end is None or self.end >= first)
+
+
+@dataclass
+class FollowUpType:
+    id: str
+    name: str
+    areas: tuple[str, ...]  # (ALLA,) or a list of areas
+    regi: str  # ALLA or a Regi label
+    interval: Interval
+    month: int | None = None
+    interval_high_risk: Interval | None = None
+    visit: bool = False
+    notice_days: int | None = None  # Kallelse dagar före; None: the setting
+    role: str = ""
+    template: str = ""
+    material: tuple[str, ...] = ()  # Underlag
+    material_days: int | None = None
+    attachments: tuple[str, ...] = ()  # Bilagor
+    active: bool = True
+    row: int = 0
+
+    def applies_to(self, provider: Provider) -> bool:
+        area_ok = ALLA in self.areas or provider.area in self.areas
+        regi_ok = self.regi == ALLA or self.regi == provider.regi.value
+        return area_ok and regi_ok
+
+    def interval_for(self, provider: Provider) -> Interval:
+        if provider.risk is Risk.HOG and self.interval_high_risk is not None:
+            return self.interval_high_risk
+        return self.interval
+
+
+@dataclass
+class PlanEntry:
+    """A row of Årsplan: type `type_id` is planned in `year` for (namnd, area)."""
+
+    year: int
+    namnd: str
+    area: str
+    type_id: str
+    comment: str = ""
+    row: int = 0
+
+
+@dataclass
+class FocusArea:
+    year: int
+    name: str
+    description: str = ""
+    row: int = 0
+
+
+@dataclass
+class Event:
+    day: date
+    provider_id: str
+    type: EventType
+    description: str = ""
+    serious: bool = False
+    handled: bool = False
+    row: int = 0
+
+
+@dataclass
+class Finding:
+    id: str
+    day: date
+    provider_id: str
+    category: Category
+    key: str = ""  # Nyckel of the Årshjul row it came from
+    area: str = ""  # Område (theme)
+    description: str = ""  # internal, may hold personal data
+    summary: str = ""  # Sammanfattning för nämnd, public-safe
+    requested: date | None = None
+    deadline: date | None = None
+    received: date | None = None
+    approved: date | None = None
+    verified: date | None = None
+    reported: date | None = None
+    status: str = ""  # as found in the workbook (tool-owned)
+    escalate: str = ""
+    verify_at: str = ""
+    row: int = 0
+
+    @property
+    def public_text(self) -> str:
+        """The text a letter may quote: the public summary, else the internal description."""
+        return self.summary or self.description
+
+
+@dataclass
+class ScheduleRow:
+    """A row of Årshjul. Tool-owned fields are recomputed; user-owned ones are kept."""
+
+    key: str
+    provider_id: str
+    provider_name: str
+    area: str
+    namnd: str
+    type_id: str
+    type_name: str
+    period: str
+    due: date | None  # Senast
+    proposed: date | None = None  # Föreslaget datum
+    planned: date | None = None  # Planerat datum (user)
+    time: str = ""
+    place: str = ""
+    notify_by: date | None = None  # Kallas senast
+    notified: date | None = None  # Kallelse skickad
+    done: date | None = None  # Genomförd
+    status: str = ""
+    responsible: str = ""
+    comment: str = ""
+    dnr: str = ""
+    reason: str = ""  # Orsak
+    extra: dict[str, object] = field(default_factory=dict)  # the user's own columns
+    row: int = 0
+
+    @property
+    def year(self) -> int:
+        return int(self.period[:4])
+
+    @property
+    def visit_date(self) -> date | None:
+        """The date the follow-up takes place: the user's Planerat datum, else the proposal."""
+        return self.planned or self.proposed
+
+
+@dataclass
+class Question:
+    id: str
+    theme: str
+    text: str
+    answer_type: AnswerType
+    options: tuple[str, ...] = ()
+    requirement: str = ""
+    areas: tuple[str, ...] = (ALLA,)
+    regi: str = ALLA
+    type_id: str = ""
+    active: bool = True
+    row: int = 0
+
+
+@dataclass
+class Answer:
+    provider_id: str
+    type_id: str
+    year: int
+    question_id: str
+    value: str
+    deviates: bool = False
+    file: str = ""
+    read_at: _dt.datetime | None = None
+    row: int = 0
+
+
+@dataclass
+class LogEntry:
+    at: _dt.datetime
+    action: str
+    details: str
+    user: str = ""
+
+
+@dataclass
+class Register:
+    """Everything one workbook holds, typed. Built by `uppf_xl.validate.build_register`."""
+
+    settings: Settings
+    providers: list[Provider]
+    types: list[FollowUpType]
+    plan: list[PlanEntry]
+    focus: list[FocusArea]
+    events: list[Event]
+    findings: list[Finding]
+    schedule: list[ScheduleRow]
+    lists: dict[str, list[str]]
+    questions: list[Question] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    log: list[LogEntry] = field(default_factory=list)
+
+    def provider(self, provider_id: str) -> Provider | None:
+        return self._providers.get(provider_id)
+
+    def type(self, type_id: str) -> FollowUpType | None:
+        return self._types.get(type_id)
+
+    @cached_property
+    def _providers(self) -> dict[str, Provider]:
+        return {p.id: p for p in self.providers}
+
+    @cached_property
+    def _types(self) -> dict[str, FollowUpType]:
+        return {t.id: t for t in self.types}
+
+    def plan_year(self, year: int | None, today: date) -> int:
+        """The plan year: --year, else Planår, else the year of today."""
+        return year or self.settings.planar or today.year

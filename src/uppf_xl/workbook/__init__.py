@@ -1,0 +1,87 @@
+"""The front door to a workbook: `open_workbook(path)`.
+
+Example:
+    >>> wb = open_workbook("uppfoljning.xlsx")            # doctest: +SKIP
+    >>> problems = wb.check(today=date(2025, 1, 10))       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from datetime import date
+from pathlib import Path
+
+from uppf_xl.contract import LOG
+from uppf_xl.errors import Problem, WorkbookInvalid
+from uppf_xl.model import Register
+from uppf_xl.workbook.base import Backend, RawWorkbook
+from uppf_xl.workbook.content import Changes, RowAppend
+
+
+class Workbook:
+    """One workbook behind a backend: read once, validate, write changes with a Logg row."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self._raw: RawWorkbook | None = None
+
+    @property
+    def name(self) -> str:
+        return self.backend.name
+
+    @property
+    def path(self) -> Path | None:
+        return getattr(self.backend, "path", None)
+
+    def raw(self) -> RawWorkbook:
+        if self._raw is None:
+            self._raw = self.backend.read()
+        return self._raw
+
+    def check(self, today: date | None = None) -> list[Problem]:
+        """Every problem in the workbook, errors and warnings, sorted by sheet and cell."""
+        from uppf_xl.validate import build_register
+
+        _, problems = build_register(self.raw(), today or date.today())
+        return problems
+
+    def register(self, today: date | None = None) -> Register:
+        """The typed content; raises WorkbookInvalid (with every problem) when it has errors."""
+        from uppf_xl.validate import build_register
+
+        register, problems = build_register(self.raw(), today or date.today())
+        if any(p.is_error for p in problems):
+            raise WorkbookInvalid(problems)
+        self.warnings = problems
+        return register
+
+    def apply(self, changes: Changes, action: str, details: str, now: dt.datetime | None = None) -> None:
+        """Write `changes` and one Logg row, all at once; nothing is written on failure."""
+        log_row = {
+            "Tidpunkt": (now or dt.datetime.now()).replace(microsecond=0),
+            "Åtgärd": action,
+            "Detaljer": details,
+            "Användare": current_user(),
+        }
+        changes = Changes(changes.sheets, changes.patches, [*changes.appends, RowAppend(LOG.name, [log_row])])
+        self.backend.write(changes)
+        self._raw = None
+
+
+def current_user() -> str:
+    try:
+        return os.environ.get("UPPF_XL_USER") or getpass.getuser()
+    except Exception:  # no login name in some service contexts
+        return ""
+
+
+def open_workbook(path: str | os.PathLike[str]) -> Workbook:
+    """Open a closed .xlsx/.xlsm on disk. Raises FileAccessError when it cannot be read."""
+    from uppf_xl.workbook.file import FileBackend
+
+    return Workbook(FileBackend(Path(path)))
+
+
+__all__ = ["Workbook", "open_workbook", "Backend", "RawWorkbook"]

@@ -1,0 +1,98 @@
+"""The workbook seam: what a backend reads (`RawTable`) and the interface it implements.
+
+A backend reads every table of the contract in one call per sheet and applies a `Changes`
+in one call. Two backends exist: `FileBackend` (a closed .xlsx/.xlsm on disk) and
+`LiveBackend` (the book open in Excel, through xlwings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from openpyxl.utils.cell import get_column_letter
+
+from uppf_xl.workbook.content import Changes, Value
+
+
+@dataclass
+class RawTable:
+    """One sheet's table as found: raw values, and where each one stands.
+
+    `header` holds the trimmed header texts in sheet order; `rows` the data rows (values as
+    the reader gives them: str, float, int, bool, date, datetime or None); `row_numbers` the
+    Excel row of each data row. `col` is the 1-based column of the first header.
+    `formulas` and `errors` are keyed by (excel_row, header); `merged` lists merged ranges
+    that overlap the table; `hidden_rows` the Excel rows hidden by the user.
+    """
+
+    sheet: str
+    header: list[str]
+    rows: list[list[Value]]
+    row_numbers: list[int]
+    header_row: int = 1
+    col: int = 1
+    raw_header: list[str] = field(default_factory=list)  # untrimmed header cells
+    formulas: dict[tuple[int, str], str] = field(default_factory=dict)
+    errors: dict[tuple[int, str], str] = field(default_factory=dict)
+    merged: list[str] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)
+    table_name: str | None = None
+    table_ref: str | None = None
+
+    def index(self, header: str) -> int | None:
+        """Position of a header in `header`, or None."""
+        try:
+            return self.header.index(header)
+        except ValueError:
+            return None
+
+    def cell(self, excel_row: int, header: str) -> str:
+        """The A1 name of the cell under `header` in `excel_row`, e.g. "F14"."""
+        idx = self.index(header)
+        if idx is None:
+            raise KeyError(header)
+        return f"{get_column_letter(self.col + idx)}{excel_row}"
+
+    def column_letter(self, header: str) -> str:
+        idx = self.index(header)
+        if idx is None:
+            raise KeyError(header)
+        return get_column_letter(self.col + idx)
+
+    def records(self) -> list[tuple[int, dict[str, Value]]]:
+        """(excel_row, {header: value}) per data row; a duplicated header keeps its first column."""
+        out = []
+        first: dict[str, int] = {}
+        for i, h in enumerate(self.header):
+            first.setdefault(h, i)
+        for excel_row, values in zip(self.row_numbers, self.rows):
+            out.append((excel_row, {h: (values[i] if i < len(values) else None) for h, i in first.items()}))
+        return out
+
+
+@dataclass
+class RawWorkbook:
+    """Every sheet the backend found: tables of the contract's sheets, plus all sheet names."""
+
+    name: str
+    sheet_names: list[str]
+    tables: dict[str, RawTable]
+    problems: list = field(default_factory=list)  # Problems met while reading (e.g. a table not at A1)
+
+
+class Backend(Protocol):
+    """A place a workbook lives: a file or an open book."""
+
+    @property
+    def name(self) -> str:
+        """The file or book name used in messages."""
+        ...
+
+    def read(self) -> RawWorkbook:
+        """Read every contract sheet present, in one call per sheet."""
+        ...
+
+    def write(self, changes: Changes) -> None:
+        """Apply `changes` whole or not at all; raise WriteRefused if user content would be lost."""
+        ...
