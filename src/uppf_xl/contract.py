@@ -85,6 +85,7 @@ TOOL = Owner.TOOL
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "Verksamhetsområde": vocab.DEFAULT_AREAS,
     "Regi": tuple(vocab.Regi.labels()),
+    "Regi i regler": (vocab.ALLA, *vocab.Regi.labels()),
     "Avtalsform": tuple(vocab.Avtalsform.labels()),
     "Risknivå": tuple(vocab.Risk.labels()),
     "Kategori": tuple(vocab.Category.labels()),
@@ -110,7 +111,7 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 # Vocabularies whose values are fixed by code; Listor may not add to them.
-CLOSED_LISTS = {"Regi", "Avtalsform", "Risknivå", "Kategori", "Händelsetyp", "Intervall", "Ja/Nej", "Svarstyp"}
+CLOSED_LISTS = {"Regi", "Regi i regler", "Avtalsform", "Risknivå", "Kategori", "Händelsetyp", "Intervall", "Ja/Nej", "Svarstyp"}
 
 SETTINGS = Sheet(
     "Inställningar",
@@ -152,7 +153,7 @@ TYPES = Sheet(
         Column("TypID", required=True, width=8),
         Column("Namn", required=True, width=30),
         Column("Verksamhetsområden", required=True, vocab="Verksamhetsområde", multi=True, width=30),
-        Column("Regi", required=True, vocab="Regi", width=12),
+        Column("Regi", required=True, vocab="Regi i regler", width=12),
         Column("Intervall", required=True, vocab="Intervall", width=14),
         Column("Månad", Kind.MONTH, width=8),
         Column("Intervall vid hög risk", vocab="Intervall", width=14),
@@ -289,7 +290,7 @@ QUESTIONS = Sheet(
         Column("Alternativ", width=30),
         Column("Krav", width=12),
         Column("Verksamhetsområden", vocab="Verksamhetsområde", multi=True, width=24),
-        Column("Regi", vocab="Regi", width=12),
+        Column("Regi", vocab="Regi i regler", width=12),
         Column("TypID", width=8),
         Column("Aktiv", B, vocab="Ja/Nej", width=8),
     ),

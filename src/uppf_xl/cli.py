@@ -1,0 +1,331 @@
+"""The command line: a thin shell over uppf_xl.actions.
+
+Each command parses its options, makes one library call, prints the outcome, and turns an
+UppfError into its Swedish message and exit code (see errors.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from uppf_xl import actions
+from uppf_xl.errors import PersonalDataFound, Problem, UppfError, WorkbookInvalid
+from uppf_xl.outcome import Outcome
+from uppf_xl.workbook import open_workbook
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class IsoDate(click.ParamType):
+    name = "ÅÅÅÅ-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f'"{value}" är inget datum; skriv ÅÅÅÅ-MM-DD', param, ctx)
+
+
+ISO_DATE = IsoDate()
+WORKBOOK_ARG = click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+
+
+def today_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--today", type=ISO_DATE, default=None, help="Räkna som om idag vore detta datum (ÅÅÅÅ-MM-DD).")(f)
+
+
+def year_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--year", type=int, default=None, help="Planår; annars Planår i Inställningar, annars årets.")(f)
+
+
+def handled(f: Callable[..., Outcome | int | None]) -> Callable[..., None]:
+    """Run a command; print its outcome; map errors to messages and exit codes."""
+
+    @wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        kwargs["today"] = kwargs.get("today") or dt.date.today()
+        try:
+            result = f(*args, **kwargs)
+        except WorkbookInvalid as exc:
+            print_problems(exc.problems)
+            err_console.print(exc.message)
+            sys.exit(exc.exit_code)
+        except PersonalDataFound as exc:
+            print_problems(exc.problems)
+            err_console.print(f"Fel: {exc.message}")
+            sys.exit(exc.exit_code)
+        except UppfError as exc:
+            err_console.print(f"Fel: {exc.message}")
+            sys.exit(exc.exit_code)
+        if isinstance(result, Outcome):
+            print_outcome(result)
+        elif isinstance(result, int) and result:
+            sys.exit(result)
+
+    return wrapper
+
+
+def print_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        (console if not p.is_error else console).print(p.text, markup=False, style="red" if p.is_error else "yellow")
+
+
+def print_outcome(outcome: Outcome) -> None:
+    if outcome.warnings:
+        print_problems(outcome.warnings)
+    for title, header, rows in outcome.tables:
+        if not rows:
+            continue
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for h in header:
+            table.add_column(str(h))
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+    for line in outcome.lines:
+        console.print(line, markup=False)
+
+
+def progress_bar(label: str) -> Progress:
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=err_console, transient=True, disable=not err_console.is_terminal)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="uppf-xl")
+def main() -> None:
+    """uppf-xl: årshjul, åtgärdsplaner, kallelser och nämndrapporter ur en Excel-arbetsbok.
+
+    \b
+    Exempel:
+      uppf-xl demo                    # skapa och kör demokommunen
+      uppf-xl check uppfoljning.xlsx  # kontrollera arbetsboken
+    """
+
+
+@main.command()
+@WORKBOOK_ARG
+@click.option("--demo", is_flag=True, help="Fyll i en påhittad kommun (Sjöviks kommun).")
+@click.option("--force", is_flag=True, help="Skriv över en befintlig fil.")
+@today_option
+@handled
+def init(file: Path, demo: bool, force: bool, today: date) -> Outcome:
+    """Skapa en ny arbetsbok med alla blad, listor och standardregler.
+
+    \b
+    Exempel:
+      uppf-xl init uppfoljning.xlsx
+      uppf-xl init demo.xlsx --demo
+    """
+    return actions.init(file, demo, force, today)
+
+
+@main.command()
+@WORKBOOK_ARG
+@today_option
+@handled
+def check(file: Path, today: date) -> int:
+    """Kontrollera arbetsboken och lista varje problem med blad och cell.
+
+    Skriver aldrig i arbetsboken. Slutkod 0 utan fel, 1 med fel.
+
+    \b
+    Exempel:
+      uppf-xl check uppfoljning.xlsx
+    """
+    problems = actions.check(open_workbook(file), today)
+    print_problems(problems)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if errors:
+        err_console.print(f"{errors} fel och {warnings} varningar i {file.name}.")
+        return 1
+    console.print(f"Inga fel i {file.name}" + (f" ({warnings} varningar)." if warnings else "."))
+    return 0
+
+
+@main.command()
+@WORKBOOK_ARG
+@year_option
+@today_option
+@handled
+def plan(file: Path, year: int | None, today: date) -> Outcome:
+    """Räkna fram årshjulet för ett år och uppdatera översikten.
+
+    Raderna för året räknas om; det du skrivit i Planerat datum, Tid, Plats, Kallelse
+    skickad, Genomförd, Ansvarig, Kommentar och Dnr behålls. Andra år lämnas orörda.
+
+    \b
+    Exempel:
+      uppf-xl plan uppfoljning.xlsx --year 2026
+    """
+    return actions.plan(open_workbook(file), year, today)
+
+
+@main.command()
+@WORKBOOK_ARG
+@year_option
+@today_option
+@handled
+def status(file: Path, year: int | None, today: date) -> Outcome:
+    """Uppdatera statusar, Iakttagelsers statuskolumner och bladet Översikt.
+
+    \b
+    Exempel:
+      uppf-xl status uppfoljning.xlsx --today 2025-05-01
+    """
+    return actions.status(open_workbook(file), year, today)
+
+
+@main.command()
+@WORKBOOK_ARG
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Mapp för breven (annars Utdatamapp, annars Utskick bredvid arbetsboken).")
+@click.option("--from", "from_", type=ISO_DATE, default=None, help="Fönstrets första dag.")
+@click.option("--to", type=ISO_DATE, default=None, help="Fönstrets sista dag.")
+@click.option("--kind", multiple=True, help="kallelse, atgardsplan, paminnelse, aterkoppling (flera går; standard alla).")
+@click.option("--pdf", is_flag=True, help="Gör även PDF/A av varje brev (LibreOffice).")
+@click.option("--mark-sent", is_flag=True, help="Fyll i Kallelse skickad i Årshjul för kallelserna.")
+@today_option
+@handled
+def letters(file: Path, out: Path | None, from_: date | None, to: date | None, kind: tuple[str, ...], pdf: bool,
+            mark_sent: bool, today: date) -> Outcome:
+    """Skriv kallelser och brev om åtgärdsplaner, utskickslista och e-postutkast.
+
+    \b
+    Exempel:
+      uppf-xl letters uppfoljning.xlsx --out Utskick
+      uppf-xl letters uppfoljning.xlsx --kind kallelse --from 2025-03-01 --to 2025-03-31 --pdf --mark-sent
+    """
+    kinds = [k.strip() for value in kind for k in value.split(",") if k.strip()] or list(actions.LETTER_KINDS)
+    with progress_bar("Brev") as bar:
+        task = bar.add_task("brev", total=None)
+        return actions.letters(open_workbook(file), out, today, kinds, (from_, to), pdf, mark_sent,
+                               progress=lambda n: bar.update(task, advance=n))
+
+
+@main.command()
+@WORKBOOK_ARG
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Kalenderfilen (.ics).")
+@year_option
+@today_option
+@handled
+def calendar(file: Path, out: Path | None, year: int | None, today: date) -> Outcome:
+    """Exportera alla planerade besök som en kalender (.ics) att importera i Outlook.
+
+    \b
+    Exempel:
+      uppf-xl calendar uppfoljning.xlsx --out besok.ics
+    """
+    return actions.calendar(open_workbook(file), out, year, today)
+
+
+@main.command()
+@WORKBOOK_ARG
+@year_option
+@click.option("--period", type=click.Choice(actions.PERIODS), default="år", help="T1, T2 (jan–aug) eller år.")
+@click.option("--nämnd", "--namnd", "namnd", default=None, help="En nämnds rapport; annars en per nämnd.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Rapportfilen (.docx), eller mapp utan --nämnd.")
+@click.option("--pdf", is_flag=True, help="Gör även en tillgänglig PDF/A.")
+@click.option("--mask", is_flag=True, help="Maskera personuppgifter i stället för att stoppa.")
+@click.option("--mark-reported", is_flag=True, help="Fyll i Rapporterad till nämnd för iakttagelserna i rapporten.")
+@today_option
+@handled
+def report(file: Path, year: int | None, period: str, namnd: str | None, out: Path | None, pdf: bool, mask: bool,
+           mark_reported: bool, today: date) -> Outcome:
+    """Skriv nämndrapporten (tjänsteskrivelse) med bilaga och diagram.
+
+    \b
+    Exempel:
+      uppf-xl report uppfoljning.xlsx --year 2025 --period T2 --nämnd Äldreomsorgsnämnden --out rapport.docx
+    """
+    return actions.report(open_workbook(file), year, period, namnd, out, today, pdf, mask, mark_reported)
+
+
+@main.command("survey-out")
+@WORKBOOK_ARG
+@click.option("--type", "type_id", required=True, help="TypID, t.ex. AVT.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None, help="Mapp för enkäterna.")
+@year_option
+@today_option
+@handled
+def survey_out(file: Path, type_id: str, out: Path | None, year: int | None, today: date) -> Outcome:
+    """Skapa en enkät (Excel) per utförare som ska följas upp med typen.
+
+    \b
+    Exempel:
+      uppf-xl survey-out uppfoljning.xlsx --type AVT --out Enkater
+    """
+    return actions.survey_out(open_workbook(file), type_id, out, year, today)
+
+
+@main.command("survey-in")
+@WORKBOOK_ARG
+@click.argument("answers", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@today_option
+@handled
+def survey_in(file: Path, answers: tuple[Path, ...], today: date) -> Outcome:
+    """Läs in besvarade enkäter till Svar och föreslå iakttagelser.
+
+    \b
+    Exempel:
+      uppf-xl survey-in uppfoljning.xlsx Enkater/svar/
+    """
+    return actions.survey_in(open_workbook(file), list(answers), today)
+
+
+@main.command("build-workbook")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--demo", is_flag=True, help="Med demokommunens data.")
+@click.option("--force", is_flag=True, help="Skriv över en befintlig fil.")
+@today_option
+@handled
+def build_workbook(out: Path, demo: bool, force: bool, today: date) -> Outcome:
+    """Bygg makroarbetsboken (.xlsm) med menyfliken Uppföljning för Excel.
+
+    \b
+    Exempel:
+      uppf-xl build-workbook uppfoljning.xlsm --demo
+    """
+    from uppf_xl import macrobook
+
+    if out.exists() and not force:
+        from uppf_xl.errors import UsageError
+
+        raise UsageError(f"{out.name} finns redan. Använd --force för att skriva över den.")
+    macrobook.build_workbook(out, demo=demo, today=today)
+    return Outcome("build-workbook", lines=[f"Skapade makroarbetsboken {out}"], files=[out])
+
+
+@main.command()
+@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False), default=Path("demo-ut"))
+@today_option
+@handled
+def demo(folder: Path, today: date) -> Outcome:
+    """Skapa demokommunen och kör hela kedjan: kontroll, årshjul, översikt, brev, rapport.
+
+    \b
+    Exempel:
+      uppf-xl demo demo-ut --today 2025-11-22
+    """
+    from uppf_xl.demo import run_demo
+
+    return run_demo(folder, today, echo=lambda line: console.print(line, markup=False))
+
+
+if __name__ == "__main__":
+    main()

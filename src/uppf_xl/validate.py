@@ -1,0 +1,516 @@
+"""Validation of a read workbook into the typed Register, collecting every problem at once.
+
+`build_register` never stops at the first problem: each cell is checked, each problem is
+recorded with its sheet and cell, and whatever could be read goes into the Register.
+
+Example:
+    >>> register, problems = build_register(open_workbook("x.xlsx").raw(), date.today())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from stdnum.se import orgnr as _orgnr
+
+from uppf_xl import contract, vocab
+from uppf_xl.contract import Kind, Sheet
+from uppf_xl.errors import ERROR, WARNING, Problem
+from uppf_xl.model import (
+    SETTING_ATTRS,
+    Answer,
+    Event,
+    Finding,
+    FocusArea,
+    FollowUpType,
+    PlanEntry,
+    Provider,
+    Question,
+    Register,
+    ScheduleRow,
+    Settings,
+)
+from uppf_xl.workbook.base import RawTable, RawWorkbook
+from uppf_xl.workbook.content import Value
+
+EMAIL_RE = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
+ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Lists whose unknown values are warnings only: themes and roles vary between municipalities.
+SOFT_VOCABS = {"Område", "Ansvarig roll"}
+MISSING = object()
+
+
+@dataclass
+class Reader:
+    """Reads typed values out of one table, recording problems against their cells."""
+
+    table: RawTable
+    problems: list[Problem]
+    lists: dict[str, list[str]]
+    _folded: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    @property
+    def sheet(self) -> str:
+        return self.table.sheet
+
+    def problem(self, row: int, header: str, message: str, severity: str = ERROR) -> None:
+        cell = self.table.cell(row, header) if self.table.index(header) is not None else ""
+        self.problems.append(Problem(severity, self.sheet, cell, message))
+
+    def value(self, row: int, values: dict[str, Value], column: contract.Column) -> object:
+        """The typed value of a cell, or None (empty or wrong; a wrong one is reported)."""
+        header = column.header
+        if (row, header) in self.table.errors:
+            self.problem(row, header, f"felvärdet {self.table.errors[row, header]}; skriv in ett giltigt värde")
+            return None
+        if (row, header) in self.table.formulas:
+            self.problem(
+                row, header, f"cellen innehåller formeln {self.table.formulas[row, header]}; skriv in själva värdet"
+            )
+            return None
+        raw = values.get(header)
+        if isinstance(raw, str):
+            if CONTROL_RE.search(raw):
+                self.problem(row, header, f"{_quote(raw)} innehåller osynliga styrtecken; skriv om texten")
+                return None
+            raw = raw.strip()
+            if raw == "":
+                raw = None
+        if raw is None:
+            if column.required:
+                self.problem(row, header, f'"{header}" måste fyllas i')
+            return None
+        return self.convert(row, column, raw)
+
+    def convert(self, row: int, column: contract.Column, raw: Value) -> object:
+        header, kind = column.header, column.kind
+        if kind in (Kind.DATE, Kind.DATETIME):
+            return self._date(row, header, raw, keep_time=kind is Kind.DATETIME)
+        if kind in (Kind.INT, Kind.YEAR, Kind.MONTH):
+            return self._int(row, header, raw, kind)
+        if kind is Kind.NUMBER:
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                return raw
+            try:
+                return float(str(raw).replace(",", ".").replace(" ", ""))
+            except ValueError:
+                self.problem(row, header, f"{_quote(raw)} är inget tal")
+                return None
+        text = self._text(row, header, raw)
+        if text is None:
+            return None
+        if kind is Kind.BOOL or column.vocab:
+            if column.multi:
+                return self._multi(row, column, text)
+            return self.vocab(row, header, text, column.vocab or "Ja/Nej")
+        if kind is Kind.EMAIL and not EMAIL_RE.match(text):
+            self.problem(row, header, f"{_quote(text)} är ingen giltig e-postadress")
+            return None
+        if kind is Kind.ORGNR and not _orgnr.is_valid(text):
+            reason = "kontrollsiffran stämmer inte" if len(_orgnr.compact(text)) == 10 else "formen ska vara NNNNNN-NNNN"
+            self.problem(row, header, f"{_quote(text)} är inget giltigt organisationsnummer ({reason})")
+            return None
+        return text
+
+    def _text(self, row: int, header: str, raw: Value) -> str | None:
+        if isinstance(raw, (dt.date, dt.datetime)):
+            self.problem(row, header, f"ett datum ({raw:%Y-%m-%d}) står där text väntas; skriv in texten")
+            return None
+        if isinstance(raw, bool):
+            return "Ja" if raw else "Nej"
+        if isinstance(raw, float) and raw.is_integer():
+            return str(int(raw))
+        return str(raw).strip()
+
+    def _date(self, row: int, header: str, raw: Value, keep_time: bool = False) -> object:
+        if isinstance(raw, dt.datetime):
+            return raw if keep_time else raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        if isinstance(raw, str):
+            m = ISO_DATE_RE.match(raw)
+            if m:
+                try:
+                    return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError:
+                    pass
+            self.problem(row, header, f"{_quote(raw)} är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)")
+            return None
+        self.problem(row, header, f"{_quote(raw)} är inget datum (cellen är ett tal, inte ett datum)")
+        return None
+
+    def _int(self, row: int, header: str, raw: Value, kind: Kind) -> int | None:
+        number: int | None = None
+        if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.datetime)):
+            number = None
+        elif isinstance(raw, int):
+            number = raw
+        elif isinstance(raw, float) and raw.is_integer():
+            number = int(raw)
+        elif isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+            number = int(raw.strip())
+        if number is None:
+            self.problem(row, header, f"{_quote(raw)} är inget heltal")
+            return None
+        if kind is Kind.YEAR and not 1990 <= number <= 2100:
+            self.problem(row, header, f"{number} är inget rimligt årtal")
+            return None
+        if kind is Kind.MONTH and not 1 <= number <= 12:
+            self.problem(row, header, f"{number} är ingen månad (1–12)")
+            return None
+        if kind is Kind.INT and number < 0:
+            self.problem(row, header, f"{number} får inte vara negativt")
+            return None
+        return number
+
+    def vocab(self, row: int, header: str, text: str, list_name: str) -> str | None:
+        """The allowed value `text` stands for; trimming and case are forgiven when unambiguous."""
+        allowed = self.lists.get(list_name, [])
+        if text in allowed:
+            return text
+        folded = self._folded.setdefault(list_name, {})
+        if not folded:
+            for value in allowed:
+                folded.setdefault(" ".join(value.split()).casefold(), []).append(value)
+        matches = folded.get(" ".join(text.split()).casefold(), [])
+        if len(matches) == 1:
+            return matches[0]
+        close = difflib.get_close_matches(text, allowed, n=1, cutoff=0.6) or difflib.get_close_matches(
+            text.casefold(), [a.casefold() for a in allowed], n=1, cutoff=0.6
+        )
+        hint = ""
+        if close:
+            suggestion = next((a for a in allowed if a.casefold() == close[0].casefold()), close[0])
+            hint = f'; menade du "{suggestion}"?'
+        severity = WARNING if list_name in SOFT_VOCABS else ERROR
+        self.problem(row, header, f"{_quote(text)} är inget tillåtet värde för {list_name}{hint}", severity)
+        return text if severity == WARNING else None
+
+    def _multi(self, row: int, column: contract.Column, text: str) -> tuple[str, ...] | None:
+        parts = [p.strip() for p in text.split(";") if p.strip()]
+        if any(p.casefold() == vocab.ALLA.casefold() for p in parts):
+            return (vocab.ALLA,)
+        out = []
+        for part in parts:
+            value = self.vocab(row, column.header, part, column.vocab or "")
+            if value is None:
+                return None
+            out.append(value)
+        return tuple(out)
+
+
+def _quote(raw: object) -> str:
+    text = str(raw)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f'"{text}"'
+
+
+def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Problem]]:
+    """Check every sheet of `raw` and build the Register from what could be read."""
+    problems: list[Problem] = list(raw.problems)
+    for sheet in contract.ALL_SHEETS:
+        if sheet.input and sheet.name not in raw.tables and not sheet.tool_owned and not sheet.optional:
+            problems.append(Problem(ERROR, sheet.name, "", "bladet saknas i arbetsboken"))
+    lists = _read_lists(raw.tables.get(contract.LISTS.name), problems)
+    settings = _read_settings(raw.tables.get(contract.SETTINGS.name), problems, lists)
+
+    readers: dict[str, tuple[Reader, list[tuple[int, dict[str, object]]]]] = {}
+    for sheet in contract.ALL_SHEETS:
+        table = raw.tables.get(sheet.name)
+        if table is None or sheet in (contract.SETTINGS, contract.LISTS, contract.DASHBOARD, contract.LOG):
+            continue
+        reader = Reader(table, problems, lists)
+        readers[sheet.name] = (reader, _typed_rows(reader, sheet))
+
+    def rows(sheet: Sheet) -> list[tuple[int, dict[str, object]]]:
+        return readers.get(sheet.name, (None, []))[1]
+
+    providers = _providers(rows(contract.PROVIDERS), readers.get(contract.PROVIDERS.name, (None,))[0])
+    types = [_follow_up_type(r, v) for r, v in rows(contract.TYPES)]
+    provider_ids = {p.id for p in providers}
+    type_ids = {t.id for t in types}
+    plan = [
+        PlanEntry(v["År"], v["Nämnd"], v["Verksamhetsområde"], v["TypID"], v.get("Kommentar") or "", r)
+        for r, v in rows(contract.ANNUAL_PLAN)
+        if None not in (v["År"], v["Nämnd"], v["Verksamhetsområde"], v["TypID"])
+    ]
+    focus = [FocusArea(v["År"], v["Fokusområde"], v.get("Beskrivning") or "", r) for r, v in rows(contract.FOCUS)
+             if v["År"] and v["Fokusområde"]]
+    events = [
+        Event(v["Datum"], v["UtförarID"], vocab.EventType(v["Typ"]), v.get("Beskrivning") or "",
+              v.get("Allvarlig") == "Ja", v.get("Hanterad") == "Ja", r)
+        for r, v in rows(contract.EVENTS)
+        if v["Datum"] and v["UtförarID"] and v["Typ"]
+    ]
+    schedule = [_schedule_row(r, v) for r, v in rows(contract.SCHEDULE) if v.get("Nyckel")]
+    findings = [_finding(r, v) for r, v in rows(contract.FINDINGS)
+                if v["IakttagelseID"] and v["Datum"] and v["UtförarID"] and v["Kategori"]]
+    questions = [_question(r, v) for r, v in rows(contract.QUESTIONS) if v["FrågeID"] and v["Svarstyp"]]
+    answers = [
+        Answer(v["UtförarID"] or "", v["TypID"] or "", v["År"] or 0, v["FrågeID"] or "", v.get("Svar") or "",
+               v.get("Avviker") == "Ja", v.get("Fil") or "", v.get("Inläst"), r)
+        for r, v in rows(contract.ANSWERS)
+    ]
+    register = Register(settings, providers, types, plan, focus, events, findings, schedule, lists, questions, answers)
+
+    # References between sheets.
+    keys = {s.key for s in schedule}
+    refs: list[tuple[Sheet, str, set[str], str]] = [
+        (contract.EVENTS, "UtförarID", provider_ids, "UtförarID"),
+        (contract.FINDINGS, "UtförarID", provider_ids, "UtförarID"),
+        (contract.FINDINGS, "Nyckel", keys, "Nyckel i Årshjul"),
+        (contract.ANNUAL_PLAN, "TypID", type_ids, "TypID"),
+    ]
+    if questions and type_ids:
+        refs.append((contract.QUESTIONS, "TypID", type_ids, "TypID"))
+    for sheet, header, known, label in refs:
+        reader = readers.get(sheet.name, (None,))[0]
+        if reader is None or (sheet is contract.FINDINGS and header == "Nyckel" and contract.SCHEDULE.name not in raw.tables):
+            continue
+        for r, v in rows(sheet):
+            value = v.get(header)
+            if value and value not in known:
+                close = difflib.get_close_matches(str(value), sorted(known), n=1)
+                hint = f'; menade du "{close[0]}"?' if close else ""
+                reader.problem(r, header, f'{label} "{value}" finns inte{hint}')
+    nämnder = {p.namnd for p in providers}
+    reader = readers.get(contract.ANNUAL_PLAN.name, (None,))[0]
+    for entry in plan:
+        if reader and nämnder and entry.namnd not in nämnder:
+            reader.problem(entry.row, "Nämnd", f'ingen utförare hör till nämnden "{entry.namnd}"', WARNING)
+
+    _finding_rules(register, readers.get(contract.FINDINGS.name, (None,))[0], today, problems)
+    return register, _sorted(problems)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    order = {s.name: i for i, s in enumerate(contract.ALL_SHEETS)}
+
+    def key(p: Problem) -> tuple[int, int, int, str, str]:
+        m = re.fullmatch(r"([A-Z]+)(\d+)", p.cell)
+        row, col = (int(m.group(2)), len(m.group(1)) * 100 + ord(m.group(1)[-1])) if m else (0, 0)
+        return (order.get(p.sheet, 99), row, col, p.severity, p.message)
+
+    seen: set[Problem] = set()
+    out = []
+    for p in sorted(problems, key=key):
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, dict[str, object]]]:
+    """Check the table's shape and every cell; return (excel_row, typed values) per data row."""
+    table = reader.table
+    seen: dict[str, int] = {}
+    for i, header in enumerate(table.header):
+        if not header:
+            continue
+        if header in seen:
+            first = f"{table.column_letter(header)}{table.header_row}"
+            here = f"{_col_letter(table.col + i)}{table.header_row}"
+            reader.problems.append(
+                Problem(ERROR, sheet.name, here, f'kolumnen "{header}" finns två gånger ({first} och {here}); ta bort den ena')
+            )
+        seen.setdefault(header, i)
+    missing = [c.header for c in sheet.columns if c.header not in seen and (c.required or c.owner is contract.Owner.USER)]
+    required_missing = [h for h in missing if sheet.column(h).required]
+    for header in required_missing:
+        reader.problems.append(Problem(ERROR, sheet.name, "", f'kolumnen "{header}" saknas (rubriken ska stå i rad {table.header_row})'))
+    for ref in table.merged:
+        reader.problems.append(Problem(ERROR, sheet.name, ref.split(":")[0], f"sammanfogade celler ({ref}) i tabellen; dela upp dem"))
+
+    columns = [c for c in sheet.columns if c.header in seen]
+    out: list[tuple[int, dict[str, object]]] = []
+    key_rows: dict[str, int] = {}
+    records = table.records()
+    last_filled = max((i for i, (_, v) in enumerate(records) if any(x is not None for x in v.values())), default=-1)
+    for i, (excel_row, values) in enumerate(records):
+        if all(v is None for v in values.values()) and not any((excel_row, h) in table.errors or (excel_row, h) in table.formulas for h in values):
+            if i < last_filled:
+                reader.problems.append(
+                    Problem(ERROR, sheet.name, f"{_col_letter(table.col)}{excel_row}", "tom rad mitt i tabellen; ta bort raden")
+                )
+            continue
+        typed: dict[str, object] = {c.header: reader.value(excel_row, values, c) for c in columns}
+        for c in sheet.columns:
+            typed.setdefault(c.header, None)
+        if sheet is contract.SCHEDULE:
+            typed["_extra"] = {h: values[h] for h in table.header if h and not sheet.has(h)}
+        if sheet.key and typed.get(sheet.key):
+            key = str(typed[sheet.key])
+            if key in key_rows:
+                reader.problem(excel_row, sheet.key, f'{sheet.key} "{key}" finns redan på rad {key_rows[key]}')
+            else:
+                key_rows[key] = excel_row
+        out.append((excel_row, typed))
+    return out
+
+
+def _col_letter(index: int) -> str:
+    from openpyxl.utils.cell import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _read_lists(table: RawTable | None, problems: list[Problem]) -> dict[str, list[str]]:
+    lists = {name: list(values) for name, values in contract.LIST_COLUMNS.items()}
+    if table is None:
+        return lists
+    for i, header in enumerate(table.header):
+        if not header or header in contract.CLOSED_LISTS:
+            continue
+        values = []
+        for row in table.rows:
+            value = row[i] if i < len(row) else None
+            if value is not None and str(value).strip():
+                values.append(str(value).strip())
+        lists[header] = values
+    return lists
+
+
+def _read_settings(table: RawTable | None, problems: list[Problem], lists: dict[str, list[str]]) -> Settings:
+    settings = Settings()
+    if table is None:
+        return settings
+    reader = Reader(table, problems, lists)
+    key_i, value_i = table.index("Inställning"), table.index("Värde")
+    if key_i is None or value_i is None:
+        for header in ("Inställning", "Värde"):
+            if table.index(header) is None:
+                problems.append(Problem(ERROR, table.sheet, "", f'kolumnen "{header}" saknas'))
+        return settings
+    for excel_row, row in zip(table.row_numbers, table.rows):
+        key = row[key_i]
+        if key is None or not str(key).strip():
+            continue
+        key = str(key).strip()
+        definition = contract.SETTINGS_BY_KEY.get(key)
+        if definition is None:
+            close = difflib.get_close_matches(key, list(contract.SETTINGS_BY_KEY), n=1)
+            hint = f'; menade du "{close[0]}"?' if close else ""
+            problems.append(Problem(WARNING, table.sheet, table.cell(excel_row, "Inställning"), f'okänd inställning "{key}"{hint}'))
+            continue
+        column = contract.Column("Värde", definition.kind)
+        value = reader.value(excel_row, {"Värde": row[value_i]}, column) if row[value_i] is not None else None
+        if definition.day_month and value is None and isinstance(row[value_i], str):
+            # "07-01" is a day-month; the reader reported it as a bad date, take it back if it parses.
+            value = _day_month_text(row[value_i])
+            if value is not None:
+                problems.pop()
+        if value is None:
+            continue
+        if definition.day_month:
+            value = (value.month, value.day) if isinstance(value, date) else value
+        setattr(settings, SETTING_ATTRS[key], value)
+    return settings
+
+
+def _day_month_text(text: str) -> tuple[int, int] | None:
+    m = re.fullmatch(r"\s*(\d{1,2})-(\d{1,2})\s*", text)
+    if not m:
+        return None
+    month, day = int(m.group(1)), int(m.group(2))
+    try:
+        date(2024, month, day)
+    except ValueError:
+        return None
+    return (month, day)
+
+
+def _providers(rows: list[tuple[int, dict[str, object]]], reader: Reader | None) -> list[Provider]:
+    out = []
+    for r, v in rows:
+        if not (v["UtförarID"] and v["Namn"] and v["Regi"] and v["Avtalsform"] and v["Verksamhetsområde"]
+                and v["Nämnd"] and v["Startdatum"]):
+            continue
+        if v["Slutdatum"] and v["Slutdatum"] < v["Startdatum"] and reader:
+            reader.problem(r, "Slutdatum", f"Slutdatum {v['Slutdatum']:%Y-%m-%d} är före Startdatum {v['Startdatum']:%Y-%m-%d}")
+            continue
+        out.append(
+            Provider(
+                id=v["UtförarID"], name=v["Namn"], regi=vocab.Regi(v["Regi"]), avtalsform=vocab.Avtalsform(v["Avtalsform"]),
+                area=v["Verksamhetsområde"], namnd=v["Nämnd"], start=v["Startdatum"], end=v["Slutdatum"],
+                orgnr=v["Organisationsnummer"] or "", chef=v["Verksamhetschef"] or "", email=v["E-post"] or "",
+                phone=v["Telefon"] or "", address=v["Adress"] or "", postcode=v["Postnummer"] or "", city=v["Ort"] or "",
+                risk=vocab.Risk(v["Risknivå"]) if v["Risknivå"] else vocab.Risk.NORMAL,
+                responsible=v["Ansvarig"] or "", comment=v["Kommentar"] or "", row=r,
+            )
+        )
+    return out
+
+
+def _split(text: object) -> tuple[str, ...]:
+    return tuple(p.strip() for p in str(text or "").split(";") if p.strip())
+
+
+def _follow_up_type(r: int, v: dict[str, object]) -> FollowUpType:
+    return FollowUpType(
+        id=v["TypID"] or "", name=v["Namn"] or "", areas=v["Verksamhetsområden"] or (vocab.ALLA,),
+        regi=v["Regi"] or vocab.ALLA, interval=vocab.Interval(v["Intervall"] or vocab.Interval.YEAR.value),
+        month=v["Månad"], interval_high_risk=vocab.Interval(v["Intervall vid hög risk"]) if v["Intervall vid hög risk"] else None,
+        visit=v["Besök"] == "Ja", notice_days=v["Kallelse dagar före"], role=v["Ansvarig roll"] or "",
+        template=v["Mall"] or "", material=_split(v["Underlag"]), material_days=v["Underlag dagar före"],
+        attachments=_split(v["Bilagor"]), active=v["Aktiv"] != "Nej", row=r,
+    )
+
+
+def _schedule_row(r: int, v: dict[str, object]) -> ScheduleRow:
+    def text(h: str) -> str:
+        value = v.get(h)
+        return "" if value is None else str(value)
+
+    return ScheduleRow(
+        key=text("Nyckel"), provider_id=text("UtförarID"), provider_name=text("Utförare"), area=text("Verksamhetsområde"),
+        namnd=text("Nämnd"), type_id=text("TypID"), type_name=text("Uppföljning"), period=text("Period"),
+        due=v.get("Senast"), proposed=v.get("Föreslaget datum"), planned=v.get("Planerat datum"), time=text("Tid"),
+        place=text("Plats"), notify_by=v.get("Kallas senast"), notified=v.get("Kallelse skickad"), done=v.get("Genomförd"),
+        status=text("Status"), responsible=text("Ansvarig"), comment=text("Kommentar"), dnr=text("Dnr"),
+        reason=text("Orsak"), extra=dict(v.get("_extra") or {}), row=r,
+    )
+
+
+def _finding(r: int, v: dict[str, object]) -> Finding:
+    def text(h: str) -> str:
+        value = v.get(h)
+        return "" if value is None else str(value)
+
+    return Finding(
+        id=text("IakttagelseID"), day=v["Datum"], provider_id=text("UtförarID"), category=vocab.Category(v["Kategori"]),
+        key=text("Nyckel"), area=text("Område"), description=text("Beskrivning"), summary=text("Sammanfattning för nämnd"),
+        requested=v.get("Åtgärdsplan begärd"), deadline=v.get("Åtgärdsplan senast"), received=v.get("Åtgärdsplan inkommen"),
+        approved=v.get("Åtgärdsplan godkänd"), verified=v.get("Åtgärd verifierad"), reported=v.get("Rapporterad till nämnd"),
+        status=text("Status"), escalate=text("Eskalera"), verify_at=text("Verifieras vid"), row=r,
+    )
+
+
+def _question(r: int, v: dict[str, object]) -> Question:
+    return Question(
+        id=str(v["FrågeID"]), theme=str(v["Tema"] or ""), text=str(v["Fråga"] or ""),
+        answer_type=vocab.AnswerType(v["Svarstyp"]), options=_split(v.get("Alternativ")), requirement=str(v.get("Krav") or ""),
+        areas=v.get("Verksamhetsområden") or (vocab.ALLA,), regi=str(v.get("Regi") or vocab.ALLA),
+        type_id=str(v.get("TypID") or ""), active=v.get("Aktiv") != "Nej", row=r,
+    )
+
+
+def _finding_rules(register: Register, reader: Reader | None, today: date, problems: list[Problem]) -> None:
+    """Date order and tool-owned columns of Iakttagelser (rules live in uppf_xl.findings)."""
+    if reader is None:
+        return
+    try:
+        from uppf_xl import findings
+    except ImportError:  # the findings module is optional while it is being built
+        return
+    cell: Callable[[int, str], str] = reader.table.cell
+    for finding in register.findings:
+        problems.extend(findings.date_order_problems(finding, cell))
+    if hasattr(findings, "tool_column_warnings"):
+        problems.extend(findings.tool_column_warnings(register, register.schedule, today, cell))

@@ -1,0 +1,191 @@
+"""A new workbook with every sheet of the contract (openpyxl; a new file has nothing to lose).
+
+Each input sheet gets one Excel table at A1, dropdowns fed from Listor through defined names,
+frozen headers, widths from the contract and ISO date formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from uppf_xl import contract
+from uppf_xl.contract import Kind, Sheet
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+VALIDATION_ROWS = 2000  # dropdowns reach this far below the header, so new rows get them too
+LIST_ROWS = 200
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def list_name(list_column: str) -> str:
+    """The defined name of a Listor column, e.g. "lista_Verksamhetsomrade"."""
+    table = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O", "é": "e", "/": "_", " ": "_", "-": "_"})
+    return "lista_" + list_column.translate(table)
+
+
+def write_new_workbook(path: Path, tables: dict[str, Sequence[Sequence[object]]], extra_columns: dict[str, list[str]] | None = None,
+                       lists: dict[str, Sequence[str]] | None = None) -> None:
+    """Write a workbook with every contract sheet; `tables` gives the data rows per sheet name.
+
+    `extra_columns` adds the tool's own columns after the contract's (e.g. Förklaring in
+    Inställningar). `lists` overrides Listor's columns.
+    """
+    wb = Workbook()
+    wb.remove(wb.active)
+    lists = lists or contract.LIST_COLUMNS
+    extra_columns = extra_columns or {}
+    for sheet in contract.ALL_SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        if sheet is contract.DASHBOARD:
+            ws["A1"] = "Översikt"
+            ws["A1"].font = Font(bold=True, size=16)
+            ws["A3"] = "Översikten fylls i av uppf-xl: kör Uppdatera översikt (eller uppf-xl status)."
+            ws.column_dimensions["A"].width = 80
+            continue
+        if sheet is contract.LISTS:
+            _write_lists(ws, lists)
+            continue
+        headers = sheet.headers + extra_columns.get(sheet.name, [])
+        _write_table(ws, sheet, headers, tables.get(sheet.name, []))
+    _add_validations(wb, lists)
+    wb.active = wb.sheetnames.index(contract.PROVIDERS.name)
+    wb.save(path)
+
+
+def _write_table(ws: Worksheet, sheet: Sheet, headers: list[str], rows: Sequence[Sequence[object]]) -> None:
+    ws.append(headers)
+    for r, row in enumerate(rows, start=2):
+        for i, value in enumerate(row, start=1):
+            cell = ws.cell(r, i, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text typed with a leading "=" stays text, never a formula
+    last_row = max(2, len(rows) + 1)
+    ref = f"A1:{get_column_letter(len(headers))}{last_row}"
+    table = Table(displayName=sheet.table, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+    for i, header in enumerate(headers, start=1):
+        letter = get_column_letter(i)
+        column = sheet.column(header) if sheet.has(header) else None
+        ws.column_dimensions[letter].width = column.width if column else max(14, len(header) + 2)
+        fmt = None
+        if column and column.kind is Kind.DATE:
+            fmt = DATE_FORMAT
+        elif column and column.kind is Kind.DATETIME:
+            fmt = DATETIME_FORMAT
+        if sheet is contract.SETTINGS and header == "Värde":
+            for r, row in enumerate(rows, start=2):
+                if isinstance(row[1], date):
+                    ws.cell(r, i).number_format = "mm-dd"
+        if fmt:
+            for r in range(2, last_row + 1):
+                ws.cell(r, i).number_format = fmt
+        if column and column.owner is contract.Owner.TOOL and not sheet.tool_owned:
+            ws.cell(1, i).font = Font(italic=True)
+    for r in range(2, last_row + 1):
+        for i in range(1, len(headers) + 1):
+            ws.cell(r, i).alignment = Alignment(vertical="top")
+
+
+def _write_lists(ws: Worksheet, lists: dict[str, Sequence[str]]) -> None:
+    names = list(lists)
+    ws.append(names)
+    longest = max(len(v) for v in lists.values())
+    for r in range(longest):
+        ws.append([lists[n][r] if r < len(lists[n]) else None for n in names])
+    ref = f"A1:{get_column_letter(len(names))}{max(2, longest + 1)}"
+    table = Table(displayName=contract.LISTS.table, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=False)
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+    for i, name in enumerate(names, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(16, len(name) + 4, *(len(v) + 2 for v in lists[name]))
+
+
+def _add_validations(wb: Workbook, lists: dict[str, Sequence[str]]) -> None:
+    names = list(lists)
+    for i, name in enumerate(names, start=1):
+        letter = get_column_letter(i)
+        ref = f"{quote_sheetname(contract.LISTS.name)}!${letter}$2:${letter}${LIST_ROWS}"
+        wb.defined_names[list_name(name)] = DefinedName(list_name(name), attr_text=ref)
+    for sheet in contract.ALL_SHEETS:
+        if not sheet.input or sheet.tool_owned or sheet is contract.LISTS:
+            continue
+        ws = wb[sheet.name]
+        headers = [c.value for c in ws[1]]
+        for column in sheet.columns:
+            if not column.vocab or column.multi or column.header not in headers:
+                continue
+            letter = get_column_letter(headers.index(column.header) + 1)
+            dv = DataValidation(type="list", formula1=f"={list_name(column.vocab)}", allow_blank=True)
+            dv.error = f"Välj ett värde ur listan ({column.vocab} på bladet Listor)."
+            dv.errorTitle = "Ogiltigt värde"
+            dv.showErrorMessage = column.vocab in contract.CLOSED_LISTS or column.vocab == "Verksamhetsområde"
+            dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
+            ws.add_data_validation(dv)
+        for column in sheet.columns:
+            if column.kind is Kind.DATE and column.header in headers:
+                letter = get_column_letter(headers.index(column.header) + 1)
+                dv = DataValidation(type="date", operator="between", formula1="DATE(1990,1,1)", formula2="DATE(2100,12,31)",
+                                    allow_blank=True)
+                dv.error = "Skriv ett datum som ÅÅÅÅ-MM-DD."
+                dv.errorTitle = "Ogiltigt datum"
+                dv.showErrorMessage = True
+                dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
+                ws.add_data_validation(dv)
+
+
+def as_rows(records: list[dict[str, object]], sheet: Sheet) -> list[list[object]]:
+    return [[r.get(h) for h in sheet.headers] for r in records]
+
+
+def default_tables(today: date, demo: bool) -> dict[str, list[list[object]]]:
+    """The rows a new workbook starts with: rules, settings, question bank, and the demo's data."""
+    from uppf_xl import defaults, demo_data
+
+    settings = defaults.default_settings(today.year)
+    for row in settings:
+        if isinstance(row[1], str) and contract.SETTINGS_BY_KEY[row[0]].day_month:
+            month, day = (int(x) for x in row[1].split("-"))
+            row[1] = date(today.year, month, day)
+    tables: dict[str, list[list[object]]] = {
+        contract.TYPES.name: [list(r) for r in defaults.DEFAULT_TYPES],
+        contract.SETTINGS.name: settings,
+    }
+    try:
+        from uppf_xl.survey import default_questions
+
+        tables[contract.QUESTIONS.name] = default_questions()
+    except ImportError:
+        pass
+    if demo:
+        for row in settings:
+            if row[0] in demo_data.SETTINGS:
+                row[1] = demo_data.SETTINGS[row[0]].format(year=today.year)
+        tables[contract.PROVIDERS.name] = demo_data.providers(today)
+        tables[contract.ANNUAL_PLAN.name] = demo_data.annual_plan(today)
+        tables[contract.FOCUS.name] = demo_data.focus_areas(today)
+        tables[contract.EVENTS.name] = demo_data.events(today)
+        tables[contract.FINDINGS.name] = demo_data.findings(today)
+        tables[contract.SCHEDULE.name] = as_rows(demo_data.history(today), contract.SCHEDULE)
+    return tables
+
+
+def create_workbook(path: Path, demo: bool = False, today: date | None = None) -> None:
+    """Write a new contract workbook at `path` (the caller decides about overwriting)."""
+    today = today or dt.date.today()
+    write_new_workbook(path, default_tables(today, demo), extra_columns={contract.SETTINGS.name: ["Förklaring"]})
