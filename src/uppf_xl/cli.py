@@ -327,5 +327,34 @@ def demo(folder: Path, today: date) -> Outcome:
     return run_demo(folder, today, echo=lambda line: console.print(line, markup=False))
 
 
+def swedish_usage(exc: click.UsageError) -> str:
+    """Click's usage errors in Swedish (the most common ones; the rest as click says them)."""
+    if isinstance(exc, click.NoSuchOption):
+        return f"okänd flagga {exc.option_name}"
+    if isinstance(exc, click.MissingParameter):
+        name = exc.param.opts[0] if exc.param is not None and exc.param.opts else "ett argument"
+        return f"{name.upper() if not name.startswith('-') else name} saknas"
+    if isinstance(exc, click.BadParameter):
+        name = exc.param.opts[0] if exc.param is not None and exc.param.opts else ""
+        return f"ogiltigt värde för {name}: {exc.message}" if name else exc.message
+    if exc.message.startswith("No such command"):
+        return f"okänt kommando {exc.message.split(' ', 3)[-1].rstrip('.')}"
+    return exc.format_message()
+
+
+def run(argv: list[str] | None = None) -> None:
+    """The console script: click without its English error texts."""
+    try:
+        code = main.main(args=argv, prog_name="uppf-xl", standalone_mode=False)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "uppf-xl"
+        err_console.print(f"Fel: {swedish_usage(exc)}. Se '{command} --help'.", markup=False)
+        sys.exit(2)
+    except click.Abort:
+        err_console.print("Avbrutet.")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":
-    main()
+    run()

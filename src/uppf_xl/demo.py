@@ -1,0 +1,83 @@
+"""`uppf-xl demo`: the whole product on the demo municipality, in one command."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from uppf_xl import actions
+from uppf_xl.errors import ExternalProgramMissing
+from uppf_xl.outcome import Outcome
+from uppf_xl.workbook import open_workbook
+from uppf_xl.workbook.content import CellPatch, Changes
+
+Echo = Callable[[str], None]
+
+
+def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
+    """Create Sjöviks kommun in `folder` and run every step; returns what was made."""
+    folder.mkdir(parents=True, exist_ok=True)
+    book = folder / "uppfoljning.xlsx"
+    letters_dir, reports_dir, survey_dir = folder / "Utskick", folder / "Nämndrapporter", folder / "Enkäter"
+    for old in (letters_dir, reports_dir, survey_dir):
+        shutil.rmtree(old, ignore_errors=True)
+    made: list[Path] = []
+
+    def step(title: str, outcome: Outcome | None = None) -> None:
+        echo(f"\n== {title}")
+        if outcome is not None:
+            for line in outcome.lines[:12]:
+                echo(f"   {line}")
+            made.extend(outcome.files)
+
+    step("Arbetsbok", actions.init(book, demo=True, force=True, today=today))
+    wb = open_workbook(book)
+    problems = actions.check(wb, today)
+    step("Kontroll", Outcome("check", lines=[p.text for p in problems] or ["Inga fel."]))
+
+    step("Årshjul", actions.plan(wb, today.year, today))
+    step("Fältarbete (demo)", _simulate_fieldwork(book, today))
+    step("Översikt", actions.status(open_workbook(book), today.year, today))
+
+    pdf = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
+    try:
+        step("Brev", actions.letters(open_workbook(book), letters_dir, today, pdf=pdf))
+    except ExternalProgramMissing as exc:
+        step("Brev", Outcome("letters", lines=[exc.message]))
+    step("Kalender", actions.calendar(open_workbook(book), letters_dir / "uppfoljningar.ics", None, today))
+    step("Nämndrapporter", actions.report(open_workbook(book), today.year, "år", None, reports_dir, today, pdf=pdf))
+    step("Enkäter", actions.survey_out(open_workbook(book), "AVT", survey_dir, today.year, today))
+
+    echo(f"\nKlart. Arbetsboken: {book}")
+    echo(f"Brev och utskickslista: {letters_dir}")
+    echo(f"Nämndrapporter: {reports_dir}")
+    echo(f"Enkäter: {survey_dir}")
+    return Outcome("demo", files=[book, *made])
+
+
+def _simulate_fieldwork(book: Path, today: date) -> Outcome:
+    """Fill in what the administrators would have typed by now: letters sent, visits done.
+
+    Most past visits are done and their letters sent; a few are left undone so the
+    dashboard shows overdue work and letters to send.
+    """
+    wb = open_workbook(book)
+    register = wb.register(today)
+    values: dict[tuple[int, str], object] = {}
+    done = sent = 0
+    for i, row in enumerate(r for r in register.schedule if r.year == today.year):
+        when = row.visit_date or row.due
+        if when is None or row.done is not None:
+            continue
+        left_undone = i % 9 == 4
+        if row.notify_by and row.notify_by <= today and not row.notified and not left_undone:
+            values[row.row, "Kallelse skickad"] = row.notify_by - timedelta(days=2)
+            sent += 1
+        if when < today - timedelta(days=3) and not left_undone:
+            values[row.row, "Genomförd"] = when
+            done += 1
+    changes = Changes(patches=[CellPatch("Årshjul", values)])
+    wb.apply(changes, "demo", f"Fältarbete: {done} genomförda, {sent} kallelser skickade")
+    return Outcome("demo", lines=[f"{done} uppföljningar markerade genomförda och {sent} kallelser skickade."])
