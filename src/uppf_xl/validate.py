@@ -234,8 +234,10 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
 
     providers = _providers(rows(contract.PROVIDERS), readers.get(contract.PROVIDERS.name, (None,))[0])
     types = [_follow_up_type(r, v) for r, v in rows(contract.TYPES)]
-    provider_ids = {p.id for p in providers}
-    type_ids = {t.id for t in types}
+    # References are checked against every key typed, so one bad provider row does not
+    # turn into an error on each row that names it.
+    provider_ids = {str(v["UtförarID"]) for _, v in rows(contract.PROVIDERS) if v["UtförarID"]}
+    type_ids = {str(v["TypID"]) for _, v in rows(contract.TYPES) if v["TypID"]}
     plan = [
         PlanEntry(v["År"], v["Nämnd"], v["Verksamhetsområde"], v["TypID"], v.get("Kommentar") or "", r)
         for r, v in rows(contract.ANNUAL_PLAN)
@@ -277,7 +279,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
         for r, v in rows(sheet):
             value = v.get(header)
             if value and value not in known:
-                close = difflib.get_close_matches(str(value), sorted(known), n=1)
+                close = difflib.get_close_matches(str(value), sorted(known), n=1) if header != "Nyckel" else []
                 hint = f'; menade du "{close[0]}"?' if close else ""
                 reader.problem(r, header, f'{label} "{value}" finns inte{hint}')
     nämnder = {p.namnd for p in providers}

@@ -1,0 +1,177 @@
+"""Charts for the nämnd report as PNG (matplotlib, Agg): follow-ups per month, findings by
+category, and the årshjul, the circular year wheel of the follow-up plan.
+
+Every chart comes with a Swedish alternative text that states the figures it shows, so a
+reader with a screen reader gets the same information as one who sees the picture.
+
+Example:
+    >>> c = year_wheel({"Kvalitetsuppföljning": [0, 2, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0]}, 2025,
+    ...                Path("ut/arshjul.png"))                                   # doctest: +SKIP
+    >>> c.alt[:38]                                                            # doctest: +SKIP
+    'Årshjul 2025: planerade uppföljningar'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede pyplot
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch, Wedge  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from uppf_xl.dates import swedish_month  # noqa: E402
+
+# Carlito and Liberation Sans are metric-compatible with Calibri and Arial (see TECH.md).
+FONTS = ["Carlito", "Liberation Sans", "DejaVu Sans"]
+# Okabe-Ito: told apart also by readers with colour-vision deficiency.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999", "#000000"]
+EMPTY = "#EEEEEE"
+DPI = 200
+MONTH_ABBR = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+@dataclass
+class Chart:
+    """A chart written to disk: the PNG (and more formats), its alt text and caption."""
+
+    path: Path
+    alt: str
+    caption: str
+    extra: list[Path] = field(default_factory=list)  # e.g. the SVG of the year wheel
+
+
+def _style() -> dict[str, object]:
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": FONTS,
+        "font.size": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.fonttype": "none",  # text stays text in the SVG
+        "svg.hashsalt": "uppf-xl",  # stable ids: the same data gives the same file
+    }
+
+
+def _save(fig: plt.Figure, path: Path, svg: bool = False) -> list[Path]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    out = [path]
+    if svg:
+        svg_path = path.with_suffix(".svg")
+        fig.savefig(svg_path, bbox_inches="tight", metadata={"Date": None, "Creator": None})
+        out.append(svg_path)
+    plt.close(fig)
+    return out
+
+
+def _month_list(values: list[int], months: list[int]) -> str:
+    return ", ".join(f"{swedish_month(m)} {v}" for m, v in zip(months, values))
+
+
+def monthly_chart(months: list[int], planned: list[int], done: list[int], year: int, path: Path) -> Chart:
+    """Grouped columns: planned and done follow-ups per month of the period."""
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(7.0, 3.4))
+        x = list(range(len(months)))
+        width = 0.4
+        bars_p = ax.bar([i - width / 2 for i in x], planned, width, label="Planerade", color="#A6CEE3")
+        bars_d = ax.bar([i + width / 2 for i in x], done, width, label="Genomförda", color=PALETTE[0])
+        for bars in (bars_p, bars_d):
+            ax.bar_label(bars, labels=[str(v) if v else "" for v in bars.datavalues], fontsize=8, padding=1)
+        ax.set_xticks(x, [MONTH_ABBR[m - 1] for m in months])
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("Antal uppföljningar")
+        ax.set_title(f"Planerade och genomförda uppföljningar per månad {year}", fontsize=11)
+        ax.set_ylim(0, max([*planned, *done, 1]) * 1.3 + 0.2)  # room for the legend above the bars
+        ax.legend(frameon=False, ncols=2, loc="upper left")
+        _save(fig, path)
+    alt = (
+        f"Stapeldiagram över planerade och genomförda uppföljningar per månad {year}. "
+        f"Planerade: {_month_list(planned, months)}. Genomförda: {_month_list(done, months)}."
+    )
+    return Chart(path, alt, f"Planerade och genomförda uppföljningar per månad {year}")
+
+
+def category_chart(categories: dict[str, int], period_label: str, path: Path) -> Chart:
+    """Horizontal bars: findings of the period by Kategori."""
+    labels = list(categories)
+    values = [categories[k] for k in labels]
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(labels) + 1.2))
+        bars = ax.barh(labels[::-1], values[::-1], color=PALETTE[2])
+        ax.bar_label(bars, labels=[str(v) for v in values[::-1]], fontsize=9, padding=2)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("Antal iakttagelser")
+        ax.set_title(f"Iakttagelser per kategori, {period_label}", fontsize=11)
+        _save(fig, path)
+    listed = ", ".join(f"{k} {v}" for k, v in categories.items())
+    alt = f"Liggande stapeldiagram över iakttagelser per kategori, {period_label}: {listed}."
+    return Chart(path, alt, f"Iakttagelser per kategori, {period_label}")
+
+
+def _text_colour(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "white"
+
+
+def year_wheel(wheel: dict[str, list[int]], year: int, path: Path, *, subtitle: str = "", svg: bool = True) -> Chart:
+    """The årshjul: 12 months clockwise from January at the top, one ring per follow-up type.
+
+    A ring's segment is coloured when follow-ups of that type are planned in that month,
+    with their number written in it. Heavy spokes mark the tertial boundaries.
+    """
+    types = list(wheel)
+    inner, outer = 0.32, 1.0
+    ring = (outer - inner) / max(len(types), 1)
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(8.6, 6.4))
+        ax.set_aspect("equal")
+        ax.axis("off")
+        for i, name in enumerate(types):
+            colour = PALETTE[i % len(PALETTE)]
+            r_out = inner + (i + 1) * ring
+            for m, count in enumerate(wheel[name]):
+                theta1, theta2 = 90 - (m + 1) * 30, 90 - m * 30
+                ax.add_patch(
+                    Wedge((0, 0), r_out, theta1, theta2, width=ring, facecolor=colour if count else EMPTY,
+                          edgecolor="white", linewidth=1.2)
+                )  # fmt: skip
+                if count:
+                    mid = math.radians((theta1 + theta2) / 2)
+                    r_mid = r_out - ring / 2
+                    ax.text(r_mid * math.cos(mid), r_mid * math.sin(mid), str(count), ha="center", va="center",
+                            fontsize=max(6.0, min(10.0, 60 * ring)), color=_text_colour(colour))  # fmt: skip
+        for m in range(12):
+            mid = math.radians(90 - m * 30 - 15)
+            ax.text(1.1 * math.cos(mid), 1.1 * math.sin(mid), MONTH_ABBR[m].capitalize(), ha="center",
+                    va="center", fontsize=11, fontweight="bold")  # fmt: skip
+        for boundary in (0, 4, 8):  # tertials start in January, May, September
+            angle = math.radians(90 - boundary * 30)
+            ax.plot([inner * math.cos(angle), 1.02 * math.cos(angle)], [inner * math.sin(angle), 1.02 * math.sin(angle)],
+                    color="#333333", linewidth=2)  # fmt: skip
+        ax.text(0, 0.05, str(year), ha="center", va="center", fontsize=22, fontweight="bold")
+        ax.text(0, -0.11, "Årshjul", ha="center", va="center", fontsize=11)
+        ax.set_xlim(-1.22, 1.22)
+        ax.set_ylim(-1.22, 1.22)
+        handles = [Patch(facecolor=PALETTE[i % len(PALETTE)], label=name) for i, name in enumerate(types)]
+        legend_title = "Ringar inifrån och ut"
+        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
+                  title=legend_title, alignment="left")  # fmt: skip
+        title = f"Årshjul {year}: planerade uppföljningar per månad"
+        fig.suptitle(title + (f"\n{subtitle}" if subtitle else ""), fontsize=12)
+        written = _save(fig, path, svg=svg)
+    parts = []
+    for name in types:
+        months = [f"{swedish_month(m + 1)} {n}" for m, n in enumerate(wheel[name]) if n]
+        parts.append(f"{name}: {', '.join(months) if months else 'inga'}")
+    alt = (
+        f"Årshjul {year}: planerade uppföljningar per månad, ett cirkeldiagram med månaderna medurs "
+        f"från januari och en ring per typ av uppföljning. " + ("; ".join(parts) + "." if parts else "Inga uppföljningar.")
+    )
+    return Chart(written[0], alt, f"Årshjul {year}" + (f", {subtitle}" if subtitle else ""), written[1:])

@@ -1,0 +1,599 @@
+"""Letters to providers: kallelser, begäran om åtgärdsplan, påminnelser and återkoppling.
+
+`select` decides which letters a run writes and builds each letter's template context;
+`write_letters` renders them (all in memory first, so a template error stops the batch before
+any file exists), writes the .docx files, optionally PDF/A copies, an .eml draft per letter
+and the send list utskickslista.xlsx. The workbook is never written here: `--mark-sent` gets
+a `CellPatch` back (`LetterResult.mark_sent_patch`) for the caller to apply.
+
+Which letters (WORKBOOK.md, Decisions, "Letters"):
+- kallelse: visit rows (type with Besök Ja) whose Kallas senast is in the window; without a
+  window the rows that are Att kalla and not sent. With a window, rows already sent are
+  written again (a re-send), but --mark-sent keeps their first Kallelse skickad date.
+- atgardsplan: per provider, its findings with Åtgärdsplan begärd in the window;
+- paminnelse: per provider, findings whose deadline (Åtgärdsplan senast, else begärd plus
+  Svarstid) is in the window and passed, with no plan received;
+- aterkoppling: per provider, findings with Åtgärdsplan godkänd in the window.
+Without a window the finding letters take the last 14 days up to today. Only findings of
+the action-plan flow count (Avvikelse, Allvarlig brist, Förbättringsområde); Förtydligande
+and Gott exempel get no letter.
+
+File names: `<date>_<UtförarID>_<Kind>_<ref>.docx`; the date is the visit date for a
+kallelse, the letter's date (today) otherwise; ref is the TypID for a kallelse and, for a
+letter covering several findings, the first IakttagelseID in ID order. Characters Windows
+forbids become "-"; a name that would repeat in one batch gets "_2", "_3".
+
+Example:
+    >>> result = write_letters(register, register.schedule, date(2025, 1, 10), Path("Utskick"),
+    ...                        set(KINDS), (None, None), pdf=False)            # doctest: +SKIP
+    >>> print("\\n".join(result.lines))                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from uppf_xl import findings as fnd
+from uppf_xl import guard, render
+from uppf_xl.contract import FINDINGS, SCHEDULE
+from uppf_xl.dates import swedish_date_with_week, swedish_long_date, swedish_month
+from uppf_xl.errors import ExternalProgramMissing
+from uppf_xl.report import default_cell
+from uppf_xl.schedule import row_status
+from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
+from uppf_xl.vocab import Avtalsform, Regi, RowStatus
+from uppf_xl.workbook.content import Changes, CellPatch, SheetContent, TableBlock
+
+KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING = "kallelse", "atgardsplan", "paminnelse", "aterkoppling"
+KINDS: tuple[str, ...] = (KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING)
+FILE_KIND = {KALLELSE: "Kallelse", ATGARDSPLAN: "Atgardsplan", PAMINNELSE: "Paminnelse", ATERKOPPLING: "Aterkoppling"}
+TEMPLATES = {
+    KALLELSE: "kallelse.docx",
+    ATGARDSPLAN: "begaran_atgardsplan.docx",
+    PAMINNELSE: "paminnelse.docx",
+    ATERKOPPLING: "aterkoppling.docx",
+}
+# Singular and plural for the summary.
+KIND_NAMES = {
+    KALLELSE: ("kallelse", "kallelser"),
+    ATGARDSPLAN: ("begäran om åtgärdsplan", "begäranden om åtgärdsplan"),
+    PAMINNELSE: ("påminnelse", "påminnelser"),
+    ATERKOPPLING: ("återkoppling", "återkopplingar"),
+}
+DEFAULT_DAYS_BACK = 14
+SEND_LIST = "utskickslista.xlsx"
+SEND_LIST_HEADER = ["Utförare", "UtförarID", "E-post", "Fil", "Ämne"]
+RUN_LOG = "uppf-xl.log"
+ARSHJUL_SENT = "Kallelse skickad"
+
+Window = tuple[date | None, date | None]
+
+BASIS = {
+    Avtalsform.LOV: "avtalet inom kommunens valfrihetssystem (LOV)",
+    Avtalsform.LOU: "det upphandlade avtalet (LOU)",
+    Avtalsform.RAMAVTAL: "ramavtalet",
+    Avtalsform.DIREKT: "avtalet (direktupphandling)",
+    Avtalsform.IOP: "överenskommelsen om idéburet offentligt partnerskap (IOP)",
+    Avtalsform.UPPDRAG: "uppdragsbeskrivningen",
+}
+
+
+@dataclass
+class Letter:
+    """One letter to write: its kind, recipient, the date in its file name and its context."""
+
+    kind: str
+    provider: Provider
+    day: date
+    template: str
+    subject: str
+    context: dict[str, Any]
+    row: ScheduleRow | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        """TypID for a kallelse, the first IakttagelseID otherwise."""
+        return self.row.type_id if self.row is not None else self.findings[0].id
+
+    @property
+    def filename(self) -> str:
+        parts = [self.day.isoformat(), self.provider.id, FILE_KIND[self.kind], self.ref]
+        return "_".join(safe_name_part(p) for p in parts) + ".docx"
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A letter that was not written and why (Swedish)."""
+
+    kind: str
+    provider_id: str
+    ref: str
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.provider_id} {self.ref} ({KIND_NAMES[self.kind][0]}): {self.reason}"
+
+
+@dataclass
+class LetterResult:
+    """What `write_letters` wrote, what it skipped, and the patch for --mark-sent."""
+
+    files: list[Path] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    emls: list[Path] = field(default_factory=list)
+    send_list: Path | None = None
+    skipped: list[Skip] = field(default_factory=list)
+    no_email: list[Letter] = field(default_factory=list)
+    letters: list[Letter] = field(default_factory=list)
+    mark_sent_patch: CellPatch | None = None
+    lines: list[str] = field(default_factory=list)
+    tables: list[tuple[str, list[str], list[list[object]]]] = field(default_factory=list)
+    log: str = ""
+    pdf_error: str = ""
+
+    @property
+    def changes(self) -> Changes:
+        """The workbook changes for --mark-sent (empty when no kallelse was written)."""
+        return Changes(patches=[self.mark_sent_patch] if self.mark_sent_patch else [])
+
+
+# ---------------------------------------------------------------- selection
+def select(
+    register: Register,
+    rows: list[ScheduleRow],
+    today: date,
+    kinds: set[str],
+    window: Window,
+) -> list[Letter]:
+    """The letters a run writes, in kind order then date and provider; see the module doc.
+
+    Raises PersonalDataFound when a text a letter would quote holds personal data.
+    """
+    return plan(register, rows, today, kinds, window)[0]
+
+
+def plan(
+    register: Register,
+    rows: list[ScheduleRow],
+    today: date,
+    kinds: set[str],
+    window: Window,
+) -> tuple[list[Letter], list[Skip]]:
+    """Like `select`, also returning the letters left out and why."""
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        from uppf_xl.errors import UsageError
+
+        raise UsageError(f"okänd brevtyp {', '.join(sorted(unknown))}; välj bland {', '.join(KINDS)}")
+    letters: list[Letter] = []
+    skipped: list[Skip] = []
+    if KALLELSE in kinds:
+        got, skip = _kallelser(register, rows, today, window)
+        letters += got
+        skipped += skip
+    quoted = _guarded_texts(register, today, kinds, window)
+    for kind in (ATGARDSPLAN, PAMINNELSE, ATERKOPPLING):
+        if kind in kinds:
+            got, skip = _finding_letters(register, rows, today, kind, window, quoted)
+            letters += got
+            skipped += skip
+    return letters, skipped
+
+
+def _in_window(day: date | None, window: Window) -> bool:
+    first, last = window
+    return day is not None and (first is None or day >= first) and (last is None or day <= last)
+
+
+def _has_window(window: Window) -> bool:
+    return window[0] is not None or window[1] is not None
+
+
+def _kallelser(
+    register: Register, rows: list[ScheduleRow], today: date, window: Window
+) -> tuple[list[Letter], list[Skip]]:
+    letters: list[Letter] = []
+    skipped: list[Skip] = []
+    windowed = _has_window(window)
+    for row in sorted(rows, key=lambda r: (r.notify_by or date.max, r.provider_id, r.type_id, r.key)):
+        ftype = register.type(row.type_id)
+        if ftype is None or not ftype.visit or row.done or row.status == RowStatus.UTGAR.value:
+            continue
+        if windowed:
+            if not _in_window(row.notify_by, window):
+                continue
+        elif row.notified or row_status(row, register.settings, today) is not RowStatus.ATT_KALLA:
+            continue
+
+        def skip(reason: str) -> None:
+            skipped.append(Skip(KALLELSE, row.provider_id, row.type_id, reason))
+
+        provider = register.provider(row.provider_id)
+        visit = row.visit_date
+        if provider is None:
+            skip(f"utföraren {row.provider_id} finns inte i Utförare")
+        elif visit is None:
+            skip("inget besöksdatum (Planerat datum och Föreslaget datum är tomma)")
+        elif provider.end is not None and provider.end < visit:
+            skip(f"utföraren slutar {provider.end.isoformat()}, före besöket {visit.isoformat()}")
+        elif visit < today:
+            skip(f"besöksdatumet {visit.isoformat()} har redan passerat")
+        else:
+            letters.append(_kallelse(register, row, ftype, provider, visit, today))
+    return letters, skipped
+
+
+def _kallelse(
+    register: Register, row: ScheduleRow, ftype: FollowUpType, provider: Provider, visit: date, today: date
+) -> Letter:
+    settings = register.settings
+    material_due = None
+    if ftype.material and ftype.material_days is not None:
+        material_due = visit - timedelta(days=ftype.material_days)
+    focus = [f for f in register.focus if f.year == visit.year]
+    subject = f"Kallelse till {lower_first(ftype.name)} – {provider.name}"
+    context = {
+        **_common(settings, provider, today, row.dnr or settings.diarienummer, subject),
+        "uppfoljning": ftype.name,
+        "uppfoljning_lc": lower_first(ftype.name),
+        "verksamhetsomrade": provider.area,
+        "verksamhetsomrade_lc": lower_first(provider.area),
+        "grund": basis(provider),
+        "egen_regi": provider.regi is Regi.EGEN or provider.avtalsform is Avtalsform.UPPDRAG,
+        "besok": {
+            "datum": swedish_date_with_week(visit),
+            "iso": visit.isoformat(),
+            "tid": row.time,
+            "plats": row.place,
+            "deltagare": row.responsible or settings.avsandare or "förvaltningens handläggare",
+        },
+        "underlag": list(ftype.material),
+        "underlag_senast": swedish_long_date(material_due) if material_due else "",
+        "ar": visit.year,
+        "fokusomraden": [{"namn": f.name, "beskrivning": f.description} for f in focus],
+        "bilagor": list(ftype.attachments),
+        "nyckel": row.key,
+    }
+    return Letter(KALLELSE, provider, visit, template_name(ftype.template), subject, context, row=row)
+
+
+def template_name(mall: str) -> str:
+    """The kallelse template of a type: its Mall (".docx" added when missing), else the default."""
+    mall = mall.strip()
+    if not mall:
+        return TEMPLATES[KALLELSE]
+    return mall if mall.lower().endswith(".docx") else f"{mall}.docx"
+
+
+def basis(provider: Provider) -> str:
+    """What the follow-up checks against: the contract, or for egen regi the assignment."""
+    if provider.regi is Regi.EGEN:
+        return BASIS[Avtalsform.UPPDRAG]
+    return BASIS.get(provider.avtalsform, "avtalet")
+
+
+def lower_first(text: str) -> str:
+    """'Kvalitetsuppföljning' -> 'kvalitetsuppföljning'; acronyms ('MAS-tillsyn') are kept."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _common(settings: Settings, provider: Provider, today: date, dnr: str, subject: str) -> dict[str, Any]:
+    postort = " ".join(p for p in (provider.postcode, provider.city) if p)
+    return {
+        "avsandare": {
+            "kommun": settings.kommun,
+            "forvaltning": settings.forvaltning,
+            "postadress": settings.postadress,
+            "handlaggare": settings.avsandare,
+            "titel": settings.titel,
+            "telefon": settings.telefon,
+            "epost": settings.epost,
+        },
+        "datum": today.isoformat(),
+        "datum_text": swedish_long_date(today),
+        "dnr": dnr,
+        "amne": subject,
+        "namnd": provider.namnd,
+        "utforare_id": provider.id,
+        "mottagare": {
+            "namn": provider.name,
+            "verksamhetschef": provider.chef,
+            "adress": provider.address,
+            "postort": postort,
+            "epost": provider.email,
+        },
+    }
+
+
+# ---------------------------------------------------------------- finding letters
+def _default_window(today: date) -> Window:
+    return (today - timedelta(days=DEFAULT_DAYS_BACK), today)
+
+
+def _finding_date(f: Finding, kind: str, settings: Settings) -> date | None:
+    """The date the window applies to for `kind`."""
+    if kind == ATGARDSPLAN:
+        return f.requested
+    if kind == PAMINNELSE:
+        return fnd.deadline(f, settings)
+    return f.approved
+
+
+def _wanted(f: Finding, kind: str, settings: Settings, today: date, window: Window) -> bool:
+    if fnd.flow(f) is not fnd.Flow.PLAN:
+        return False
+    if not _in_window(_finding_date(f, kind, settings), window):
+        return False
+    if kind == PAMINNELSE:
+        due = fnd.deadline(f, settings)
+        return f.requested is not None and f.received is None and f.approved is None and due is not None and due < today
+    return True
+
+
+def _finding_letters(
+    register: Register,
+    rows: list[ScheduleRow],
+    today: date,
+    kind: str,
+    window: Window,
+    quoted: dict[str, str],
+) -> tuple[list[Letter], list[Skip]]:
+    settings = register.settings
+    window = window if _has_window(window) else _default_window(today)
+    by_provider: dict[str, list[Finding]] = {}
+    for f in register.findings:
+        if _wanted(f, kind, settings, today, window):
+            by_provider.setdefault(f.provider_id, []).append(f)
+    dnr_of_key = {r.key: r.dnr for r in rows if r.dnr}
+    letters: list[Letter] = []
+    skipped: list[Skip] = []
+    for provider_id in sorted(by_provider):
+        group = sorted(by_provider[provider_id], key=lambda f: f.id)
+        provider = register.provider(provider_id)
+        if provider is None:
+            skipped.append(Skip(kind, provider_id, group[0].id, f"utföraren {provider_id} finns inte i Utförare"))
+            continue
+        if provider.end is not None and provider.end < today:
+            skipped.append(Skip(kind, provider_id, group[0].id, f"utföraren slutade {provider.end.isoformat()}"))
+            continue
+        dnr = next((dnr_of_key[f.key] for f in group if f.key in dnr_of_key), settings.diarienummer)
+        subject = {
+            ATGARDSPLAN: f"Begäran om åtgärdsplan – {provider.name}",
+            PAMINNELSE: f"Påminnelse om åtgärdsplan – {provider.name}",
+            ATERKOPPLING: f"Återkoppling på åtgärdsplan – {provider.name}",
+        }[kind]
+        deadlines = [d for d in (fnd.deadline(f, settings) for f in group) if d is not None]
+        context = {
+            **_common(settings, provider, today, dnr, subject),
+            "senast": swedish_long_date(min(deadlines)) if deadlines else "",
+            "iakttagelser": [_finding_context(f, settings, quoted[f.id]) for f in group],
+        }
+        letters.append(Letter(kind, provider, today, TEMPLATES[kind], subject, context, findings=group))
+    return letters, skipped
+
+
+def _short(day: date | None) -> str:
+    return f"{day.day} {swedish_month(day.month)} {day.year}" if day else ""
+
+
+def _finding_context(f: Finding, settings: Settings, text: str) -> dict[str, str]:
+    return {
+        "id": f.id,
+        "kategori": f.category.value,
+        "omrade": f.area,
+        "text": text,
+        "datum": _short(f.day),
+        "begard": _short(f.requested),
+        "senast": _short(fnd.deadline(f, settings)),
+        "inkommen": _short(f.received),
+        "godkand": _short(f.approved),
+    }
+
+
+def _guarded_texts(register: Register, today: date, kinds: set[str], window: Window) -> dict[str, str]:
+    """The text each finding letter quotes, by IakttagelseID, after the personal-data guard.
+
+    Every quoted text is checked at once, so one run reports every place to correct.
+    """
+    settings = register.settings
+    win = window if _has_window(window) else _default_window(today)
+    wanted = [
+        f
+        for f in register.findings
+        if any(_wanted(f, k, settings, today, win) for k in kinds if k != KALLELSE)
+    ]
+    items = [
+        guard.GuardItem(FINDINGS.name, _cell(f), f.public_text)
+        for f in wanted
+    ]
+    texts = guard.scan_texts(items, guard.person_names(register))
+    return {f.id: t for f, t in zip(wanted, texts)}
+
+
+def _cell(f: Finding) -> str:
+    """The cell a quoted finding text comes from (columns assumed in the contract's order)."""
+    header = "Sammanfattning för nämnd" if f.summary else "Beskrivning"
+    return default_cell(FINDINGS.name, f.row, header) if f.row > 0 else ""
+
+
+# ---------------------------------------------------------------- writing
+def safe_name_part(text: str) -> str:
+    """A piece of a file name that Windows accepts: no <>:"/\\|?*, no control characters."""
+    cleaned = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "-", text.strip())
+    cleaned = re.sub(r"\s+", "-", cleaned).strip(". ")
+    return cleaned or "-"
+
+
+def _unique_names(letters: list[Letter]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for letter in letters:
+        name = letter.filename
+        key = name.lower()  # Windows file names ignore case
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            name = f"{name[:-5]}_{seen[key]}.docx"
+        names.append(name)
+    return names
+
+
+def write_letters(
+    register: Register,
+    rows: list[ScheduleRow],
+    today: date,
+    out_dir: Path,
+    kinds: set[str],
+    window: Window,
+    pdf: bool,
+    progress: Callable[[int], None] | None = None,
+) -> LetterResult:
+    """Write the selected letters into `out_dir`, with .eml drafts and utskickslista.xlsx.
+
+    Every letter is rendered in memory first: a template error (TemplateError) or personal
+    data in a quoted text (PersonalDataFound) stops the run before any file is written.
+    `progress(1)` is called once per letter rendered (total: `len(select(...))`).
+    With `pdf`, each letter also gets a PDF/A-2b copy (one LibreOffice call); when
+    LibreOffice is missing, everything else is written and then ExternalProgramMissing is
+    raised, carrying the result as `.result`.
+    """
+    from uppf_xl import mail
+
+    letters, skipped = plan(register, rows, today, kinds, window)
+    result = LetterResult(skipped=skipped, letters=letters)
+    names = _unique_names(letters)
+    rendered: list[tuple[Path, bytes]] = []
+    for letter, name in zip(letters, names):
+        rendered.append((out_dir / name, render.render_bytes(letter.template, letter.context, register.settings)))
+        if progress:
+            progress(1)
+    result.files = render.write_all(rendered)
+
+    if pdf and result.files:
+        from uppf_xl.pdf import convert_to_pdf
+
+        try:
+            result.pdfs = convert_to_pdf(result.files, out_dir, pdfa=True)
+        except ExternalProgramMissing as exc:
+            result.pdf_error = exc.message
+    attachments = result.pdfs or result.files
+
+    send_rows: list[list[object]] = []
+    for letter, attachment in zip(letters, attachments):
+        email = letter.provider.email.strip()
+        send_rows.append([letter.provider.name, letter.provider.id, email, attachment.name, letter.subject])
+        if not email:
+            result.no_email.append(letter)
+            continue
+        eml = attachment.with_suffix(".eml")
+        mail.write_eml(
+            eml,
+            to=email,
+            subject=letter.subject,
+            body=mail.letter_body(letter.subject, register.settings),
+            attachment=attachment,
+        )
+        result.emls.append(eml)
+    if letters:
+        result.send_list = out_dir / SEND_LIST
+        _write_send_list(result.send_list, send_rows)
+
+    result.mark_sent_patch = _mark_sent(letters, today)
+    _summarise(result, out_dir, pdf)
+    if letters:
+        append_run_log(out_dir, "letters", result.log)
+    if result.pdf_error:
+        error = ExternalProgramMissing(result.pdf_error)
+        error.result = result  # type: ignore[attr-defined]
+        raise error
+    return result
+
+
+def _write_send_list(path: Path, rows: list[list[object]]) -> None:
+    from uppf_xl.workbook.output import write_output_xlsx
+
+    table = TableBlock("tblUtskick", 1, 1, SEND_LIST_HEADER, rows, styles={"UtförarID": "text"})
+    write_output_xlsx(path, [SheetContent("Utskick", tables=[table], freeze="A2")])
+
+
+def _mark_sent(letters: list[Letter], today: date) -> CellPatch | None:
+    values = {
+        (letter.row.row, ARSHJUL_SENT): today
+        for letter in letters
+        if letter.kind == KALLELSE and letter.row is not None and letter.row.row > 0 and letter.row.notified is None
+    }
+    return CellPatch(SCHEDULE.name, values) if values else None
+
+
+def _count(kind: str, n: int) -> str:
+    singular, plural = KIND_NAMES[kind]
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _summarise(result: LetterResult, out_dir: Path, pdf: bool) -> None:
+    counts = {k: sum(1 for letter in result.letters if letter.kind == k) for k in KINDS}
+    parts = [_count(k, n) for k, n in counts.items() if n]
+    lines = result.lines
+    if result.letters:
+        lines.append(f"Skrev {len(result.letters)} brev i {out_dir}: {', '.join(parts)}.")
+    else:
+        lines.append("Inga brev att skriva för de valda brevtyperna och datumen.")
+    if pdf and result.pdfs:
+        lines.append(f"PDF/A: {len(result.pdfs)} filer.")
+    if result.pdf_error:
+        lines.append(result.pdf_error)
+    if result.emls:
+        lines.append(f"E-postutkast: {len(result.emls)} (.eml, öppnas som utkast i Outlook).")
+    if result.send_list:
+        lines.append(f"Utskickslista: {result.send_list}")
+    for letter in result.no_email:
+        lines.append(
+            f"Ingen e-postadress för {letter.provider.id} {letter.provider.name}: "
+            f"skicka {letter.filename} på annat sätt (fyll i E-post i Utförare)."
+        )
+    if result.skipped:
+        lines.append(f"Hoppade över {len(result.skipped)}:")
+        lines.extend(f"  {s.text}" for s in result.skipped)
+    if result.letters:
+        result.tables.append(
+            (
+                "Skrivna brev",
+                ["Utförare", "UtförarID", "Brev", "Fil", "E-post"],
+                [
+                    [letter.provider.name, letter.provider.id, KIND_NAMES[letter.kind][0], path.name, letter.provider.email or "–"]
+                    for letter, path in zip(result.letters, result.files)
+                ],
+            )
+        )
+    if result.skipped:
+        result.tables.append(
+            (
+                "Överhoppade",
+                ["UtförarID", "Brev", "Avser", "Orsak"],
+                [[s.provider_id, KIND_NAMES[s.kind][0], s.ref, s.reason] for s in result.skipped],
+            )
+        )
+    detail = ", ".join(parts) if parts else "inga brev"
+    result.log = f"{len(result.letters)} brev ({detail}); {len(result.skipped)} överhoppade" + (
+        "; PDF/A" if result.pdfs else ""
+    )
+
+
+def append_run_log(out_dir: Path, action: str, details: str, now: dt.datetime | None = None) -> Path:
+    """One line in `<out_dir>/uppf-xl.log` for a run that produced documents only."""
+    from uppf_xl.workbook import current_user
+
+    path = out_dir / RUN_LOG
+    stamp = (now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"{stamp}\t{action}\t{details}\t{current_user()}\n")
+    return path

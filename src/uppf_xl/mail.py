@@ -1,0 +1,71 @@
+"""E-mail drafts (.eml) with a letter attached, which Outlook opens as an unsent draft.
+
+The header `X-Unsent: 1` makes Outlook open the file as a new message ready to send
+(Send button, editable recipients) instead of as a received mail. No From header is
+written: Outlook fills in the user's own account.
+
+Example:
+    >>> write_eml(Path("ut/brev.eml"), to="chef@solrosen.se", subject="Kallelse",
+    ...           body="Hej!", attachment=Path("ut/brev.docx"))       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate
+from pathlib import Path
+
+from uppf_xl.model import Settings
+
+MIME_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def letter_body(subject: str, settings: Settings) -> str:
+    """A short Swedish covering text signed with the sender from Inställningar."""
+    signature = [
+        line
+        for line in (
+            settings.avsandare,
+            settings.titel if settings.avsandare else "",
+            ", ".join(p for p in (settings.forvaltning, settings.kommun) if p),
+            f"Telefon {settings.telefon}" if settings.telefon else "",
+            settings.epost,
+        )
+        if line
+    ]
+    return "\n".join(
+        [
+            "Hej!",
+            "",
+            f"Bifogat finns brevet \"{subject}\".",
+            "Hör gärna av er om ni har frågor.",
+            "",
+            "Med vänlig hälsning",
+            *signature,
+            "",
+        ]
+    )
+
+
+def write_eml(path: Path, *, to: str, subject: str, body: str, attachment: Path, cc: str = "") -> Path:
+    """Write an unsent draft to `to` with `attachment`; returns `path`."""
+    msg = EmailMessage(policy=SMTP)
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["X-Unsent"] = "1"
+    msg.set_content(body, charset="utf-8")
+    mime = MIME_TYPES.get(attachment.suffix.lower()) or mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
+    maintype, subtype = mime.split("/", 1)
+    msg.add_attachment(attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(msg.as_bytes())
+    return path

@@ -1,0 +1,130 @@
+"""Word documents from docxtpl templates, rendered in a sandboxed Jinja2 environment.
+
+A template is looked up in the municipality's own folder (the setting Mallmapp) first, so a
+file there wins over the built-in one of the same name; else in the packaged templates
+(`uppf_xl.templates`, the repository's templates/ folder). Rendering uses
+`jinja2.sandbox.SandboxedEnvironment` with `StrictUndefined`: a template cannot reach Python
+objects beyond its context, and a field the context lacks is an error naming the template
+and the field, never an empty spot in a letter.
+
+Example:
+    >>> render_docx("kallelse.docx", context, Path("ut/brev.docx"), settings)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate
+from jinja2.sandbox import SandboxedEnvironment
+
+from uppf_xl.errors import UppfError
+from uppf_xl.model import Settings
+
+TEMPLATE_PACKAGE = "uppf_xl.templates"
+
+
+class TemplateError(UppfError):
+    """A template cannot be found or does not render with the context it was given."""
+
+    exit_code = 1
+
+
+def _environment() -> SandboxedEnvironment:
+    # autoescape is done by docxtpl (render(..., autoescape=True)), which escapes for XML.
+    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+def packaged_templates_dir() -> Path | None:
+    """The folder of the built-in templates, or None when the package data is missing."""
+    try:
+        files = importlib.resources.files(TEMPLATE_PACKAGE)
+    except ModuleNotFoundError:
+        # An editable install maps uppf_xl.templates to the repo's templates/ folder as a
+        # namespace package, which setuptools' editable finder cannot import as a
+        # subpackage; fall back to the source tree layout.
+        source = Path(__file__).resolve().parents[2] / "templates"
+        return source if source.is_dir() else None
+    return Path(str(files))
+
+
+def template_path(template_name: str, settings: Settings) -> Path:
+    """Where `template_name` is read from: Mallmapp first, else the packaged templates."""
+    if settings.mallmapp:
+        own = Path(settings.mallmapp).expanduser() / template_name
+        if own.is_file():
+            return own
+    builtin_dir = packaged_templates_dir()
+    if builtin_dir is not None and (builtin_dir / template_name).is_file():
+        return builtin_dir / template_name
+    where = f" (varken i Mallmapp {settings.mallmapp} eller bland de inbyggda mallarna)" if settings.mallmapp else ""
+    raise TemplateError(f'Mallen "{template_name}" finns inte{where}.')
+
+
+_FIELD_PATTERNS = (
+    re.compile(r"'([^']+)' is undefined"),
+    re.compile(r"has no attribute '([^']+)'"),
+    re.compile(r"has no element '?([^']+?)'?$"),
+)
+
+
+def _field_of(exc: jinja2.UndefinedError) -> str:
+    text = str(exc)
+    for pattern in _FIELD_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return match.group(1)
+    return text
+
+
+def render_bytes(template_name: str, context: dict[str, Any], settings: Settings) -> bytes:
+    """The rendered .docx as bytes: nothing is written, so a batch can fail before any file."""
+    path = template_path(template_name, settings)
+    try:
+        doc = DocxTemplate(str(path))
+        doc.render(context, jinja_env=_environment(), autoescape=True)
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(
+            f'Mallen "{template_name}" använder fältet "{_field_of(exc)}", som inte finns. '
+            f"Rätta fältet i mallen ({path})."
+        ) from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f'Mallen "{template_name}" har ett fel i en mallkod: {exc.message} ({path}).'
+        ) from exc
+    except jinja2.exceptions.SecurityError as exc:
+        match = re.search(r"attribute '([^']+)'", str(exc))
+        what = f'"{match.group(1)}"' if match else "något utanför sina fält"
+        raise TemplateError(
+            f'Mallen "{template_name}" försöker nå {what}, vilket inte är tillåtet i en mall ({path}).'
+        ) from exc
+    except (OSError, KeyError, ValueError) as exc:  # not a .docx, or a damaged one
+        raise TemplateError(f'Mallen "{template_name}" kan inte läsas som Word-dokument ({path}): {exc}.') from exc
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def check_template(template_name: str, context: dict[str, Any], settings: Settings) -> None:
+    """Render once in memory; raises TemplateError naming the template and an unknown field."""
+    render_bytes(template_name, context, settings)
+
+
+def render_docx(template_name: str, context: dict[str, Any], out: Path, settings: Settings) -> None:
+    """Render `template_name` with `context` into the file `out` (its folder is created)."""
+    data = render_bytes(template_name, context, settings)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+
+
+def write_all(rendered: list[tuple[Path, bytes]]) -> list[Path]:
+    """Write documents rendered with `render_bytes`; used once a whole batch rendered cleanly."""
+    for out, data in rendered:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    return [out for out, _ in rendered]

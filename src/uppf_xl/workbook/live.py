@@ -1,0 +1,463 @@
+"""The live backend: the book open in Excel, read and written through xlwings in whole ranges.
+
+Every read is one range read per contract sheet; every write is one range assignment per
+block (a table, the cells of a sheet, a patched column, the appended rows), so the number of
+Excel round-trips does not grow with the number of rows. The same code runs on classic
+xlwings (Windows, COM) and on xlwings' remote engine (`xw.Book(json=...)`), which the tests use.
+
+Example:
+    >>> wb = Workbook(LiveBackend(xw.Book.caller()))          # doctest: +SKIP
+    >>> register = wb.register(date.today())                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+from uppf_xl.contract import SHEETS
+from uppf_xl.errors import FileAccessError, WriteRefused
+from uppf_xl.workbook.base import RawTable, RawWorkbook
+from uppf_xl.workbook.content import (
+    Cell,
+    CellPatch,
+    Changes,
+    ChartSpec,
+    ConditionalFormat,
+    RowAppend,
+    SheetContent,
+    Style,
+    TableBlock,
+    Value,
+)
+
+# Excel's error values as xlwings gives them with err_to_str.
+ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+NUMBER_FORMATS: dict[str, str] = {
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+    "int": "0",
+    "number": "0.0",
+    "percent": "0%",
+    "text": "@",
+}
+FILLS: dict[str, str] = {"red": "#FFC7CE", "amber": "#FFEB9C", "green": "#C6EFCE", "header": "#DDEBF7"}
+FONT_COLORS: dict[str, str] = {"red": "#9C0006", "amber": "#9C5700", "green": "#006100", "note": "#595959"}
+TABLE_STYLE = "TableStyleMedium2"
+CHART_TYPES = {"col": "column_clustered", "bar": "bar_clustered", "line": "line", "pie": "pie"}
+OPERATORS = {"equals": "equal_to", "greater": "greater_than", "less": "less_than"}
+POINTS_PER_CM = 72 / 2.54
+
+
+class LiveBackend:
+    """An open xlwings Book. Reads are snapshots; writes go straight into the book."""
+
+    def __init__(self, book: Any, path: Path | None = None) -> None:
+        self.book = book
+        self.path = path  # the book's file, when it has one: the output folder is beside it
+        self._tables: dict[str, RawTable] = {}
+
+    @property
+    def name(self) -> str:
+        return str(self.book.name)
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def read(self) -> RawWorkbook:
+        """Read every contract sheet present: one range read per sheet."""
+        from uppf_xl.workbook.reader import _make_table, _Structure
+
+        try:
+            sheets = {s.name: s for s in self.book.sheets}
+            tables: dict[str, RawTable] = {}
+            problems: list = []
+            for name, sheet in sheets.items():
+                if name not in SHEETS:
+                    continue
+                grid, errors = read_grid(sheet)
+                structure = _Structure()
+                structure.errors.update(errors)
+                tables[name] = _make_table(name, grid, structure, table_info(sheet), problems)
+        except Exception as exc:  # COM errors carry no useful type; name the book
+            raise FileAccessError(f"{self.name}: arbetsboken kan inte läsas från Excel ({exc}).") from exc
+        self._tables = dict(tables)
+        return RawWorkbook(self.name, list(sheets), tables, problems)
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def write(self, changes: Changes) -> None:
+        """Apply `changes`: every step is planned (and every problem raised) before the first write.
+
+        Excel has no transaction: an Excel failure in the middle of the writes leaves the
+        earlier ones in place; the plan step catches everything the tool can know beforehand.
+        """
+        steps: list[Callable[[], None]] = []
+        for content in changes.sheets:
+            steps.extend(self._plan_sheet(content))
+        for patch in changes.patches:
+            steps.extend(self._plan_patch(patch))
+        for append in changes.appends:
+            steps.extend(self._plan_append(append))
+        if not steps:
+            return
+        app = self.book.app
+        app.screen_updating = False
+        try:
+            for step in steps:
+                step()
+        finally:
+            app.screen_updating = True
+        self._tables = {}
+
+    def _sheet(self, name: str, create: bool) -> Any | None:
+        names = [s.name for s in self.book.sheets]
+        if name in names:
+            return self.book.sheets[name]
+        if not create:
+            return None
+        return self.book.sheets.add(name, after=self.book.sheets[len(names) - 1])
+
+    def _table(self, name: str) -> RawTable | None:
+        if name not in self._tables:
+            sheet = self._sheet(name, create=False)
+            if sheet is None:
+                return None
+            from uppf_xl.workbook.reader import _make_table, _Structure
+
+            grid, _ = read_grid(sheet)
+            self._tables[name] = _make_table(name, grid, _Structure(), table_info(sheet), [])
+        return self._tables[name]
+
+    def _plan_sheet(self, content: SheetContent) -> list[Callable[[], None]]:
+        for chart in content.charts:
+            if not any(t.name == chart.table for t in content.tables):
+                raise WriteRefused(f"{content.name}: diagrammet {chart.title!r} saknar tabellen {chart.table!r}.")
+        is_points = self._widths_in_points()
+
+        def run() -> None:
+            sheet = self._sheet(content.name, create=True)
+            clear_sheet(sheet)
+            write_cells(sheet, content.cells)
+            for block in content.tables:
+                write_table(sheet, block)
+            for col, width in sorted(content.widths.items()):
+                sheet.range((1, col)).column_width = _points(width) if is_points else width
+            for chart in content.charts:
+                add_chart(sheet, chart, next(t for t in content.tables if t.name == chart.table))
+            for rule in content.conditional:
+                add_conditional(sheet, rule)
+            if content.freeze:
+                sheet.freeze_panes.freeze_at(content.freeze)
+            # Tab colours are not in xlwings' API; the file backend sets them, Excel keeps them.
+
+        return [run]
+
+    def _plan_patch(self, patch: CellPatch) -> list[Callable[[], None]]:
+        table = self._table(patch.sheet)
+        if table is None:
+            raise WriteRefused(f"{patch.sheet}: bladet finns inte i arbetsboken; inget skrevs.")
+        by_header: dict[str, dict[int, Value]] = {}
+        for (row, header), value in patch.values.items():
+            by_header.setdefault(header, {})[row] = value
+        current = {row: values for row, values in zip(table.row_numbers, table.rows)}
+        steps: list[Callable[[], None]] = []
+        extra = 0
+        for header, cells in by_header.items():
+            idx = table.index(header)
+            if idx is None:
+                # The tool may add its own columns; a missing tool column goes after the last one.
+                col = table.col + len(table.header) + extra
+                extra += 1
+                steps.append(_writer(patch.sheet, self, (table.header_row, col), [[header]]))
+            else:
+                col = table.col + idx
+            first, last = min(cells), max(cells)
+            # One write per column: the rows between patched ones get their own values back.
+            column = [
+                [cells[r] if r in cells else _cell_value(current.get(r), idx)] for r in range(first, last + 1)
+            ]
+            steps.append(_writer(patch.sheet, self, (first, col), column))
+            style = _column_style([row[0] for row in column])
+            if style:
+                steps.append(_formatter(patch.sheet, self, (first, col), (last, col), style))
+        if extra and table.table_name:
+            last_row = max(table.row_numbers[-1] if table.row_numbers else table.header_row + 1, table.header_row + 1)
+            last_col = table.col + len(table.header) + extra - 1
+            steps.append(_resizer(patch.sheet, self, table.table_name, (table.header_row, table.col), (last_row, last_col)))
+        return steps
+
+    def _plan_append(self, append: RowAppend) -> list[Callable[[], None]]:
+        if not append.rows:
+            return []
+        table = self._table(append.sheet)
+        steps: list[Callable[[], None]] = []
+        if table is None or not table.header:
+            contract = SHEETS.get(append.sheet)
+            header = contract.headers if contract else list(append.rows[0])
+            table_name = contract.table if contract else None
+            steps.append(_writer(append.sheet, self, (1, 1), [header]))
+            header_row, col, start, existing_name = 1, 1, 2, None
+        else:
+            header, header_row, col = table.header, table.header_row, table.col
+            start = (table.row_numbers[-1] if table.row_numbers else header_row) + 1
+            # An empty Excel table still owns one blank data row: fill it rather than skip it.
+            if not table.row_numbers and table.table_ref:
+                _, _, _, ref_last = range_boundaries(table.table_ref)
+                start = header_row + 1 if ref_last > header_row else start
+            table_name, existing_name = None, table.table_name
+        unknown = sorted({k for row in append.rows for k in row} - set(header))
+        if unknown:
+            raise WriteRefused(f"{append.sheet}: kolumnen {unknown[0]} saknas i tabellen; inget skrevs.")
+        values = [[row.get(h) for h in header] for row in append.rows]
+        last = start + len(values) - 1
+        steps.append(_writer(append.sheet, self, (start, col), values))
+        for i, h in enumerate(header):
+            style = _column_style([v[i] for v in values])
+            if style:
+                steps.append(_formatter(append.sheet, self, (start, col + i), (last, col + i), style))
+        last_col = col + len(header) - 1
+        if existing_name:
+            steps.append(_resizer(append.sheet, self, existing_name, (header_row, col), (last, last_col)))
+        elif table_name:
+            steps.append(_table_adder(append.sheet, self, table_name, (header_row, col), (last, last_col)))
+        return steps
+
+    def _widths_in_points(self) -> bool:
+        # Classic xlwings sets widths in characters, the remote engines in points.
+        return getattr(self.book.app.engine, "type", "") == "remote"
+
+
+# ---- reading helpers -------------------------------------------------------------------------
+
+
+def read_grid(sheet: Any) -> tuple[list[list[Value]], dict[tuple[int, int], str]]:
+    """The sheet's values from A1 to the end of the used range, and its error cells.
+
+    One range read: the used range with errors as text; it is padded to start at A1 so that
+    row and column numbers are Excel's.
+    """
+    used = sheet.used_range
+    raw = used.options(ndim=2, err_to_str=True).value or [[]]
+    top, left = used.row, used.column
+    width = left - 1 + max((len(r) for r in raw), default=0)
+    grid: list[list[Value]] = [[None] * width for _ in range(top - 1)]
+    errors: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(raw, start=top):
+        cells: list[Value] = [None] * (left - 1)
+        for c, value in enumerate(row, start=left):
+            if isinstance(value, str) and value in ERROR_VALUES:
+                errors[(r, c)] = value
+                value = None
+            cells.append(normalise(value))
+        grid.append(cells)
+    return grid, errors
+
+
+def normalise(value: Any) -> Value:
+    """Values as the file reader gives them: dates without time as date, '' as None."""
+    if value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time(0) else value.replace(tzinfo=None)
+    return value
+
+
+def table_info(sheet: Any) -> tuple[str, str] | None:
+    """(name, ref) of the sheet's first Excel table, or None."""
+    for table in sheet.tables:
+        address = table.range.address
+        return str(table.name), address.replace("$", "")
+    return None
+
+
+# ---- writing helpers -------------------------------------------------------------------------
+
+
+@dataclass
+class _Box:
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+
+def clear_sheet(sheet: Any) -> None:
+    """Empty a tool-owned sheet: values, formats, conditional formats, tables and charts."""
+    for chart in list(sheet.charts):
+        chart.delete()
+    if getattr(sheet.book.app.engine, "type", "") != "remote":
+        # Under COM, Cells.Clear leaves ListObjects behind; the remote clients drop them.
+        for table in list(sheet.tables):
+            table.api.Delete()
+    sheet.clear()
+
+
+def write_cells(sheet: Any, cells: list[Cell]) -> None:
+    """All loose cells in one assignment over their bounding box, then their styles."""
+    if not cells:
+        return
+    box = _Box(min(c.row for c in cells), min(c.col for c in cells), max(c.row for c in cells), max(c.col for c in cells))
+    grid: list[list[Value]] = [[None] * (box.right - box.left + 1) for _ in range(box.bottom - box.top + 1)]
+    for cell in cells:
+        grid[cell.row - box.top][cell.col - box.left] = _excel_value(cell.value)
+    sheet.range((box.top, box.left)).value = grid
+    for cell in cells:
+        style = cell.style or _style_of(cell.value)
+        if style:
+            apply_style(sheet.range((cell.row, cell.col)), style)
+
+
+def write_table(sheet: Any, block: TableBlock) -> None:
+    """Header and rows in one assignment; an Excel table when the block is named."""
+    width = len(block.header)
+    rows = [[_excel_value(v) for v in row] + [None] * (width - len(row)) for row in block.rows]
+    values = [list(block.header), *(rows or [[None] * width])]
+    top_left = (block.row, block.col)
+    bottom_right = (block.row + len(values) - 1, block.col + width - 1)
+    sheet.range(top_left).value = values
+    if block.name:
+        sheet.tables.add(
+            source=sheet.range(top_left, bottom_right), name=block.name, has_headers=True, table_style_name=TABLE_STYLE
+        )
+        if not block.autofilter:
+            sheet.tables[block.name].show_autofilter = False
+    else:
+        apply_style(sheet.range(top_left, (block.row, bottom_right[1])), "header")
+    if not block.rows:
+        return
+    for i, header in enumerate(block.header):
+        style = block.styles.get(header) or _column_style([row[i] if i < len(row) else None for row in block.rows])
+        if style:
+            apply_style(sheet.range((block.row + 1, block.col + i), (bottom_right[0], block.col + i)), style)
+
+
+def apply_style(rng: Any, style: Style) -> None:
+    """One named style on a whole range: a few calls, whatever the range's size."""
+    if style in NUMBER_FORMATS:
+        rng.number_format = NUMBER_FORMATS[style]
+        return
+    if style in ("header", "title", "subtitle", "bold"):
+        rng.font.bold = True
+    if style == "title":
+        rng.font.size = 14
+    elif style == "subtitle":
+        rng.font.size = 12
+    elif style == "note":
+        rng.font.italic = True
+    if style in FILLS:
+        rng.color = FILLS[style]
+    if style in FONT_COLORS:
+        rng.font.color = FONT_COLORS[style]
+
+
+def add_chart(sheet: Any, spec: ChartSpec, block: TableBlock) -> None:
+    """A native chart over the block's category and series columns."""
+    columns = [spec.categories, *spec.series]
+    missing = [h for h in columns if h not in block.header]
+    if missing:
+        raise WriteRefused(f"{sheet.name}: diagrammet {spec.title!r} saknar kolumnen {missing[0]!r}.")
+    last_row = block.row + max(len(block.rows), 1)
+    idx = sorted(block.header.index(h) for h in columns)
+    if idx == list(range(idx[0], idx[-1] + 1)):
+        source = sheet.range((block.row, block.col + idx[0]), (last_row, block.col + idx[-1]))
+    else:
+        address = ",".join(
+            f"{get_column_letter(block.col + i)}{block.row}:{get_column_letter(block.col + i)}{last_row}" for i in idx
+        )
+        source = sheet.range(address)
+    chart = sheet.charts.add(
+        source=source,
+        chart_type=CHART_TYPES[spec.kind],
+        anchor=sheet.range(spec.anchor),
+        width=spec.width_cm * POINTS_PER_CM,
+        height=spec.height_cm * POINTS_PER_CM,
+    )
+    chart.title = spec.title
+
+
+def add_conditional(sheet: Any, rule: ConditionalFormat) -> None:
+    value = rule.value
+    formula = f'"{value}"' if isinstance(value, str) else value
+    sheet.range(rule.ref).conditional_formats.add_cell_value(
+        OPERATORS[rule.kind], formula, fill_color=FILLS[rule.style], font_color=FONT_COLORS[rule.style]
+    )
+
+
+def _writer(sheet_name: str, backend: LiveBackend, at: tuple[int, int], values: list[list[Value]]) -> Callable[[], None]:
+    def run() -> None:
+        sheet = backend._sheet(sheet_name, create=True)
+        sheet.range(at).value = [[_excel_value(v) for v in row] for row in values]
+
+    return run
+
+
+def _formatter(
+    sheet_name: str, backend: LiveBackend, first: tuple[int, int], last: tuple[int, int], style: Style
+) -> Callable[[], None]:
+    def run() -> None:
+        sheet = backend._sheet(sheet_name, create=True)
+        apply_style(sheet.range(first, last), style)
+
+    return run
+
+
+def _resizer(
+    sheet_name: str, backend: LiveBackend, table: str, first: tuple[int, int], last: tuple[int, int]
+) -> Callable[[], None]:
+    def run() -> None:
+        sheet = backend._sheet(sheet_name, create=True)
+        sheet.tables[table].resize(sheet.range(first, last))
+
+    return run
+
+
+def _table_adder(
+    sheet_name: str, backend: LiveBackend, table: str, first: tuple[int, int], last: tuple[int, int]
+) -> Callable[[], None]:
+    def run() -> None:
+        sheet = backend._sheet(sheet_name, create=True)
+        sheet.tables.add(source=sheet.range(first, last), name=table, has_headers=True, table_style_name=TABLE_STYLE)
+
+    return run
+
+
+def _cell_value(row: list[Value] | None, idx: int | None) -> Value:
+    if row is None or idx is None or idx >= len(row):
+        return None
+    return row[idx]
+
+
+def _excel_value(value: Value) -> Value:
+    # A date travels as a datetime so that COM stores a date serial, not text.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _style_of(value: Value) -> Style | None:
+    if isinstance(value, dt.datetime):
+        return "date" if value.time() == dt.time(0) else "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    return None
+
+
+def _column_style(values: list[Value]) -> Style | None:
+    """The number format a column's values need: date or datetime, else none."""
+    styles = {_style_of(v) for v in values if v is not None}
+    if styles == {"date"}:
+        return "date"
+    if styles and styles <= {"date", "datetime"}:
+        return "datetime"
+    return None
+
+
+def _points(chars: float) -> float:
+    # Excel's column width in characters of the Normal font -> points (7-pixel digit, 5 px padding).
+    return round((chars * 7 + 5) * 0.75, 2)

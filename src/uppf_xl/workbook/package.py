@@ -1,0 +1,1530 @@
+"""The safe writer: apply `Changes` to a workbook file at the package (zip) level.
+
+Every part of the original is copied byte for byte except what the change needs: the
+tool-owned sheets are written fresh (inline strings, so shared strings stay untouched), the
+styles the tool uses are appended to xl/styles.xml, single cells of user sheets are edited in
+place, and the result is checked against the original (`guard`) before it replaces the file.
+
+Example:
+    >>> write_changes(Path("uppfoljning.xlsx"), changes)         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import numbers
+import os
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+
+from uppf_xl.contract import ALL_SHEETS, SHEETS, TOOL_SHEETS
+from uppf_xl.errors import FileAccessError, WriteRefused
+from uppf_xl.workbook.content import (
+    CellPatch,
+    Changes,
+    ChartSpec,
+    ConditionalFormat,
+    RowAppend,
+    SheetContent,
+    TableBlock,
+    Value,
+)
+from uppf_xl.workbook.safe import UNCHANGED, atomic_write, check_not_open, inspect_file, remove_stale_temps, run_lock
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+_OD = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+RT_OFFICE_DOCUMENT = _OD + "officeDocument"
+RT_WORKSHEET = _OD + "worksheet"
+RT_TABLE = _OD + "table"
+RT_DRAWING = _OD + "drawing"
+RT_CHART = _OD + "chart"
+RT_CALC_CHAIN = _OD + "calcChain"
+RT_VML = _OD + "vmlDrawing"
+RT_HYPERLINK = _OD + "hyperlink"
+
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+
+# Relationship types of a replaced tool sheet whose targets the tool owns and may drop.
+DROPPABLE = {
+    RT_TABLE,
+    RT_DRAWING,
+    RT_CHART,
+    RT_HYPERLINK,
+    _OD + "printerSettings",
+    _OD + "chartUserShapes",
+    _OD + "themeOverride",
+    "http://schemas.microsoft.com/office/2011/relationships/chartStyle",
+    "http://schemas.microsoft.com/office/2011/relationships/chartColorStyle",
+}
+MAX_TEXT = 32767  # Excel's limit for one cell
+EMU_PER_CM = 360000
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_ESCAPED_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_NEEDS_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_")
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _q(tag: str, ns: str = MAIN_NS) -> str:
+    return f"{{{ns}}}{tag}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The package: parts, relationships, content types
+
+
+@dataclass
+class Rel:
+    id: str
+    type: str
+    target: str
+    external: bool = False
+
+
+class Package:
+    """The parts of an OPC package (a .xlsx/.xlsm zip) kept in their original order."""
+
+    def __init__(self, parts: dict[str, bytes], dates: dict[str, tuple[int, int, int, int, int, int]] | None = None):
+        self.parts = parts
+        self.dates = dates or {}
+
+    @classmethod
+    def read(cls, path: Path) -> Package:
+        parts: dict[str, bytes] = {}
+        dates = {}
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if info.is_dir():
+                    continue
+                parts[info.filename] = zf.read(info)
+                dates[info.filename] = info.date_time
+        return cls(parts, dates)
+
+    def copy(self) -> Package:
+        return Package(dict(self.parts), dict(self.dates))
+
+    def save(self, fh: BinaryIO) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            names = sorted(self.parts, key=lambda n: n != "[Content_Types].xml")
+            for name in names:
+                info = zipfile.ZipInfo(name, self.dates.get(name, (1980, 1, 1, 0, 0, 0)))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, self.parts[name])
+
+    @staticmethod
+    def rels_name(source: str) -> str:
+        folder, name = posixpath.split(source)
+        return posixpath.join(folder, "_rels", f"{name}.rels")
+
+    @staticmethod
+    def source_of(rels_name: str) -> str:
+        folder, name = posixpath.split(rels_name)
+        return posixpath.join(posixpath.dirname(folder), name[: -len(".rels")])
+
+    def rels(self, source: str) -> list[Rel]:
+        data = self.parts.get(self.rels_name(source))
+        if data is None:
+            return []
+        root = etree.fromstring(data)
+        return [
+            Rel(el.get("Id", ""), el.get("Type", ""), el.get("Target", ""), el.get("TargetMode") == "External")
+            for el in root.iter(_q("Relationship", PKG_REL_NS))
+        ]
+
+    def set_rels(self, source: str, rels: list[Rel]) -> None:
+        name = self.rels_name(source)
+        if not rels:
+            self.parts.pop(name, None)
+            return
+        out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f'<Relationships xmlns="{PKG_REL_NS}">']
+        for rel in rels:
+            mode = ' TargetMode="External"' if rel.external else ""
+            out.append(f'<Relationship Id="{_attr(rel.id)}" Type="{_attr(rel.type)}" Target="{_attr(rel.target)}"{mode}/>')
+        out.append("</Relationships>")
+        self.parts[name] = "".join(out).encode("utf-8")
+
+    @staticmethod
+    def resolve(source: str, target: str) -> str:
+        if target.startswith("/"):
+            return target.lstrip("/")
+        return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+    @staticmethod
+    def relative(source: str, part: str) -> str:
+        return posixpath.relpath(part, posixpath.dirname(source) or ".")
+
+    def rels_parts(self) -> list[str]:
+        return [n for n in self.parts if n.endswith(".rels")]
+
+    def workbook_part(self) -> str:
+        for rel in self.rels(""):
+            if rel.type == RT_OFFICE_DOCUMENT:
+                return self.resolve("", rel.target)
+        return "xl/workbook.xml"
+
+    def sheet_parts(self) -> dict[str, str]:
+        """Sheet name -> worksheet part name, in workbook order."""
+        wb_part = self.workbook_part()
+        targets = {r.id: self.resolve(wb_part, r.target) for r in self.rels(wb_part)}
+        root = etree.fromstring(self.parts[wb_part])
+        out = {}
+        for el in root.iter(_q("sheet")):
+            rid = el.get(_q("id", R_NS))
+            if rid in targets:
+                out[el.get("name", "")] = targets[rid]
+        return out
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _text(text: str) -> str:
+    """Cell text made safe for XML, with control characters in Excel's _xHHHH_ form."""
+    if len(text) > MAX_TEXT:
+        text = text[:MAX_TEXT]
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
+    text = _ESCAPED_LOOKALIKE.sub(r"_x005F_\1", text)
+    return _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+class ContentTypes:
+    """[Content_Types].xml, edited in place."""
+
+    def __init__(self, data: bytes) -> None:
+        self.root = etree.fromstring(data)
+
+    def set_override(self, part: str, content_type: str) -> None:
+        self.remove_override(part)
+        el = etree.SubElement(self.root, _q("Override", CT_NS))
+        el.set("PartName", "/" + part)
+        el.set("ContentType", content_type)
+
+    def remove_override(self, part: str) -> None:
+        for el in list(self.root.iter(_q("Override", CT_NS))):
+            if el.get("PartName", "").lstrip("/") == part:
+                self.root.remove(el)
+
+    def to_bytes(self) -> bytes:
+        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Styles appended to xl/styles.xml
+
+_STYLE_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs", "tableStyles", "colors", "extLst"]
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# style -> (bold, italic, size, font colour)
+_FONTS = {
+    "header": (True, False, None, None),
+    "title": (True, False, 14, None),
+    "subtitle": (True, False, 12, "FF44546A"),
+    "bold": (True, False, None, None),
+    "note": (False, True, None, "FF7F7F7F"),
+    "red": (False, False, None, "FF9C0006"),
+    "amber": (False, False, None, "FF9C5700"),
+    "green": (False, False, None, "FF006100"),
+}
+_FILLS = {"header": "FFDDEBF7", "red": "FFFFC7CE", "amber": "FFFFEB9C", "green": "FFC6EFCE"}
+_NUMFMTS: dict[str, int | str] = {"int": 1, "number": 4, "percent": 9, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
+_BUILTIN_DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | {45, 46, 47} | set(range(50, 59))
+
+
+def _key(el: etree._Element) -> tuple:
+    """A comparable form of an element: tag, attributes, children (prefixes ignored)."""
+    return (
+        etree.QName(el).localname,
+        tuple(sorted((etree.QName(k).localname, v) for k, v in el.attrib.items())),
+        tuple(_key(c) for c in el if isinstance(c.tag, str)),
+    )
+
+
+class Styles:
+    """xl/styles.xml with the tool's styles appended (found again on later writes)."""
+
+    def __init__(self, data: bytes | None) -> None:
+        if data is None:
+            data = (
+                f'<styleSheet xmlns="{MAIN_NS}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+                '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+                '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs></styleSheet>'
+            ).encode()
+        self.original = data
+        self.root = etree.fromstring(data)
+        self.changed = False
+        self._xf: dict[str, int] = {}
+        self._dxf: dict[str, int] = {}
+        self._variant: dict[tuple[int, str], int] = {}
+
+    def _section(self, tag: str) -> etree._Element:
+        found = self.root.find(_q(tag))
+        if found is not None:
+            return found
+        el = etree.Element(_q(tag))
+        later = _STYLE_ORDER[_STYLE_ORDER.index(tag) + 1 :]
+        for i, child in enumerate(self.root):
+            if isinstance(child.tag, str) and etree.QName(child).localname in later:
+                self.root.insert(i, el)
+                break
+        else:
+            self.root.append(el)
+        self.changed = True
+        return el
+
+    def _find_or_append(self, tag: str, el: etree._Element) -> int:
+        section = self._section(tag)
+        want = _key(el)
+        children = [c for c in section if isinstance(c.tag, str)]
+        for i, child in enumerate(children):
+            if _key(child) == want:
+                return i
+        section.append(el)
+        section.set("count", str(len(children) + 1))
+        self.changed = True
+        return len(children)
+
+    def numfmt(self, spec: int | str) -> int:
+        if isinstance(spec, int):
+            return spec
+        section = self._section("numFmts")
+        ids = [0]
+        for el in section.iter(_q("numFmt")):
+            if el.get("formatCode") == spec:
+                return int(el.get("numFmtId", "0"))
+            ids.append(int(el.get("numFmtId", "0")))
+        new_id = max(163, *ids) + 1
+        etree.SubElement(section, _q("numFmt"), numFmtId=str(new_id), formatCode=spec)
+        section.set("count", str(len(section)))
+        self.changed = True
+        return new_id
+
+    def _font(self, bold: bool, italic: bool, size: float | None, color: str | None) -> int:
+        fonts = [f for f in self._section("fonts") if isinstance(f.tag, str)]
+        base = fonts[0] if fonts else etree.Element(_q("font"))
+        font = etree.Element(_q("font"))
+        if bold:
+            etree.SubElement(font, _q("b"))
+        if italic:
+            etree.SubElement(font, _q("i"))
+        base_size = base.find(_q("sz"))
+        sz = str(size) if size is not None else (base_size.get("val") if base_size is not None else "11")
+        etree.SubElement(font, _q("sz"), val=sz.removesuffix(".0"))
+        if color:
+            etree.SubElement(font, _q("color"), rgb=color)
+        elif base.find(_q("color")) is not None:
+            font.append(copy.deepcopy(base.find(_q("color"))))
+        for child in base:
+            if isinstance(child.tag, str) and etree.QName(child).localname in ("name", "family", "charset", "scheme"):
+                font.append(copy.deepcopy(child))
+        return self._find_or_append("fonts", font)
+
+    def _fill(self, rgb: str) -> int:
+        fill = etree.Element(_q("fill"))
+        pattern = etree.SubElement(fill, _q("patternFill"), patternType="solid")
+        etree.SubElement(pattern, _q("fgColor"), rgb=rgb)
+        etree.SubElement(pattern, _q("bgColor"), indexed="64")
+        return self._find_or_append("fills", fill)
+
+    def _thin_border(self) -> int:
+        border = etree.Element(_q("border"))
+        for side in ("left", "right", "top", "bottom"):
+            etree.SubElement(etree.SubElement(border, _q(side), style="thin"), _q("color"), rgb="FFBFBFBF")
+        etree.SubElement(border, _q("diagonal"))
+        return self._find_or_append("borders", border)
+
+    def _append_xf(self, attrs: dict[str, str], children: Iterable[etree._Element] = ()) -> int:
+        xf = etree.Element(_q("xf"), **attrs)
+        for child in children:
+            xf.append(copy.deepcopy(child))
+        return self._find_or_append("cellXfs", xf)
+
+    def xf(self, style: str | None) -> int | None:
+        """The cellXfs index of a named style; None for no style."""
+        if style is None:
+            return None
+        if style in self._xf:
+            return self._xf[style]
+        attrs = {"numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0"}
+        if style in _NUMFMTS:
+            attrs["numFmtId"] = str(self.numfmt(_NUMFMTS[style]))
+            attrs["applyNumberFormat"] = "1"
+        if style in _FONTS:
+            attrs["fontId"] = str(self._font(*_FONTS[style]))
+            attrs["applyFont"] = "1"
+        if style in _FILLS:
+            attrs["fillId"] = str(self._fill(_FILLS[style]))
+            attrs["applyFill"] = "1"
+        if style == "header":
+            attrs["borderId"] = str(self._thin_border())
+            attrs["applyBorder"] = "1"
+        index = self._append_xf(attrs)
+        self._xf[style] = index
+        return index
+
+    def dxf(self, style: str) -> int:
+        """The dxfs index of a highlight (red, amber, green) for conditional formats."""
+        if style not in self._dxf:
+            dxf = etree.Element(_q("dxf"))
+            etree.SubElement(etree.SubElement(dxf, _q("font")), _q("color"), rgb=_FONTS[style][3] or "FF000000")
+            pattern = etree.SubElement(etree.SubElement(dxf, _q("fill")), _q("patternFill"))
+            etree.SubElement(pattern, _q("bgColor"), rgb=_FILLS[style])
+            self._dxf[style] = self._find_or_append("dxfs", dxf)
+        return self._dxf[style]
+
+    def is_date(self, xf_index: int | None) -> bool:
+        if not xf_index:
+            return False
+        xfs = [x for x in self._section("cellXfs") if isinstance(x.tag, str)]
+        if xf_index >= len(xfs):
+            return False
+        num = int(xfs[xf_index].get("numFmtId", "0"))
+        if num in _BUILTIN_DATE_IDS:
+            return True
+        for el in self._section("numFmts").iter(_q("numFmt")):
+            if el.get("numFmtId") == str(num):
+                code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", el.get("formatCode", "")).lower()
+                return bool(re.search(r"[dmyhs]", code))
+        return False
+
+    def as_date(self, xf_index: int | None, kind: str) -> int:
+        """`xf_index` itself when it shows dates, else the same style with the tool's date format."""
+        if self.is_date(xf_index):
+            return xf_index  # type: ignore[return-value]
+        if not xf_index:
+            return self.xf(kind)  # type: ignore[return-value]
+        cache_key = (xf_index, kind)
+        if cache_key not in self._variant:
+            xfs = [x for x in self._section("cellXfs") if isinstance(x.tag, str)]
+            base = xfs[xf_index]
+            attrs = dict(base.attrib)
+            attrs["numFmtId"] = str(self.numfmt(_NUMFMTS[kind]))
+            attrs["applyNumberFormat"] = "1"
+            self._variant[cache_key] = self._append_xf(attrs, [c for c in base if isinstance(c.tag, str)])
+        return self._variant[cache_key]
+
+    def to_bytes(self) -> bytes:
+        if not self.changed:
+            return self.original
+        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+def _serial(value: dt.date | dt.datetime, date1904: bool) -> float | int:
+    epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        delta = value - epoch
+        serial = delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
+        return round(serial, 10)
+    return (value - epoch.date()).days
+
+
+def _kind(value: Value) -> str:
+    """text, bool, number, date, datetime or empty."""
+    if value is None:
+        return "empty"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, numbers.Real):
+        return "number" if math.isfinite(float(value)) else "empty"
+    return "text"
+
+
+def _number(value: numbers.Real) -> str:
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _cell_xml(ref: str, value: Value, style: int | None, date1904: bool, texts: dict[str, str] | None = None) -> str:
+    """One <c> element; strings are inline, so nothing ever becomes a formula.
+
+    `texts` caches the escaped form of repeated strings (areas, names, statuses).
+    """
+    s = f' s="{style}"' if style else ""
+    if isinstance(value, str):
+        inner = texts.get(value) if texts is not None else None
+        if inner is None:
+            text = _text(value)
+            space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+            inner = f"<is><t{space}>{_escape(text)}</t></is>"
+            if texts is not None:
+                texts[value] = inner
+        return f'<c r="{ref}"{s} t="inlineStr">{inner}</c>'
+    kind = _kind(value)
+    if kind == "empty":
+        return f'<c r="{ref}"{s}/>' if s else ""
+    if kind == "text":
+        return _cell_xml(ref, str(value), style, date1904, texts)
+    if kind == "bool":
+        return f'<c r="{ref}"{s} t="b"><v>{int(bool(value))}</v></c>'
+    if kind in ("date", "datetime"):
+        return f'<c r="{ref}"{s}><v>{_number(_serial(value, date1904))}</v></c>'  # type: ignore[arg-type]
+    return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'  # type: ignore[arg-type]
+
+
+def _escape(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _set_cell(c: etree._Element, value: Value, styles: Styles, date1904: bool) -> None:
+    """Put `value` into an existing <c>, keeping its style (a date gets a date format)."""
+    for child in list(c):
+        if isinstance(child.tag, str) and etree.QName(child).localname in ("f", "v", "is"):
+            c.remove(child)
+    for attr in ("t", "cm", "vm"):
+        c.attrib.pop(attr, None)
+    kind = _kind(value)
+    if kind in ("date", "datetime"):
+        current = int(c.get("s", "0"))
+        c.set("s", str(styles.as_date(current, kind)))
+    if kind == "empty":
+        return
+    if kind == "text":
+        c.set("t", "inlineStr")
+        is_el = etree.Element(_q("is"))
+        t = etree.SubElement(is_el, _q("t"))
+        text = _text(str(value))
+        t.text = text
+        if text != text.strip() or "\n" in text:
+            t.set(_q("space", XML_NS), "preserve")
+        c.insert(0, is_el)
+        return
+    v = etree.Element(_q("v"))
+    if kind == "bool":
+        c.set("t", "b")
+        v.text = str(int(bool(value)))
+    elif kind in ("date", "datetime"):
+        v.text = _number(_serial(value, date1904))  # type: ignore[arg-type]
+    else:
+        v.text = _number(value)  # type: ignore[arg-type]
+    c.insert(0, v)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing a tool-owned sheet
+
+
+def _ref(col: int, row: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+def _quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _table_name(name: str) -> str:
+    clean = re.sub(r"[^\w.]", "_", name)
+    return clean if re.match(r"[^\W\d]", clean[:1] or "1") else f"_{clean}"
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for i, h in enumerate(headers):
+        base = str(h).strip() if h is not None and str(h).strip() else f"Kolumn{i + 1}"
+        name, n = base, 2
+        while name.lower() in seen:
+            name, n = f"{base}{n}", n + 1
+        seen.add(name.lower())
+        out.append(name)
+    return out
+
+
+@dataclass
+class Plan:
+    """What a write did, for the guard: what may go, what may change, which cells were edited."""
+
+    may_remove: set[str] = field(default_factory=set)  # parts of replaced tool sheets
+    removed: set[str] = field(default_factory=set)  # every part taken out (guarded by may_remove)
+    replaced: set[str] = field(default_factory=set)  # worksheet parts written fresh
+    edited: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # part -> (row, col) written
+    tables_changed: set[str] = field(default_factory=set)
+    dropped_calc_chain: bool = False
+    sheet_names: dict[str, str] = field(default_factory=dict)  # part -> sheet name
+
+
+class _Builder:
+    """Applies Changes to a copy of the package."""
+
+    def __init__(self, before: Package) -> None:
+        self.before = before
+        self.pkg = before.copy()
+        self.plan = Plan()
+        self.wb_part = self.pkg.workbook_part()
+        self.wb_root = etree.fromstring(self.pkg.parts[self.wb_part])
+        self.wb_changed = False
+        self.ct = ContentTypes(self.pkg.parts["[Content_Types].xml"])
+        styles_part = self._styles_part()
+        self.styles_part = styles_part or "xl/styles.xml"
+        self.styles = Styles(self.pkg.parts.get(self.styles_part))
+        pr = self.wb_root.find(_q("workbookPr"))
+        self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+        self.formulas_touched = False
+        self.trees: dict[str, etree._Element] = {}  # edited user sheets, serialized at the end
+        self.plan.sheet_names = {v: k for k, v in self.pkg.sheet_parts().items()}
+        self._incoming = self._reverse_rels()
+
+    def _styles_part(self) -> str | None:
+        for rel in self.pkg.rels(self.wb_part):
+            if rel.type == _OD + "styles":
+                return self.pkg.resolve(self.wb_part, rel.target)
+        return None
+
+    def _reverse_rels(self) -> dict[str, set[str]]:
+        incoming: dict[str, set[str]] = {}
+        for rels_name in self.pkg.rels_parts():
+            source = Package.source_of(rels_name)
+            for rel in self.pkg.rels(source):
+                if not rel.external:
+                    incoming.setdefault(self.pkg.resolve(source, rel.target), set()).add(source)
+        return incoming
+
+    # -- names -----------------------------------------------------------------------------
+    def _free_part(self, pattern: str) -> str:
+        n = 1
+        while pattern.format(n) in self.pkg.parts or pattern.format(n) in self.before.parts:
+            n += 1
+        return pattern.format(n)
+
+    def _tables(self) -> list[tuple[str, etree._Element]]:
+        out = []
+        for name, data in self.pkg.parts.items():
+            if name.startswith("xl/tables/") and name.endswith(".xml"):
+                out.append((name, etree.fromstring(data)))
+        return out
+
+    def _defined_names(self) -> set[str]:
+        return {el.get("name", "").lower() for el in self.wb_root.iter(_q("definedName"))}
+
+    # -- removal ---------------------------------------------------------------------------
+    def _remove(self, part: str, allowed: bool) -> None:
+        if part in self.plan.removed or part not in self.pkg.parts:
+            return
+        self.plan.removed.add(part)
+        if allowed:
+            self.plan.may_remove.add(part)
+        for rel in self.pkg.rels(part):
+            if rel.external:
+                continue
+            target = self.pkg.resolve(part, rel.target)
+            others = self._incoming.get(target, set()) - self.plan.removed
+            if not others:
+                self._remove(target, allowed and rel.type in DROPPABLE)
+        self.pkg.parts.pop(part, None)
+        self.pkg.parts.pop(Package.rels_name(part), None)
+        self.ct.remove_override(part)
+
+    # -- whole sheets ----------------------------------------------------------------------
+    def write_sheet(self, content: SheetContent) -> None:
+        if content.name not in TOOL_SHEETS:
+            raise WriteRefused(
+                f"Skrivningen avbröts: bladet {content.name} ägs av användaren och skrivs aldrig om av uppf-xl. {UNCHANGED}"
+            )
+        parts = self.pkg.sheet_parts()
+        part = parts.get(content.name)
+        carried: list[Rel] = []
+        tab_selected = False
+        if part is not None:
+            old = self.pkg.parts.get(part, b"")
+            if _FORMULA_TAG.search(old):
+                self.formulas_touched = True
+            tab_selected = b'tabSelected="1"' in old
+            for rel in self.pkg.rels(part):
+                if rel.type in DROPPABLE:
+                    if not rel.external:
+                        target = self.pkg.resolve(part, rel.target)
+                        if not (self._incoming.get(target, set()) - {part} - self.plan.removed):
+                            self._remove(target, True)
+                else:
+                    carried.append(rel)
+            self.pkg.parts.pop(Package.rels_name(part), None)
+        else:
+            part = self._add_sheet(content.name)
+        self.plan.replaced.add(part)
+        self.plan.sheet_names[part] = content.name
+        used_ids = {r.id for r in carried}
+        rels = list(carried)
+
+        def new_rel(rel_type: str, target_part: str) -> str:
+            n = 1
+            while f"rId{n}" in used_ids:
+                n += 1
+            used_ids.add(f"rId{n}")
+            rels.append(Rel(f"rId{n}", rel_type, Package.relative(part, target_part)))
+            return f"rId{n}"
+
+        blocks = {t.name: t for t in content.tables if t.name}
+        table_rids = [new_rel(RT_TABLE, self._write_table(t)) for t in content.tables if t.name]
+        drawing_rid = None
+        if content.charts:
+            drawing_rid = new_rel(RT_DRAWING, self._write_drawing(content, blocks))
+        legacy_rid = next((r.id for r in carried if r.type == RT_VML), None)
+        xml = self._render(content, tab_selected, drawing_rid, legacy_rid, table_rids)
+        self.pkg.parts[part] = xml
+        self.pkg.set_rels(part, rels)
+
+    def _add_sheet(self, name: str) -> str:
+        part = self._free_part("xl/worksheets/sheet{}.xml")
+        wb_rels = self.pkg.rels(self.wb_part)
+        ids = {r.id for r in wb_rels}
+        n = len(ids) + 1
+        while f"rId{n}" in ids:
+            n += 1
+        rid = f"rId{n}"
+        wb_rels.append(Rel(rid, RT_WORKSHEET, Package.relative(self.wb_part, part)))
+        self.pkg.set_rels(self.wb_part, wb_rels)
+        self.ct.set_override(part, CT_WORKSHEET)
+        sheets = self.wb_root.find(_q("sheets"))
+        existing = list(sheets.iter(_q("sheet")))
+        sheet_id = max([int(s.get("sheetId", "0")) for s in existing] + [0]) + 1
+        el = etree.Element(_q("sheet"))
+        el.set("name", name)
+        el.set("sheetId", str(sheet_id))
+        el.set(_q("id", R_NS), rid)
+        # Place it by the contract's order, before the first existing sheet that comes after it.
+        order = [s.name for s in ALL_SHEETS]
+        position = len(existing)
+        if name in order:
+            later = set(order[order.index(name) + 1 :])
+            for i, s in enumerate(existing):
+                if s.get("name") in later:
+                    position = i
+                    break
+        sheets.insert(position, el)
+        self._shift_sheet_indices(position)
+        self.wb_changed = True
+        return part
+
+    def _shift_sheet_indices(self, position: int) -> None:
+        """Sheet-local names and the active tab count sheets by position: move them along."""
+        for dn in self.wb_root.iter(_q("definedName")):
+            local = dn.get("localSheetId")
+            if local is not None and int(local) >= position:
+                dn.set("localSheetId", str(int(local) + 1))
+        for view in self.wb_root.iter(_q("workbookView")):
+            for attr in ("activeTab", "firstSheet"):
+                value = view.get(attr)
+                if value is not None and int(value) >= position and not (attr == "firstSheet" and int(value) == 0):
+                    view.set(attr, str(int(value) + 1))
+
+    def _write_table(self, block: TableBlock) -> str:
+        part = self._free_part("xl/tables/table{}.xml")
+        tables = self._tables()
+        table_id = max([int(t.get("id", "0")) for _, t in tables] + [0]) + 1
+        taken = {t.get("name", "").lower() for _, t in tables} | {t.get("displayName", "").lower() for _, t in tables}
+        taken |= self._defined_names()
+        name, n = _table_name(block.name or "Tabell"), 2
+        base = name
+        while name.lower() in taken:
+            name, n = f"{base}_{n}", n + 1
+        headers = _unique_headers(block.header)
+        ref = f"{_ref(block.col, block.row)}:{_ref(block.last_col, block.last_row)}"
+        out = [
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+            f'<table xmlns="{MAIN_NS}" id="{table_id}" name="{_attr(name)}" displayName="{_attr(name)}" ref="{ref}" totalsRowShown="0">',
+        ]
+        if block.autofilter:
+            out.append(f'<autoFilter ref="{ref}"/>')
+        out.append(f'<tableColumns count="{len(headers)}">')
+        out += [f'<tableColumn id="{i + 1}" name="{_attr(_text(h))}"/>' for i, h in enumerate(headers)]
+        out.append("</tableColumns>")
+        out.append('<tableStyleInfo name="TableStyleMedium2" showFirstColumn="0" showLastColumn="0" showRowStripes="1" showColumnStripes="0"/>')
+        out.append("</table>")
+        self.pkg.parts[part] = "".join(out).encode("utf-8")
+        self.ct.set_override(part, CT_TABLE)
+        return part
+
+    def _write_drawing(self, content: SheetContent, blocks: dict[str | None, TableBlock]) -> str:
+        drawing = self._free_part("xl/drawings/drawing{}.xml")
+        self.ct.set_override(drawing, CT_DRAWING)
+        rels: list[Rel] = []
+        anchors = []
+        for i, spec in enumerate(content.charts, start=1):
+            block = blocks.get(spec.table)
+            if block is None:
+                raise ValueError(f"chart {spec.title!r} names table {spec.table!r}, which is not on sheet {content.name}")
+            chart = self._free_part("xl/charts/chart{}.xml")
+            self.pkg.parts[chart] = _chart_xml(spec, content.name, block)
+            self.ct.set_override(chart, CT_CHART)
+            rels.append(Rel(f"rId{i}", RT_CHART, Package.relative(drawing, chart)))
+            col_letters, row = _CELL_REF.fullmatch(spec.anchor.upper()).groups()  # type: ignore[union-attr]
+            col = column_index_from_string(col_letters)
+            cx, cy = int(spec.width_cm * EMU_PER_CM), int(spec.height_cm * EMU_PER_CM)
+            anchors.append(
+                f"<xdr:oneCellAnchor><xdr:from><xdr:col>{col - 1}</xdr:col><xdr:colOff>0</xdr:colOff>"
+                f"<xdr:row>{int(row) - 1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+                f'<xdr:ext cx="{cx}" cy="{cy}"/><xdr:graphicFrame macro="">'
+                f'<xdr:nvGraphicFramePr><xdr:cNvPr id="{i + 1}" name="Diagram {i}" descr="{_attr(_text(spec.title))}"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
+                '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
+                f'<a:graphic><a:graphicData uri="{C_NS}"><c:chart xmlns:c="{C_NS}" r:id="rId{i}"/></a:graphicData></a:graphic>'
+                "</xdr:graphicFrame><xdr:clientData/></xdr:oneCellAnchor>"
+            )
+        self.pkg.parts[drawing] = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<xdr:wsDr xmlns:xdr="{XDR_NS}" xmlns:a="{A_NS}" xmlns:r="{R_NS}">' + "".join(anchors) + "</xdr:wsDr>"
+        ).encode("utf-8")
+        self.pkg.set_rels(drawing, rels)
+        return drawing
+
+    def _render(
+        self,
+        content: SheetContent,
+        tab_selected: bool,
+        drawing_rid: str | None,
+        legacy_rid: str | None,
+        table_rids: list[str],
+    ) -> bytes:
+        """The worksheet XML, built as text: tens of thousands of cells without a DOM."""
+        xf = self.styles.xf
+        grid: dict[int, dict[int, tuple[Value, int | None]]] = {}
+        typed = {"date": xf("date"), "datetime": xf("datetime")}
+
+        def put(row: int, col: int, value: Value, style: int | None) -> None:
+            if style is None:
+                kind = _kind(value)
+                style = typed.get(kind)
+            grid.setdefault(row, {})[col] = (value, style)
+
+        for block in content.tables:
+            header_style = None if block.name else xf("header")
+            headers = _unique_headers(block.header) if block.name else block.header
+            for i, h in enumerate(headers):
+                put(block.row, block.col + i, h, header_style)
+            col_styles = [xf(block.styles.get(h)) for h in block.header]
+            for r, values in enumerate(block.rows, start=block.row + 1):
+                row = grid.setdefault(r, {})
+                for i, value in enumerate(values[: len(col_styles)]):
+                    style = col_styles[i]
+                    if style is None:
+                        style = typed.get(_kind(value))
+                    if value is not None or style is not None:
+                        row[block.col + i] = (value, style)
+        for cell in content.cells:
+            put(cell.row, cell.col, cell.value, xf(cell.style))
+
+        max_row = max(grid, default=1)
+        max_col = max((max(cols) for cols in grid.values() if cols), default=1)
+        out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
+        if content.tab_color:
+            out.append(f'<sheetPr><tabColor rgb="FF{content.tab_color.lstrip("#").upper()[-6:]}"/></sheetPr>')
+        out.append(f'<dimension ref="A1:{_ref(max_col, max_row)}"/>')
+        selected = ' tabSelected="1"' if tab_selected else ""
+        out.append(f'<sheetViews><sheetView workbookViewId="0"{selected}>{_pane(content.freeze)}</sheetView></sheetViews>')
+        out.append('<sheetFormatPr defaultRowHeight="15"/>')
+        if content.widths:
+            out.append("<cols>")
+            for col, width in sorted(content.widths.items()):
+                out.append(f'<col min="{col}" max="{col}" width="{width:g}" customWidth="1"/>')
+            out.append("</cols>")
+        out.append("<sheetData>")
+        d1904 = self.date1904
+        texts: dict[str, str] = {}
+        letters = {c: get_column_letter(c) for c in range(1, max_col + 1)}
+        for r in sorted(grid):
+            cols = grid[r]
+            out.append(f'<row r="{r}">')
+            row_text = str(r)
+            for c in sorted(cols):
+                value, style = cols[c]
+                out.append(_cell_xml(letters[c] + row_text, value, style, d1904, texts))
+            out.append("</row>")
+        out.append("</sheetData>")
+        for priority, cf in enumerate(content.conditional, start=1):
+            out.append(_conditional_xml(cf, self.styles.dxf(cf.style), priority))
+        out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+        if drawing_rid:
+            out.append(f'<drawing r:id="{drawing_rid}"/>')
+        if legacy_rid:
+            out.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
+        if table_rids:
+            out.append(f'<tableParts count="{len(table_rids)}">')
+            out += [f'<tablePart r:id="{rid}"/>' for rid in table_rids]
+            out.append("</tableParts>")
+        out.append("</worksheet>")
+        return "".join(out).encode("utf-8")
+
+    # -- cells of existing sheets ------------------------------------------------------------
+    def _tree(self, sheet: str) -> tuple[str, etree._Element]:
+        part = self.pkg.sheet_parts().get(sheet)
+        if part is None:
+            raise WriteRefused(f"Skrivningen avbröts: bladet {sheet} saknas i arbetsboken. {UNCHANGED}")
+        if part not in self.trees:
+            data = self.pkg.parts[part]
+            if _FORMULA_TAG.search(data):
+                self.formulas_touched = True
+            self.trees[part] = etree.fromstring(data)
+        self.plan.sheet_names.setdefault(part, sheet)
+        return part, self.trees[part]
+
+    def _table_of(self, part: str, wanted: Iterable[str] = ()) -> tuple[str, etree._Element] | None:
+        wanted = set(wanted)
+        first = None
+        for rel in self.pkg.rels(part):
+            if rel.type != RT_TABLE or rel.external:
+                continue
+            tpart = self.pkg.resolve(part, rel.target)
+            if tpart not in self.pkg.parts:
+                continue
+            root = etree.fromstring(self.pkg.parts[tpart])
+            names = {(c.get("name") or "").strip() for c in root.iter(_q("tableColumn"))}
+            if first is None:
+                first = (tpart, root)
+            if wanted <= names:
+                return tpart, root
+        return first
+
+    def _columns(self, part: str, sheet: _SheetCells, wanted: Iterable[str]) -> tuple[dict[str, int], int, tuple[int, int, int, int] | None, tuple[str, etree._Element] | None]:
+        """Header -> column, the header row, the table's bounds and the table itself."""
+        table = self._table_of(part, wanted)
+        if table is not None:
+            min_col, min_row, max_col, max_row = range_boundaries(table[1].get("ref"))
+            columns = {}
+            for i, tc in enumerate(table[1].iter(_q("tableColumn"))):
+                columns.setdefault((tc.get("name") or "").strip(), min_col + i)
+            return columns, min_row, (min_col, min_row, max_col, max_row), table
+        sst = self._shared_strings()
+        columns = {}
+        for col, c in sorted(sheet.row_cells(1).items()):
+            text = _cell_text(c, sst)
+            if text:
+                columns.setdefault(text.strip(), col)
+        return columns, 1, None, None
+
+    def _shared_strings(self) -> list[str]:
+        if not hasattr(self, "_sst"):
+            self._sst: list[str] = []
+            for rel in self.pkg.rels(self.wb_part):
+                if rel.type == _OD + "sharedStrings":
+                    data = self.pkg.parts.get(self.pkg.resolve(self.wb_part, rel.target))
+                    if data:
+                        root = etree.fromstring(data)
+                        self._sst = ["".join(si.itertext()) for si in root.iter(_q("si"))]
+        return self._sst
+
+    def patch(self, patch: CellPatch) -> None:
+        part, root = self._tree(patch.sheet)
+        cells = _SheetCells(root)
+        headers = {h.strip() for _, h in patch.values}
+        columns, _, _, _ = self._columns(part, cells, headers)
+        missing = sorted(headers - set(columns))
+        if missing:
+            raise WriteRefused(
+                f"Skrivningen avbröts: kolumnen {missing[0]} saknas i bladet {patch.sheet}. {UNCHANGED}"
+            )
+        edited = self.plan.edited.setdefault(part, set())
+        for (row, header), value in patch.values.items():
+            col = columns[header.strip()]
+            c = cells.cell(row, col)
+            _refuse_shared_formula(c, patch.sheet)
+            _set_cell(c, value, self.styles, self.date1904)
+            edited.add((row, col))
+        cells.update_dimension()
+
+    def append(self, append: RowAppend) -> None:
+        if append.sheet not in self.pkg.sheet_parts() and append.sheet in TOOL_SHEETS and append.sheet in SHEETS:
+            spec = SHEETS[append.sheet]
+            self.write_sheet(
+                SheetContent(
+                    spec.name,
+                    tables=[TableBlock(spec.table, 1, 1, spec.headers, [])],
+                    widths={i + 1: c.width for i, c in enumerate(spec.columns)},
+                    freeze="A2",
+                )
+            )
+        part, root = self._tree(append.sheet)
+        cells = _SheetCells(root)
+        wanted = {k.strip() for row in append.rows for k in row}
+        columns, header_row, bounds, table = self._columns(part, cells, wanted)
+        if bounds is not None:
+            min_col, _, max_col, end_row = bounds
+        else:
+            min_col, max_col, end_row = min(columns.values(), default=1), max(columns.values(), default=1), cells.max_row()
+        span = range(min_col, max_col + 1)
+        last = header_row
+        for r in range(end_row, header_row, -1):
+            if any(_has_value(cells.peek(r, c)) for c in span):
+                last = r
+                break
+        for r in range(last + 1, last + 1 + len(append.rows)):
+            if r > end_row and any(_has_value(cells.peek(r, c)) for c in span):
+                raise WriteRefused(
+                    f"Skrivningen avbröts: rad {r} under tabellen i bladet {append.sheet} innehåller redan data "
+                    f"och skulle skrivas över. {UNCHANGED}"
+                )
+        edited = self.plan.edited.setdefault(part, set())
+        above = {c: cells.peek(last, c) for c in span} if last > header_row else {}
+        for offset, values in enumerate(append.rows, start=1):
+            r = last + offset
+            by_header = {k.strip(): v for k, v in values.items()}
+            for header, col in columns.items():
+                value = by_header.get(header)
+                c = cells.cell(r, col)
+                source = above.get(col)
+                if source is not None and source.get("s") and not c.get("s"):
+                    c.set("s", source.get("s"))
+                _refuse_shared_formula(c, append.sheet)
+                _set_cell(c, value, self.styles, self.date1904)
+                edited.add((r, col))
+        new_end = max(end_row, last + len(append.rows))
+        if table is not None and new_end != end_row:
+            tpart, troot = table
+            new_ref = f"{_ref(min_col, header_row)}:{_ref(max_col, new_end)}"
+            troot.set("ref", new_ref)
+            auto = troot.find(_q("autoFilter"))
+            if auto is not None:
+                auto.set("ref", new_ref)
+            self.pkg.parts[tpart] = etree.tostring(troot, xml_declaration=True, encoding="UTF-8", standalone=True)
+            self.plan.tables_changed.add(tpart)
+        cells.update_dimension()
+
+    # -- finishing ---------------------------------------------------------------------------
+    def finish(self) -> tuple[Package, Plan]:
+        for part, root in self.trees.items():
+            self.pkg.parts[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        if self.formulas_touched:
+            self._drop_calc_chain()
+        if self.styles.changed:
+            self.pkg.parts[self.styles_part] = self.styles.to_bytes()
+        if self.wb_changed:
+            self.pkg.parts[self.wb_part] = etree.tostring(self.wb_root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        self.pkg.parts["[Content_Types].xml"] = self.ct.to_bytes()
+        return self.pkg, self.plan
+
+    def _drop_calc_chain(self) -> None:
+        """Excel rebuilds calcChain.xml; a stale one pointing at cells without formulas is an error."""
+        rels = self.pkg.rels(self.wb_part)
+        keep = []
+        for rel in rels:
+            if rel.type == RT_CALC_CHAIN:
+                target = self.pkg.resolve(self.wb_part, rel.target)
+                self.pkg.parts.pop(target, None)
+                self.ct.remove_override(target)
+                self.plan.removed.add(target)
+                self.plan.may_remove.add(target)
+                self.plan.dropped_calc_chain = True
+            else:
+                keep.append(rel)
+        if len(keep) != len(rels):
+            self.pkg.set_rels(self.wb_part, keep)
+
+
+def _refuse_shared_formula(c: etree._Element, sheet: str) -> None:
+    f = c.find(_q("f"))
+    if f is None or not f.get("ref"):
+        return
+    if f.get("t") == "shared" or ":" in f.get("ref", ""):
+        raise WriteRefused(
+            f"Skrivningen avbröts: cellen {sheet}!{c.get('r')} innehåller en formel som andra celler bygger på "
+            f"och skulle förstöras. Ta bort formeln och försök igen. {UNCHANGED}"
+        )
+
+
+def _has_value(c: etree._Element | None) -> bool:
+    if c is None:
+        return False
+    for child in c:
+        if isinstance(child.tag, str) and etree.QName(child).localname in ("v", "is", "f"):
+            if child.text or len(child):
+                return True
+    return False
+
+
+def _cell_text(c: etree._Element, sst: list[str]) -> str:
+    t = c.get("t")
+    if t == "inlineStr":
+        is_el = c.find(_q("is"))
+        return "".join(is_el.itertext()) if is_el is not None else ""
+    v = c.find(_q("v"))
+    if v is None or v.text is None:
+        return ""
+    if t == "s":
+        i = int(v.text)
+        return sst[i] if i < len(sst) else ""
+    return v.text
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    m = _CELL_REF.fullmatch(ref)
+    if m is None:
+        raise ValueError(ref)
+    return int(m.group(2)), column_index_from_string(m.group(1))
+
+
+class _SheetCells:
+    """Row and cell lookup over a parsed worksheet, inserting rows and cells in order."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.data = root.find(_q("sheetData"))
+        if self.data is None:
+            self.data = etree.SubElement(root, _q("sheetData"))
+        self.rows: dict[int, etree._Element] = {}
+        self.cells: dict[int, dict[int, etree._Element]] = {}
+        r = 0
+        for row in self.data.iter(_q("row")):
+            r = int(row.get("r") or r + 1)
+            row.set("r", str(r))
+            self.rows[r] = row
+
+    def row_cells(self, r: int) -> dict[int, etree._Element]:
+        if r not in self.cells:
+            found: dict[int, etree._Element] = {}
+            row = self.rows.get(r)
+            if row is not None:
+                col = 0
+                for c in row.iter(_q("c")):
+                    ref = c.get("r")
+                    if ref:
+                        col = _split_ref(ref)[1]
+                    else:
+                        col += 1
+                        c.set("r", _ref(col, r))
+                    found[col] = c
+            self.cells[r] = found
+        return self.cells[r]
+
+    def peek(self, r: int, col: int) -> etree._Element | None:
+        return self.row_cells(r).get(col)
+
+    def max_row(self) -> int:
+        return max(self.rows, default=1)
+
+    def cell(self, r: int, col: int) -> etree._Element:
+        found = self.row_cells(r)
+        if col in found:
+            return found[col]
+        row = self.rows.get(r)
+        if row is None:
+            row = etree.Element(_q("row"), r=str(r))
+            later = [k for k in self.rows if k > r]
+            if later:
+                self.rows[min(later)].addprevious(row)
+            else:
+                self.data.append(row)
+            self.rows[r] = row
+        c = etree.Element(_q("c"), r=_ref(col, r))
+        later_cols = [k for k in found if k > col]
+        if later_cols:
+            found[min(later_cols)].addprevious(c)
+        else:
+            row.append(c)
+        found[col] = c
+        spans = row.get("spans")
+        if spans and ":" in spans:
+            lo, hi = (int(x) for x in spans.split(":"))
+            row.set("spans", f"{min(lo, col)}:{max(hi, col)}")
+        return c
+
+    def update_dimension(self) -> None:
+        dim = self.root.find(_q("dimension"))
+        if dim is None:
+            return
+        max_row = self.max_row()
+        max_col = max((max(self.row_cells(r), default=1) for r in self.rows), default=1)
+        try:
+            min_col, min_row, old_col, old_row = range_boundaries(dim.get("ref", "A1"))
+        except (ValueError, TypeError):
+            return
+        if max_row > (old_row or 0) or max_col > (old_col or 0):
+            dim.set("ref", f"{_ref(min_col or 1, min_row or 1)}:{_ref(max(max_col, old_col or 1), max(max_row, old_row or 1))}")
+
+
+def _pane(freeze: str | None) -> str:
+    if not freeze or freeze.upper() == "A1":
+        return ""
+    row, col = _split_ref(freeze.upper())
+    x, y = col - 1, row - 1
+    if x and y:
+        active = "bottomRight"
+    elif y:
+        active = "bottomLeft"
+    else:
+        active = "topRight"
+    split = (f' xSplit="{x}"' if x else "") + (f' ySplit="{y}"' if y else "")
+    return (
+        f'<pane{split} topLeftCell="{freeze.upper()}" activePane="{active}" state="frozen"/>'
+        f'<selection pane="{active}" activeCell="{freeze.upper()}" sqref="{freeze.upper()}"/>'
+    )
+
+
+def _conditional_xml(cf: ConditionalFormat, dxf_id: int, priority: int) -> str:
+    operator = {"equals": "equal", "greater": "greaterThan", "less": "lessThan"}[cf.kind]
+    if isinstance(cf.value, str):
+        formula = '"' + _text(cf.value).replace('"', '""') + '"'
+    elif isinstance(cf.value, (dt.date, dt.datetime)):
+        formula = _number(_serial(cf.value, False))
+    else:
+        formula = _number(cf.value or 0)  # type: ignore[arg-type]
+    return (
+        f'<conditionalFormatting sqref="{_attr(cf.ref.replace(",", " "))}"><cfRule type="cellIs" dxfId="{dxf_id}" '
+        f'priority="{priority}" operator="{operator}"><formula>{_escape(formula)}</formula></cfRule></conditionalFormatting>'
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+
+
+def _chart_xml(spec: ChartSpec, sheet: str, block: TableBlock) -> bytes:
+    """A chartSpace over the columns of one table, with cached values so any reader shows it."""
+    if spec.categories not in block.header:
+        raise ValueError(f"chart {spec.title!r}: no column {spec.categories!r} in table {block.name}")
+    first, last = block.row + 1, block.row + max(len(block.rows), 1)
+    q = _quote_sheet(sheet)
+
+    def col_of(header: str) -> int:
+        if header not in block.header:
+            raise ValueError(f"chart {spec.title!r}: no column {header!r} in table {block.name}")
+        return block.header.index(header)
+
+    cat_i = col_of(spec.categories)
+    cat_letter = get_column_letter(block.col + cat_i)
+    cats = [_text("" if row[cat_i] is None else str(row[cat_i])) for row in block.rows]
+    cat_cache = "".join(f'<c:pt idx="{i}"><c:v>{_escape(v)}</c:v></c:pt>' for i, v in enumerate(cats))
+    cat_xml = (
+        f"<c:cat><c:strRef><c:f>{_escape(q)}!${cat_letter}${first}:${cat_letter}${last}</c:f>"
+        f'<c:strCache><c:ptCount val="{len(cats)}"/>{cat_cache}</c:strCache></c:strRef></c:cat>'
+    )
+    series = []
+    for idx, header in enumerate(spec.series):
+        i = col_of(header)
+        letter = get_column_letter(block.col + i)
+        pts = []
+        for n, row in enumerate(block.rows):
+            value = row[i] if i < len(row) else None
+            if _kind(value) == "number":
+                pts.append(f'<c:pt idx="{n}"><c:v>{_number(value)}</c:v></c:pt>')  # type: ignore[arg-type]
+        tx = (
+            f"<c:tx><c:strRef><c:f>{_escape(q)}!${letter}${block.row}</c:f><c:strCache><c:ptCount val=\"1\"/>"
+            f'<c:pt idx="0"><c:v>{_escape(_text(header))}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
+        )
+        val = (
+            f"<c:val><c:numRef><c:f>{_escape(q)}!${letter}${first}:${letter}${last}</c:f>"
+            f'<c:numCache><c:formatCode>General</c:formatCode><c:ptCount val="{len(block.rows)}"/>{"".join(pts)}</c:numCache></c:numRef></c:val>'
+        )
+        extra = '<c:invertIfNegative val="0"/>' if spec.kind in ("col", "bar") else ""
+        if spec.kind == "line":
+            extra = '<c:marker><c:symbol val="circle"/></c:marker>'
+        tail = '<c:smooth val="0"/>' if spec.kind == "line" else ""
+        series.append(f'<c:ser><c:idx val="{idx}"/><c:order val="{idx}"/>{tx}{extra}{cat_xml}{val}{tail}</c:ser>')
+    title = (
+        "<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr b=\"1\"/></a:pPr>"
+        f'<a:r><a:rPr lang="sv-SE" b="1"/><a:t>{_escape(_text(spec.title))}</a:t></a:r></a:p></c:rich></c:tx>'
+        '<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
+    )
+    if spec.kind == "pie":
+        plot = f'<c:pieChart><c:varyColors val="1"/>{"".join(series)}<c:firstSliceAng val="0"/></c:pieChart>'
+    else:
+        if spec.kind == "line":
+            chart = f'<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>{"".join(series)}<c:marker val="1"/>'
+            cat_pos, val_pos = "b", "l"
+        else:
+            bar_dir = "bar" if spec.kind == "bar" else "col"
+            chart = f'<c:barChart><c:barDir val="{bar_dir}"/><c:grouping val="clustered"/><c:varyColors val="0"/>{"".join(series)}<c:gapWidth val="150"/>'
+            cat_pos, val_pos = ("l", "b") if spec.kind == "bar" else ("b", "l")
+        end = "</c:lineChart>" if spec.kind == "line" else "</c:barChart>"
+        y_title = ""
+        if spec.y_title:
+            y_title = (
+                "<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:r><a:t>"
+                f'{_escape(_text(spec.y_title))}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title>'
+            )
+        plot = (
+            f'{chart}<c:axId val="500000001"/><c:axId val="500000002"/>{end}'
+            '<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+            f'<c:axPos val="{cat_pos}"/><c:numFmt formatCode="General" sourceLinked="1"/><c:majorTickMark val="out"/>'
+            '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="500000002"/><c:crosses val="autoZero"/>'
+            '<c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+            '<c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+            f'<c:axPos val="{val_pos}"/><c:majorGridlines/>{y_title}<c:numFmt formatCode="General" sourceLinked="1"/>'
+            '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="500000001"/>'
+            '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<c:chartSpace xmlns:c="{C_NS}" xmlns:a="{A_NS}" xmlns:r="{R_NS}"><c:roundedCorners val="0"/>'
+        f'<c:chart>{title}<c:plotArea><c:layout/>{plot}</c:plotArea>'
+        '<c:legend><c:legendPos val="b"/><c:overlay val="0"/></c:legend><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/>'
+        "</c:chart></c:chartSpace>"
+    ).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# The guard
+
+_DESCRIPTIONS = [
+    ("customUI/", "menyfliksområdet"),
+    ("xl/vbaProject", "VBA-projektet med makron"),
+    ("xl/threadedComments/", "trådad kommentar"),
+    ("xl/persons/", "kommentarernas personer"),
+    ("xl/comments", "anteckningar"),
+    ("xl/drawings/vmlDrawing", "anteckningarnas ritlager"),
+    ("xl/media/", "bild"),
+    ("xl/drawings/", "ritobjekt: bilder, former eller diagram"),
+    ("xl/charts/", "diagram"),
+    ("xl/tables/", "tabell"),
+    ("xl/pivot", "pivottabell"),
+    ("xl/externalLinks/", "länk till en annan arbetsbok"),
+    ("xl/sharedStrings", "delade texter"),
+    ("xl/styles", "cellformat"),
+    ("xl/theme/", "tema"),
+    ("xl/slicer", "utsnitt"),
+    ("xl/queryTables/", "fråga"),
+    ("xl/connections", "dataanslutningar"),
+    ("xl/ctrlProps/", "formulärkontroll"),
+    ("xl/embeddings/", "inbäddat objekt"),
+    ("customXml/", "anpassad XML"),
+    ("docProps/", "dokumentegenskaper"),
+]
+
+
+def describe(part: str, sheet_names: dict[str, str]) -> str:
+    """A Swedish name for what a package part holds, for messages."""
+    if part in sheet_names:
+        return f"bladet {sheet_names[part]}"
+    if part.startswith("xl/worksheets/"):
+        return "ett blad"
+    for prefix, text in _DESCRIPTIONS:
+        if part.startswith(prefix):
+            return text
+    return "en del av arbetsboken"
+
+
+def _lost(what: str) -> WriteRefused:
+    return WriteRefused(f"Skrivningen avbröts: {what} skulle gå förlorad. {UNCHANGED}")
+
+
+def guard(before: Package, after: Package, plan: Plan) -> None:
+    """Raise WriteRefused naming what the new package would lose compared to `before`."""
+    names = dict(plan.sheet_names)
+    names.update({v: k for k, v in _sheet_parts_or_empty(before).items()})
+    # The parts the user sees as most precious are named first.
+    ordered = sorted(before.parts, key=lambda n: (not n.startswith(("customUI/", "xl/vbaProject")), n))
+    for part in ordered:
+        if part not in after.parts and part not in plan.may_remove:
+            if part.endswith(".rels") and Package.source_of(part) in plan.may_remove:
+                continue
+            raise _lost(f"delen {part} ({describe(part, names)})")
+    for rels_name in sorted(before.rels_parts(), key=lambda n: (n != "_rels/.rels", n)):
+        source = Package.source_of(rels_name)
+        if source and source in plan.may_remove:
+            continue
+        kept = {(r.type, r.target if r.external else Package.resolve(source, r.target)) for r in after.rels(source)}
+        for rel in before.rels(source):
+            target = rel.target if rel.external else Package.resolve(source, rel.target)
+            if target in plan.may_remove:
+                continue
+            if source in plan.replaced and rel.type in DROPPABLE:
+                continue
+            if (rel.type, target) not in kept:
+                where = source or "paketet"
+                raise _lost(f"relationen från {where} till {target} ({describe(target, names)})")
+    may_change = {"[Content_Types].xml", Package.rels_name(after.workbook_part()), after.workbook_part()}
+    may_change |= {p for p in before.parts if p.startswith("xl/styles")}
+    may_change |= plan.replaced | {Package.rels_name(p) for p in plan.replaced}
+    may_change |= set(plan.edited) | plan.tables_changed
+    for part in sorted(before.parts, key=lambda n: (not n.startswith(("customUI/", "xl/vbaProject")), n)):
+        if part in after.parts and part not in may_change and before.parts[part] != after.parts[part]:
+            raise WriteRefused(f"Skrivningen avbröts: delen {part} ({describe(part, names)}) skulle ändras. {UNCHANGED}")
+    _guard_workbook(before, after)
+    for part, cells in plan.edited.items():
+        if part in plan.replaced or part not in before.parts:
+            continue
+        _guard_edited_sheet(before.parts[part], after.parts.get(part, b""), cells, names.get(part, part))
+    for part in plan.tables_changed:
+        if part in before.parts:
+            _guard_table(before.parts[part], after.parts.get(part, b""), part)
+
+
+def _sheet_parts_or_empty(pkg: Package) -> dict[str, str]:
+    try:
+        return pkg.sheet_parts()
+    except (KeyError, etree.XMLSyntaxError):
+        return {}
+
+
+def _guard_workbook(before: Package, after: Package) -> None:
+    old = etree.fromstring(before.parts[before.workbook_part()])
+    new = etree.fromstring(after.parts[after.workbook_part()])
+    new_sheets = {(s.get("name"), s.get("sheetId"), s.get(_q("id", R_NS))) for s in new.iter(_q("sheet"))}
+    for s in old.iter(_q("sheet")):
+        if (s.get("name"), s.get("sheetId"), s.get(_q("id", R_NS))) not in new_sheets:
+            raise _lost(f"bladet {s.get('name')}")
+    new_names = {(d.get("name"), d.text) for d in new.iter(_q("definedName"))}
+    for d in old.iter(_q("definedName")):
+        if (d.get("name"), d.text) not in new_names:
+            raise _lost(f"namnet {d.get('name')}")
+    for tag in ("workbookPr", "workbookProtection", "fileVersion", "extLst", "calcPr", "pivotCaches", "externalReferences"):
+        a, b = old.find(_q(tag)), new.find(_q(tag))
+        if a is not None and (b is None or _key(a) != _key(b)):
+            raise WriteRefused(f"Skrivningen avbröts: arbetsbokens inställning {tag} skulle ändras. {UNCHANGED}")
+
+
+def _cell_values(root: etree._Element) -> dict[str, tuple]:
+    out = {}
+    data = root.find(_q("sheetData"))
+    if data is None:
+        return out
+    for c in data.iter(_q("c")):
+        out[c.get("r", "")] = (c.get("s"), c.get("t"), tuple(_key(ch) + (ch.text, "".join(ch.itertext())) for ch in c))
+    return out
+
+
+def _guard_edited_sheet(old: bytes, new: bytes, edited: set[tuple[int, int]], sheet: str) -> None:
+    """Only the written cells of a user sheet may differ; everything outside sheetData is kept."""
+    try:
+        old_root, new_root = etree.fromstring(old), etree.fromstring(new)
+    except etree.XMLSyntaxError as exc:
+        raise WriteRefused(f"Skrivningen avbröts: bladet {sheet} blev oläsbart ({exc}). {UNCHANGED}") from exc
+    ignore = {_ref(c, r) for r, c in edited}
+    a, b = _cell_values(old_root), _cell_values(new_root)
+    for ref, value in a.items():
+        if ref in ignore:
+            continue
+        if b.get(ref) != value:
+            raise WriteRefused(
+                f"Skrivningen avbröts: cellen {sheet}!{ref} skulle ändras fast uppf-xl inte ska skriva där. {UNCHANGED}"
+            )
+    extra = set(b) - set(a) - ignore
+    if extra:
+        raise WriteRefused(f"Skrivningen avbröts: cellen {sheet}!{sorted(extra)[0]} skulle skrivas utan att höra till ändringen. {UNCHANGED}")
+    skip = {"sheetData", "dimension"}
+    old_rest = [_key(el) for el in old_root if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
+    new_rest = [_key(el) for el in new_root if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
+    if old_rest != new_rest:
+        lost = [k[0] for k in old_rest if k not in new_rest]
+        what = lost[0] if lost else "bladets inställningar"
+        raise WriteRefused(
+            f"Skrivningen avbröts: bladet {sheet} skulle förlora eller ändra {what} (till exempel datavalidering, "
+            f"villkorsstyrd formatering eller kommentarer). {UNCHANGED}"
+        )
+
+
+def _guard_table(old: bytes, new: bytes, part: str) -> None:
+    a, b = etree.fromstring(old), etree.fromstring(new)
+    for attr in ("id", "name", "displayName"):
+        if a.get(attr) != b.get(attr):
+            raise WriteRefused(f"Skrivningen avbröts: tabellen {a.get('name')} ({part}) skulle byta {attr}. {UNCHANGED}")
+    old_cols = [c.get("name") for c in a.iter(_q("tableColumn"))]
+    new_cols = [c.get("name") for c in b.iter(_q("tableColumn"))]
+    if new_cols[: len(old_cols)] != old_cols:
+        raise _lost(f"en kolumn i tabellen {a.get('name')}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The front door
+
+
+def build(before: Package, changes: Changes) -> tuple[Package, Plan]:
+    """The new package and what it changed; nothing touches the disk."""
+    builder = _Builder(before)
+    for content in changes.sheets:
+        builder.write_sheet(content)
+    for patch in changes.patches:
+        builder.patch(patch)
+    for append in changes.appends:
+        builder.append(append)
+    return builder.finish()
+
+
+def verify(tmp: Path, before: Package, plan: Plan) -> None:
+    """Check the written temp file: a whole zip, nothing lost, every sheet readable by calamine."""
+    try:
+        with zipfile.ZipFile(tmp) as zf:
+            if zf.testzip() is not None:
+                raise zipfile.BadZipFile("CRC")
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise WriteRefused(f"Skrivningen avbröts: den nya filen blev inte ett giltigt zip-arkiv ({exc}). {UNCHANGED}") from exc
+    after = Package.read(tmp)
+    guard(before, after, plan)
+    try:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(tmp))
+        try:
+            for name in book.sheet_names:
+                book.get_sheet_by_name(name).to_python()
+        finally:
+            book.close()
+    except Exception as exc:  # calamine raises its own error types
+        raise WriteRefused(f"Skrivningen avbröts: den nya arbetsboken gick inte att läsa tillbaka ({exc}). {UNCHANGED}") from exc
+
+
+def write_changes(path: Path, changes: Changes) -> None:
+    """Write `changes` into the workbook at `path`, whole or not at all.
+
+    Refuses (FileAccessError, exit code 3) when the workbook is open in Excel or in another
+    uppf-xl run, and (WriteRefused) when anything the user owns would be lost; in every
+    failure the file is left byte-identical.
+
+    Example:
+        >>> write_changes(Path("uppfoljning.xlsx"), Changes(sheets=[SheetContent("Översikt")]))  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not changes:
+        return
+    inspect_file(path)
+    with run_lock(path):
+        check_not_open(path)
+        remove_stale_temps(path)
+        stamp = _stamp(path)
+        before = Package.read(path)
+        after, plan = build(before, changes)
+
+        def check(tmp: Path) -> None:
+            verify(tmp, before, plan)
+            if _stamp(path) != stamp:
+                raise FileAccessError(
+                    f"Arbetsboken {path.name} ändrades av ett annat program medan uppf-xl arbetade. {UNCHANGED} Försök igen."
+                )
+            check_not_open(path)
+
+        atomic_write(path, after.save, check)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
+__all__ = ["write_changes", "guard", "build", "verify", "Package", "Plan", "describe"]
