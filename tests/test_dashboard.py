@@ -231,15 +231,16 @@ def test_sheet_content(d) -> None:
     # no formulas anywhere: every value is computed
     values = [v for t in content.tables for r in t.rows for v in r] + [c.value for c in content.cells]
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
-    # tables do not overlap and have a title above
+    # tables do not overlap and have a title above; the charts sit between the key figures and the rest
     spans = sorted((t.row - 1, t.last_row) for t in content.tables)
     assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))
+    assert [c.anchor for c in content.charts] == ["A18", "A33"]
+    assert content.tables[0].last_row == 16 and content.tables[1].row == 51
     # charts: done vs planned per month, open findings by category, beside the key figures
     assert [(c.kind, c.table, c.categories, c.series) for c in content.charts] == [
         ("col", "tblOversiktManad", "Månad", ["Planerade", "Genomförda"]),
         ("bar", "tblOversiktKategori", "Kategori", ["Öppna"]),
     ]
-    assert content.charts[0].anchor == "D4"
     # widths: every column with a value has one, wide enough for its longest text
     for t in content.tables:
         for i, h in enumerate(t.header):
@@ -258,3 +259,56 @@ def test_sheet_content(d) -> None:
 
 def test_col_letter() -> None:
     assert [col_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+
+
+# --- rendered through LibreOffice -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, d):
+    """The hand-counted dashboard written into a new workbook, converted once to PDF."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    from uppf_xl.workbook.content import Changes
+    from uppf_xl.workbook.initbook import create_workbook
+    from uppf_xl.workbook.package import write_changes
+
+    if not (shutil.which("soffice") and shutil.which("pdftotext")):
+        pytest.skip("LibreOffice or pdftotext is missing")
+    folder = tmp_path_factory.mktemp("oversikt")
+    book = folder / "oversikt.xlsx"
+    create_workbook(book, today=TODAY)
+    write_changes(book, Changes(sheets=[dashboard_sheet(d)]))
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{folder}/lo", "--headless", "--convert-to", "pdf",
+         "--outdir", str(folder), str(book)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(folder / "oversikt.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    with zipfile.ZipFile(book) as zf:
+        names = zf.namelist()
+    return text, names
+
+
+def test_rendered_oversikt_shows_the_figures(rendered) -> None:
+    import re
+
+    text, names = rendered
+    assert "###" not in text
+    assert "Översikt uppföljning 2025 – Exempelkommun" in text
+    for label, value in [
+        ("Planerade uppföljningar 2025", 9),
+        ("Försenade uppföljningar", 2),
+        ("Utförare utanför intervall", 2),
+        ("Öppna allvarliga brister", 3),
+        ("Eskaleringar", 2),
+    ]:
+        assert re.search(rf"{label}\s+{value}\n", text), label
+    for shown in ("U002|HAND|2025-03-14", "2025-04-13", "Begär åtgärdsplan (allvarlig brist)", "29%"):
+        assert shown in text
+    # two native charts
+    assert len([n for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]) == 2

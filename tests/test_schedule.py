@@ -525,13 +525,14 @@ def test_cap_is_per_person_not_per_role():
 
 def test_over_the_cap_is_placed_anyway_and_reported():
     # 8 visits in March for one person with one visit a week: 5 fit (weeks 10-14 touch March)
-    reg = f.register(f.providers(8), one_type(Interval.YEAR, month=3, visit=True), max_besok_per_vecka=1)
+    ps = f.providers(8, start=date(2025, 3, 1), end=date(2025, 3, 31))
+    reg = f.register(ps, one_type(Interval.MONTH, visit=True), max_besok_per_vecka=1)
     result = run(reg)
     march = result.rows
     assert len(march) == 8 and all(r.proposed.month == 3 for r in march)
     assert sorted({r.proposed.isocalendar()[1] for r in march}) == [10, 11, 12, 13, 14]
     assert len(result.unplaced) == 3
-    assert all(s.startswith("U00") and "|T|2025: Anna har redan 1 besök eller fler varje vecka mellan 2025-03-03 "
+    assert all(s.startswith("U00") and "|T|2025-03: Anna har redan 1 besök eller fler varje vecka mellan 2025-03-03 "
                "och 2025-03-31; föreslaget 2025-03-" in s for s in result.unplaced)
     assert result.unplaced[0].endswith(", 2 besök) ändå.")
 

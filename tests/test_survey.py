@@ -232,6 +232,7 @@ def test_evaluate(krav: str, answer: str, kind: AnswerType, deviates: bool) -> N
         (3, AnswerType.TAL, "3"),
         (3.0, AnswerType.TAL, "3"),
         (2.5, AnswerType.TAL, "2,5"),
+        (0.1 + 0.2, AnswerType.TAL, "0,3"),
         ("2.5", AnswerType.TAL, "2,5"),
         (dt.datetime(2024, 11, 5), AnswerType.DATUM, "2024-11-05"),
         (" ja ", AnswerType.JA_NEJ, "Ja"),
@@ -278,10 +279,10 @@ def test_survey_out_without_a_key_adds_one_to_the_settings(tmp_path: Path) -> No
 
 
 def test_survey_out_unknown_type(tmp_path: Path) -> None:
-    out = survey_out(survey_register(), "XYZ", 2025, tmp_path, TODAY)
-    assert out.lines == [
-        'Fel: Uppföljningstyper: TypID "XYZ" finns inte (finns: AVT, KVAL, MAN, EGEN, VP, VB, PSB, FORD, HAND)'
-    ]
+    reg = survey_register()
+    reg.types = reg.types[:3]
+    out = survey_out(reg, "XYZ", 2025, tmp_path, TODAY)
+    assert out.lines == ['Fel: Uppföljningstyper: TypID "XYZ" finns inte (finns: AVT, KVAL, MAN)']
     assert not out.files
 
 
@@ -464,14 +465,19 @@ def test_bad_files_are_rejected_each_with_its_message_and_the_rest_imported(
         half_answers.pop(qid)
     answer_file(half, half_answers)
 
+    renamed = copy("nytt_bladnamn.xlsx")
+    wb = load_workbook(renamed)
+    wb["Enkät"].title = "Svar"
+    wb.save(renamed)
+
     wrong = copy("fel_svar.xlsx")
     q01 = _cell_of(good, "Q01")
     _edit(wrong, "Enkät", q01, "Kanske")
 
     out = survey_in(reg, [good, bad], TODAY)
     q03, q05 = _cell_of(half, "Q03"), _cell_of(half, "Q05")
-    assert out.lines[0] == "Enkäter: 1 inlästa, 8 avvisade, 1 med nya eller ändrade svar."
-    assert out.lines[1:9] == [
+    assert out.lines[0] == "Enkäter: 1 inlästa, 9 avvisade, 1 med nya eller ändrade svar."
+    assert out.lines[1:10] == [
         "Fel: annan.xlsx: enkäten kommer från en annan arbetsbok (den är signerad med en annan Enkätnyckel).",
         "Fel: anteckning.xlsx: filen är ingen Excel-arbetsbok (.xlsx) och kan inte läsas in.",
         f"Fel: fel_svar.xlsx: Enkät!{q01}: svaret på fråga Q01 går inte att läsa: \"Kanske\" är varken Ja eller Nej.",
@@ -480,13 +486,33 @@ def test_bad_files_are_rejected_each_with_its_message_and_the_rest_imported(
         f'Fel: ny_fraga.xlsx: Enkät!{question_cell}: frågan Q04 har ändrats; den ska lyda "Har all omvårdnadspersonal '
         'den utbildning som avtalet eller uppdraget kräver?".',
         "Fel: ny_utforare.xlsx: enkätens dolda identitet (utförare, uppföljning, år) har ändrats; filen kan inte läsas in.",
+        "Fel: nytt_bladnamn.xlsx: bladet Enkät saknas eller har bytt namn; använd filen som skickades ut.",
         "Fel: nytt_krav.xlsx: enkätens frågor har ändrats efter utskicket; filen kan inte läsas in.",
         "Fel: utan_identitet.xlsx: enkätens dolda identitet saknas, så svaren kan inte kopplas till en utförare. "
         "Använd filen som skickades ut.",
     ]
-    assert [w.text for w in out.warnings] == out.lines[1:9]
+    assert [w.text for w in out.warnings] == out.lines[1:10]
     # Only the good file reaches Svar.
     assert {(r[0], r[6]) for r in out.changes.sheets[0].tables[0].rows} == {("U001", "2025_U001_Enkat_AVT.xlsx")}
+
+
+def test_without_the_key_nothing_can_be_checked(sent: tuple[Register, dict[str, Path]]) -> None:
+    reg, files = sent
+    answer_file(files["U001"], compliant_answers(reg, "U001"))
+    reg.settings.enkatnyckel = ""  # type: ignore[attr-defined]
+    out = survey_in(reg, [files["U001"]], TODAY)
+    assert out.lines[1] == (
+        "Fel: 2025_U001_Enkat_AVT.xlsx: Inställningar saknar Enkätnyckel, så enkäten kan inte kontrolleras. "
+        "Använd arbetsboken som enkäterna skickades ut från."
+    )
+    assert not out.changes
+
+
+def test_a_typed_option_is_stored_as_the_question_spells_it(sent: tuple[Register, dict[str, Path]]) -> None:
+    reg, files = sent
+    answer_file(files["U001"], compliant_answers(reg, "U001") | {"Q07": "de flesta"})
+    out = survey_in(reg, [files["U001"]], TODAY)
+    assert {r[3]: r[4] for r in out.changes.sheets[0].tables[0].rows}["Q07"] == "De flesta"
 
 
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:

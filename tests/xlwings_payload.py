@@ -123,3 +123,17 @@ def scaled_copy(src: Path, dest: Path, providers: int) -> Path:
         table.autoFilter.ref = table.ref
     wb.save(dest)
     return dest
+
+
+def set_setting(payload: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """Set one Inställningar value in a payload (e.g. Utdatamapp to a test folder)."""
+    sheet = next(s for s in payload["sheets"] if s["name"] == "Inställningar")
+    header = sheet["values"][0]
+    k, v = header.index("Inställning"), header.index("Värde")
+    for row in sheet["values"][1:]:
+        if row[k] == key:
+            row[v] = cell_json(value)
+            return payload
+    width = len(header)
+    sheet["values"].append([cell_json(value) if i == v else (key if i == k else "") for i in range(width)])
+    return payload

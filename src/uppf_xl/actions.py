@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from uppf_xl import contract
-from uppf_xl.errors import Problem, UsageError
+from uppf_xl.errors import ExternalProgramMissing, Problem, UsageError
 from uppf_xl.model import Register, ScheduleRow
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import Workbook, current_user
@@ -112,7 +112,11 @@ def letters(
     register = wb.register(today)
     out_dir = output_folder(wb, register, out_dir)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
-    result = letters_mod.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress)
+    pdf_missing: ExternalProgramMissing | None = None
+    try:
+        result = letters_mod.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress)
+    except ExternalProgramMissing as exc:  # the letters are written; only the PDFs are missing
+        result, pdf_missing = exc.result, exc  # type: ignore[attr-defined]
     outcome = Outcome("letters", lines=list(result.lines), tables=list(result.tables), files=list(result.files))
     if mark_sent and result.mark_sent_patch is not None and result.mark_sent_patch.values:
         changes = Changes(patches=[result.mark_sent_patch])
@@ -120,8 +124,9 @@ def letters(
                  now=_now(today))
         outcome.changes = changes
         outcome.lines.append(f"Kallelse skickad är ifylld för {len(result.mark_sent_patch.values)} rader i Årshjul.")
-    log_to_folder(out_dir, "letters", f"{len(result.files)} filer", today)
-    result.raise_if_pdf_missing()
+    if pdf_missing is not None:
+        pdf_missing.lines = outcome.lines  # type: ignore[attr-defined]
+        raise pdf_missing
     return outcome
 
 

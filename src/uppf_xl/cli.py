@@ -69,8 +69,15 @@ def handled(f: Callable[..., Outcome | int | None]) -> Callable[..., None]:
             err_console.print(f"Fel: {exc.message}")
             sys.exit(exc.exit_code)
         except UppfError as exc:
-            err_console.print(f"Fel: {exc.message}")
+            for line in getattr(exc, "lines", []):
+                console.print(line, markup=False)
+            err_console.print(f"Fel: {exc.message}", markup=False)
             sys.exit(exc.exit_code)
+        except Exception as exc:  # never a traceback to the user; keep it in a file for support
+            log = write_crash_log(exc)
+            err_console.print(f"Fel: ett oväntat fel inträffade ({type(exc).__name__}: {exc}). "
+                              f"Arbetsboken är oförändrad om inget annat sagts. Detaljer finns i {log}.", markup=False)
+            sys.exit(1)
         if isinstance(result, Outcome):
             print_outcome(result)
         elif isinstance(result, int) and result:
@@ -79,12 +86,27 @@ def handled(f: Callable[..., Outcome | int | None]) -> Callable[..., None]:
     return wrapper
 
 
+def write_crash_log(exc: BaseException) -> Path:
+    import tempfile
+    import traceback
+
+    path = Path(tempfile.gettempdir()) / "uppf-xl-fel.log"
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return path
+
+
 def print_problems(problems: list[Problem]) -> None:
     for p in problems:
         (console if not p.is_error else console).print(p.text, markup=False, style="red" if p.is_error else "yellow")
 
 
+MAX_TABLE_ROWS = 12
+
+
 def print_outcome(outcome: Outcome) -> None:
+    """Warnings, then each summary table (long ones cut: the workbook has them whole), then lines."""
     if outcome.warnings:
         print_problems(outcome.warnings)
     for title, header, rows in outcome.tables:
@@ -92,9 +114,12 @@ def print_outcome(outcome: Outcome) -> None:
             continue
         table = Table(title=title, title_justify="left", show_lines=False)
         for h in header:
-            table.add_column(str(h))
-        for row in rows:
+            table.add_column(str(h), overflow="fold")
+        for row in rows[:MAX_TABLE_ROWS]:
             table.add_row(*("" if v is None else str(v) for v in row))
+        if len(rows) > MAX_TABLE_ROWS:
+            table.caption = f"… och {len(rows) - MAX_TABLE_ROWS} rader till (se arbetsboken)"
+            table.caption_justify = "left"
         console.print(table)
     for line in outcome.lines:
         console.print(line, markup=False)

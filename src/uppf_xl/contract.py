@@ -277,6 +277,7 @@ LOG = Sheet(
         Column("Användare", owner=TOOL, width=16),
     ),
     tool_owned=True,
+    input=False,
 )
 
 QUESTIONS = Sheet(

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 from uppf_xl.contract import DASHBOARD
@@ -19,9 +20,9 @@ from uppf_xl.workbook.content import Cell, ChartSpec, ConditionalFormat, SheetCo
 
 FIRST_TABLE_ROW = 4
 CHART_WIDTH_CM = 15.0
-CHART_HEIGHT_CM = 7.5
+CHART_HEIGHT_CM = 7.0
 ROW_HEIGHT_CM = 0.53  # Excel's default row height, 15 points
-CM_PER_WIDTH_UNIT = 0.2  # one character of Calibri 11 is about 7 pixels at 96 dpi
+CM_PER_WIDTH_UNIT = 0.196  # one width unit (a digit of Calibri 11) is about 7.4 pixels at 96 dpi
 MIN_WIDTH, MAX_WIDTH = 8.0, 60.0
 
 # Key figures where anything above zero needs attention.
@@ -87,20 +88,11 @@ def _widths(blocks: list[TableBlock]) -> dict[int, float]:
     for b in blocks:
         for i, h in enumerate(b.header):
             col = b.col + i
-            need = len(h) * 1.1 + 4  # bold header plus the autofilter arrow
+            need = len(h) + 4.0  # bold header plus the autofilter arrow
             for row in b.rows:
-                need = max(need, len(_shown(row[i])) * 1.1 + 2)
+                need = max(need, len(_shown(row[i])) + 2.0)
             longest[col] = max(longest.get(col, 0.0), need)
     return {c: round(min(MAX_WIDTH, max(MIN_WIDTH, w)), 1) for c, w in sorted(longest.items())}
-
-
-def _column_at(widths: dict[int, float], start: int, cm: float) -> int:
-    """The first column right of `start` that lies at least `cm` further right."""
-    col, used = start, 0.0
-    while used < cm:
-        used += widths.get(col, MIN_WIDTH) * CM_PER_WIDTH_UNIT
-        col += 1
-    return col
 
 
 def _block(t: DashTable, row: int) -> TableBlock:
@@ -109,18 +101,24 @@ def _block(t: DashTable, row: int) -> TableBlock:
 
 
 def dashboard_sheet(d: Dashboard) -> SheetContent:
-    """Översikt: title and date, the key figures, every dashboard table, two charts, colours, widths."""
+    """Översikt: title and date, the key figures with the two charts below them, then every
+    other dashboard table; colours and widths that show every value.
+
+    The charts sit in the first columns under the key figures, so a printout's first page
+    holds the whole summary.
+    """
     all_tables = tables(d)
     cells = [
         Cell(1, 1, d.title, "title"),
         Cell(2, 1, f"Uppgifter per {d.today.isoformat()}", "subtitle"),
     ]
-    blocks: list[TableBlock] = []
     key = all_tables[0]
     cells.append(Cell(FIRST_TABLE_ROW - 1, 1, key.title, "subtitle"))
-    blocks.append(_block(key, FIRST_TABLE_ROW))
-    chart_rows = int(CHART_HEIGHT_CM / ROW_HEIGHT_CM) + 2
-    row = max(blocks[0].last_row, FIRST_TABLE_ROW + chart_rows) + 3
+    blocks = [_block(key, FIRST_TABLE_ROW)]
+    # Lay the other tables out first with a placeholder start, to know the widths.
+    chart_rows = math.ceil(CHART_HEIGHT_CM / ROW_HEIGHT_CM) + 1
+    first_chart = blocks[0].last_row + 2
+    row = first_chart + 2 * chart_rows + 3
     for t in all_tables[1:]:
         cells.append(Cell(row - 1, 1, t.title, "subtitle"))
         block = _block(t, row)
@@ -128,8 +126,8 @@ def dashboard_sheet(d: Dashboard) -> SheetContent:
         row = block.last_row + 3
 
     widths = _widths(blocks)
-    first_chart = blocks[0].last_col + 2
-    second_chart = _column_at(widths, first_chart, CHART_WIDTH_CM + 0.5)
+    # As wide as the key figures' two columns, so a chart is never cut at a page edge.
+    width_cm = min(CHART_WIDTH_CM, (widths[1] + widths[2]) * CM_PER_WIDTH_UNIT - 0.3)
     charts = [
         ChartSpec(
             "col",
@@ -137,8 +135,8 @@ def dashboard_sheet(d: Dashboard) -> SheetContent:
             "tblOversiktManad",
             "Månad",
             ["Planerade", "Genomförda"],
-            f"{col_letter(first_chart)}{FIRST_TABLE_ROW}",
-            CHART_WIDTH_CM,
+            f"A{first_chart}",
+            width_cm,
             CHART_HEIGHT_CM,
             "Antal",
         ),
@@ -148,8 +146,8 @@ def dashboard_sheet(d: Dashboard) -> SheetContent:
             "tblOversiktKategori",
             "Kategori",
             ["Öppna"],
-            f"{col_letter(second_chart)}{FIRST_TABLE_ROW}",
-            CHART_WIDTH_CM,
+            f"A{first_chart + chart_rows}",
+            width_cm,
             CHART_HEIGHT_CM,
             "Antal",
         ),

@@ -382,9 +382,18 @@ class _Placer:
             if semester and self.cal.in_semester(day):
                 self._report_semester(item, day)
             return day
+        # No working day in the window at all (a provider active over a weekend only).
         day = previous_working_day(item.last)
         if item.ftype.visit and self.cal.in_semester(day):
             self._report_semester(item, day)
+        if level and item.person and self.cap > 0:
+            week = day.isocalendar()[:2]
+            if self.load[(item.person, week)] >= self.cap:
+                self.unplaced.append(
+                    f"{item.row.key}: ingen arbetsdag mellan {item.first.isoformat()} och {item.last.isoformat()}; "
+                    f"föreslaget {day.isoformat()} (vecka {week[1]}, {self.load[(item.person, week)] + 1} besök) ändå."
+                )
+            self.add_load(item.person, day)
         return day
 
     def _level(self, item: _Item, days: _Days, lo: int, hi: int, target: int) -> date:

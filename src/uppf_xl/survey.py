@@ -276,7 +276,8 @@ def answer_text(value: object, answer_type: AnswerType) -> str:
     if isinstance(value, (int, float)):
         if float(value).is_integer():
             return str(int(value))
-        return repr(float(value)).replace(".", ",")
+        # 12 significant digits hide binary noise such as 0.30000000000000004.
+        return format(float(value), ".12g").replace(".", ",")
     text = str(value).strip()
     if answer_type is AnswerType.JA_NEJ and text.casefold() in ("ja", "nej"):
         return text.capitalize()
@@ -548,7 +549,9 @@ def check_returned(register: Register, returned: ReturnedQuestionnaire, key: str
         raise _reject(path, "enkätens dolda identitet saknas, så svaren kan inte kopplas till en utförare. Använd filen som skickades ut.")
     if not ident.get(ID_FORMAT, "").startswith(FORMAT.split("/")[0] + "/"):
         raise _reject(path, "filen är ingen enkät från uppf-xl.")
-    if not key or ident.get(ID_KEY) != key_id(key):
+    if not key:
+        raise _reject(path, f"Inställningar saknar {KEY_SETTING}, så enkäten kan inte kontrolleras. Använd arbetsboken som enkäterna skickades ut från.")
+    if ident.get(ID_KEY) != key_id(key):
         raise _reject(path, "enkäten kommer från en annan arbetsbok (den är signerad med en annan Enkätnyckel).")
     if not hmac.compare_digest(ident.get(ID_SIGNATURE, ""), identity_signature(key, ident)):
         raise _reject(path, "enkätens dolda identitet (utförare, uppföljning, år) har ändrats; filen kan inte läsas in.")
@@ -573,6 +576,9 @@ def check_returned(register: Register, returned: ReturnedQuestionnaire, key: str
         why = invalid_answer(text, kind, rq.signed.option_list)
         if why:
             raise _reject(path, f"svaret på fråga {rq.signed.id} går inte att läsa: {why}.", sheet, rq.cell)
+        if text and kind is AnswerType.FLERVAL:
+            # Typed instead of picked: store the option as the question spells it.
+            text = next((o for o in rq.signed.option_list if o.casefold() == text.casefold()), text)
         if text:
             answers.append((rq.signed, text))
         elif rq.signed.required:

@@ -53,6 +53,10 @@ TABLE_STYLE = "TableStyleMedium2"
 CHART_TYPES = {"col": "column_clustered", "bar": "bar_clustered", "line": "line", "pie": "pie"}
 OPERATORS = {"equals": "equal_to", "greater": "greater_than", "less": "less_than"}
 POINTS_PER_CM = 72 / 2.54
+# xlwings splits big ranges into chunks of its own (writes over 100,000 cells); one call per
+# block keeps the round-trips independent of the row count, and a contract sheet of a few
+# thousand providers is far below what one COM call carries.
+WHOLE = {"chunksize": None}
 
 
 class LiveBackend:
@@ -80,9 +84,10 @@ class LiveBackend:
             for name, sheet in sheets.items():
                 if name not in SHEETS:
                     continue
-                grid, errors = read_grid(sheet)
+                grid, errors, formulas = read_grid(sheet, with_formulas=True)
                 structure = _Structure()
                 structure.errors.update(errors)
+                structure.formulas.update(formulas)
                 tables[name] = _make_table(name, grid, structure, table_info(sheet), problems)
         except Exception as exc:  # COM errors carry no useful type; name the book
             raise FileAccessError(f"{self.name}: arbetsboken kan inte läsas från Excel ({exc}).") from exc
@@ -130,7 +135,7 @@ class LiveBackend:
                 return None
             from uppf_xl.workbook.reader import _make_table, _Structure
 
-            grid, _ = read_grid(sheet)
+            grid, _, _ = read_grid(sheet)
             self._tables[name] = _make_table(name, grid, _Structure(), table_info(sheet), [])
         return self._tables[name]
 
@@ -236,14 +241,18 @@ class LiveBackend:
 # ---- reading helpers -------------------------------------------------------------------------
 
 
-def read_grid(sheet: Any) -> tuple[list[list[Value]], dict[tuple[int, int], str]]:
-    """The sheet's values from A1 to the end of the used range, and its error cells.
+def read_grid(
+    sheet: Any, with_formulas: bool = False
+) -> tuple[list[list[Value]], dict[tuple[int, int], str], dict[tuple[int, int], str]]:
+    """The sheet's values from A1 to the end of the used range, its error cells and formulas.
 
-    One range read: the used range with errors as text; it is padded to start at A1 so that
-    row and column numbers are Excel's.
+    One range read for the values (errors as text), padded to start at A1 so that row and
+    column numbers are Excel's. With `with_formulas`, one more read for the formulas where
+    the engine offers it (classic Excel does; the remote engine's payload carries none).
+    Merged cells are not reported in live mode: Excel has no one-call way to list them.
     """
     used = sheet.used_range
-    raw = used.options(ndim=2, err_to_str=True).value or [[]]
+    raw = used.options(ndim=2, err_to_str=True, **WHOLE).value or [[]]
     top, left = used.row, used.column
     width = left - 1 + max((len(r) for r in raw), default=0)
     grid: list[list[Value]] = [[None] * width for _ in range(top - 1)]
@@ -256,7 +265,19 @@ def read_grid(sheet: Any) -> tuple[list[list[Value]], dict[tuple[int, int], str]
                 value = None
             cells.append(normalise(value))
         grid.append(cells)
-    return grid, errors
+    formulas: dict[tuple[int, int], str] = {}
+    if with_formulas:
+        try:
+            texts = used.formula
+        except NotImplementedError:
+            texts = None
+        if isinstance(texts, str):
+            texts = ((texts,),)
+        for r, row in enumerate(texts or (), start=top):
+            for c, text in enumerate(row if isinstance(row, (list, tuple)) else (row,), start=left):
+                if isinstance(text, str) and text.startswith("="):
+                    formulas[(r, c)] = text
+    return grid, errors, formulas
 
 
 def normalise(value: Any) -> Value:
@@ -306,7 +327,7 @@ def write_cells(sheet: Any, cells: list[Cell]) -> None:
     grid: list[list[Value]] = [[None] * (box.right - box.left + 1) for _ in range(box.bottom - box.top + 1)]
     for cell in cells:
         grid[cell.row - box.top][cell.col - box.left] = _excel_value(cell.value)
-    sheet.range((box.top, box.left)).value = grid
+    sheet.range((box.top, box.left)).options(**WHOLE).value = grid
     for cell in cells:
         style = cell.style or _style_of(cell.value)
         if style:
@@ -320,7 +341,7 @@ def write_table(sheet: Any, block: TableBlock) -> None:
     values = [list(block.header), *(rows or [[None] * width])]
     top_left = (block.row, block.col)
     bottom_right = (block.row + len(values) - 1, block.col + width - 1)
-    sheet.range(top_left).value = values
+    sheet.range(top_left).options(**WHOLE).value = values
     if block.name:
         sheet.tables.add(
             source=sheet.range(top_left, bottom_right), name=block.name, has_headers=True, table_style_name=TABLE_STYLE
@@ -392,7 +413,7 @@ def add_conditional(sheet: Any, rule: ConditionalFormat) -> None:
 def _writer(sheet_name: str, backend: LiveBackend, at: tuple[int, int], values: list[list[Value]]) -> Callable[[], None]:
     def run() -> None:
         sheet = backend._sheet(sheet_name, create=True)
-        sheet.range(at).value = [[_excel_value(v) for v in row] for row in values]
+        sheet.range(at).options(**WHOLE).value = [[_excel_value(v) for v in row] for row in values]
 
     return run
 

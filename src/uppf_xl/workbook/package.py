@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import functools
 import datetime as dt
 import math
 import numbers
@@ -77,6 +78,7 @@ DROPPABLE = {
     "http://schemas.microsoft.com/office/2011/relationships/chartStyle",
     "http://schemas.microsoft.com/office/2011/relationships/chartColorStyle",
 }
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 MAX_TEXT = 32767  # Excel's limit for one cell
 EMU_PER_CM = 360000
 
@@ -197,6 +199,11 @@ class Package:
         return out
 
 
+def _xml_bytes(root: etree._Element) -> bytes:
+    """A part's XML with the declaration Excel writes."""
+    return XML_DECLARATION + etree.tostring(root, encoding="unicode").encode("utf-8")
+
+
 def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
@@ -229,7 +236,7 @@ class ContentTypes:
                 self.root.remove(el)
 
     def to_bytes(self) -> bytes:
-        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        return _xml_bytes(self.root)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,7 +438,7 @@ class Styles:
     def to_bytes(self) -> bytes:
         if not self.changed:
             return self.original
-        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        return _xml_bytes(self.root)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,6 +454,11 @@ def _serial(value: dt.date | dt.datetime, date1904: bool) -> float | int:
         serial = delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
         return round(serial, 10)
     return (value - epoch.date()).days
+
+
+@functools.lru_cache(maxsize=4096)
+def _serial_text(value: dt.date, date1904: bool) -> str:
+    return _number(_serial(value, date1904))
 
 
 def _kind(value: Value) -> str:
@@ -496,7 +508,7 @@ def _cell_xml(ref: str, value: Value, style: int | None, date1904: bool, texts: 
     if kind == "bool":
         return f'<c r="{ref}"{s} t="b"><v>{int(bool(value))}</v></c>'
     if kind in ("date", "datetime"):
-        return f'<c r="{ref}"{s}><v>{_number(_serial(value, date1904))}</v></c>'  # type: ignore[arg-type]
+        return f'<c r="{ref}"{s}><v>{_serial_text(value, date1904)}</v></c>'  # type: ignore[arg-type]
     return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'  # type: ignore[arg-type]
 
 
@@ -816,14 +828,27 @@ class _Builder:
     ) -> bytes:
         """The worksheet XML, built as text: tens of thousands of cells without a DOM."""
         xf = self.styles.xf
-        grid: dict[int, dict[int, tuple[Value, int | None]]] = {}
+        # row -> col -> the cell's XML; later entries (single cells) win over table cells.
+        grid: dict[int, dict[int, str]] = {}
         typed = {"date": xf("date"), "datetime": xf("datetime")}
+        d1904 = self.date1904
+        texts: dict[str, str] = {}
+        letters: dict[int, str] = {}
+
+        def letter(col: int) -> str:
+            found = letters.get(col)
+            if found is None:
+                found = letters[col] = get_column_letter(col)
+            return found
 
         def put(row: int, col: int, value: Value, style: int | None) -> None:
-            if style is None:
-                kind = _kind(value)
-                style = typed.get(kind)
-            grid.setdefault(row, {})[col] = (value, style)
+            if style is None and not isinstance(value, str):
+                style = typed.get(_kind(value))
+            xml = _cell_xml(letter(col) + str(row), value, style, d1904, texts)
+            if xml:
+                grid.setdefault(row, {})[col] = xml
+            elif row in grid:
+                grid[row].pop(col, None)
 
         for block in content.tables:
             header_style = None if block.name else xf("header")
@@ -831,18 +856,24 @@ class _Builder:
             for i, h in enumerate(headers):
                 put(block.row, block.col + i, h, header_style)
             col_styles = [xf(block.styles.get(h)) for h in block.header]
+            cols = [letter(block.col + i) for i in range(len(col_styles))]
             for r, values in enumerate(block.rows, start=block.row + 1):
                 row = grid.setdefault(r, {})
+                rt = str(r)
                 for i, value in enumerate(values[: len(col_styles)]):
                     style = col_styles[i]
+                    if isinstance(value, str):
+                        row[block.col + i] = _cell_xml(cols[i] + rt, value, style, d1904, texts)
+                        continue
                     if style is None:
                         style = typed.get(_kind(value))
-                    if value is not None or style is not None:
-                        row[block.col + i] = (value, style)
+                    xml = _cell_xml(cols[i] + rt, value, style, d1904, texts)
+                    if xml:
+                        row[block.col + i] = xml
         for cell in content.cells:
             put(cell.row, cell.col, cell.value, xf(cell.style))
 
-        max_row = max(grid, default=1)
+        max_row = max((r for r, cols in grid.items() if cols), default=1)
         max_col = max((max(cols) for cols in grid.values() if cols), default=1)
         out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
         if content.tab_color:
@@ -857,16 +888,12 @@ class _Builder:
                 out.append(f'<col min="{col}" max="{col}" width="{width:g}" customWidth="1"/>')
             out.append("</cols>")
         out.append("<sheetData>")
-        d1904 = self.date1904
-        texts: dict[str, str] = {}
-        letters = {c: get_column_letter(c) for c in range(1, max_col + 1)}
         for r in sorted(grid):
-            cols = grid[r]
+            cols_xml = grid[r]
+            if not cols_xml:
+                continue
             out.append(f'<row r="{r}">')
-            row_text = str(r)
-            for c in sorted(cols):
-                value, style = cols[c]
-                out.append(_cell_xml(letters[c] + row_text, value, style, d1904, texts))
+            out.append("".join([cols_xml[c] for c in sorted(cols_xml)]))
             out.append("</row>")
         out.append("</sheetData>")
         for priority, cf in enumerate(content.conditional, start=1):
@@ -1013,20 +1040,20 @@ class _Builder:
             auto = troot.find(_q("autoFilter"))
             if auto is not None:
                 auto.set("ref", new_ref)
-            self.pkg.parts[tpart] = etree.tostring(troot, xml_declaration=True, encoding="UTF-8", standalone=True)
+            self.pkg.parts[tpart] = _xml_bytes(troot)
             self.plan.tables_changed.add(tpart)
         cells.update_dimension()
 
     # -- finishing ---------------------------------------------------------------------------
     def finish(self) -> tuple[Package, Plan]:
         for part, root in self.trees.items():
-            self.pkg.parts[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            self.pkg.parts[part] = _xml_bytes(root)
         if self.formulas_touched:
             self._drop_calc_chain()
         if self.styles.changed:
             self.pkg.parts[self.styles_part] = self.styles.to_bytes()
         if self.wb_changed:
-            self.pkg.parts[self.wb_part] = etree.tostring(self.wb_root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            self.pkg.parts[self.wb_part] = _xml_bytes(self.wb_root)
         self.pkg.parts["[Content_Types].xml"] = self.ct.to_bytes()
         return self.pkg, self.plan
 
@@ -1432,12 +1459,25 @@ def _guard_edited_sheet(old: bytes, new: bytes, edited: set[tuple[int, int]], sh
     old_rest = [_key(el) for el in old_root if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
     new_rest = [_key(el) for el in new_root if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
     if old_rest != new_rest:
-        lost = [k[0] for k in old_rest if k not in new_rest]
-        what = lost[0] if lost else "bladets inställningar"
-        raise WriteRefused(
-            f"Skrivningen avbröts: bladet {sheet} skulle förlora eller ändra {what} (till exempel datavalidering, "
-            f"villkorsstyrd formatering eller kommentarer). {UNCHANGED}"
-        )
+        lost = [k[0] for k in old_rest if k not in new_rest] or [k[0] for k in new_rest if k not in old_rest]
+        what = _SHEET_PARTS.get(lost[0], lost[0]) if lost else "bladets inställningar"
+        raise WriteRefused(f"Skrivningen avbröts: bladet {sheet} skulle förlora eller ändra {what}. {UNCHANGED}")
+
+
+_SHEET_PARTS = {
+    "extLst": "ett tilläggsblock (till exempel listvalidering mot ett annat blad)",
+    "dataValidations": "datavalideringen",
+    "conditionalFormatting": "villkorsstyrd formatering",
+    "legacyDrawing": "anteckningarna",
+    "drawing": "bilder, former eller diagram",
+    "tableParts": "tabellerna",
+    "mergeCells": "sammanfogade celler",
+    "hyperlinks": "hyperlänkar",
+    "cols": "kolumnbredderna",
+    "sheetViews": "bladets vy (låsta rutor)",
+    "sheetProtection": "bladets skydd",
+    "autoFilter": "filtret",
+}
 
 
 def _guard_table(old: bytes, new: bytes, part: str) -> None:

@@ -242,6 +242,10 @@ def read_questionnaire(path: Path) -> ReturnedQuestionnaire:
     visible = SHEET if SHEET in wb.sheetnames else wb.sheetnames[0]
     if ID_SHEET not in wb.sheetnames:
         return ReturnedQuestionnaire(path, visible, None, saved=saved)
+    if SHEET not in wb.sheetnames:
+        raise QuestionnaireRejected(
+            Problem(ERROR, path.name, "", f"bladet {SHEET} saknas eller har bytt namn; använd filen som skickades ut.")
+        )
     ids = wb[ID_SHEET]
     identity: dict[str, str] = {}
     header_row = None
@@ -253,7 +257,7 @@ def read_questionnaire(path: Path) -> ReturnedQuestionnaire:
         if label:
             identity[label] = _text(row[1].value)
     questions: list[ReturnedQuestion] = []
-    if header_row is not None and SHEET in wb.sheetnames:
+    if header_row is not None:
         ws = wb[SHEET]
         for row in ids.iter_rows(min_row=header_row + 1, max_col=len(QUESTION_HEADER), values_only=True):
             values = [_text(v) for v in row]

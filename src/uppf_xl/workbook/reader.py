@@ -39,7 +39,7 @@ def read_workbook(path: Path) -> RawWorkbook:
             tables: dict[str, RawTable] = {}
             problems: list[Problem] = []
             for name in book.sheet_names:
-                if name not in SHEETS or name not in parts:
+                if name not in SHEETS or not SHEETS[name].input or name not in parts:
                     continue
                 part, table_parts = parts[name]
                 grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)

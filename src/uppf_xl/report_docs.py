@@ -1,0 +1,332 @@
+"""Writes the nämnd report: the .docx (template namndrapport.docx), its .xlsx annex, the charts.
+
+Order of work, so that nothing half-done is left behind: compute every report, run the
+public-insight guard over every text, render every document in memory, and only then write
+files. With `pdf`, the .docx files are converted in one LibreOffice call to tagged PDF/A.
+
+File names: with one nämnd, `out` is the .docx (a folder gets
+`Nämndrapport_<år>_<period>_<nämnd>.docx` inside); without, `out` is a folder with one report
+per nämnd. Beside each report: `<stem>_bilaga.xlsx` (the tables) and `<stem>_arshjul.png`
+and `.svg` (the year wheel, for the plan document and the intranet).
+
+Accessibility: the template has real headings, Swedish as the language of its styles, table
+header rows marked to repeat (w:tblHeader) with a table caption; each chart is inserted here
+with its alternative text in the picture's docPr descr, and the document title is set.
+
+Example:
+    >>> res = write_reports(reg, reg.schedule, 2025, "T1", "Vård- och omsorgsnämnden",
+    ...                     Path("ut/rapport.docx"), date(2025, 5, 10), pdf=False, mask=False)  # doctest: +SKIP
+    >>> [p.name for p in res.files]                                          # doctest: +SKIP
+    ['rapport.docx', 'rapport_bilaga.xlsx', 'rapport_arshjul.png', 'rapport_arshjul.svg']
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Cm
+
+from uppf_xl import charts as charts_mod
+from uppf_xl import guard, render
+from uppf_xl.contract import FINDINGS
+from uppf_xl.dates import swedish_month
+from uppf_xl.errors import ExternalProgramMissing
+from uppf_xl.letters import safe_name_part
+from uppf_xl.model import Register, ScheduleRow
+from uppf_xl.report import CellLocator, NamndReport, Table, build_report, default_cell, namnder, normalize_period
+from uppf_xl.workbook.content import Cell, CellPatch, SheetContent, TableBlock
+
+TEMPLATE = "namndrapport.docx"
+REPORTED = "Rapporterad till nämnd"
+CHART_WIDTH = {"month": Cm(15.5), "categories": Cm(15.0), "wheel": Cm(15.5)}
+MARKER = "[[diagram:{}]]"
+
+
+@dataclass
+class ReportResult:
+    """What `write_reports` wrote and what the CLI reports.
+
+    `mark_reported_patch` sets Rapporterad till nämnd = today on the findings the reports
+    covered that have no such date yet; it is applied only with --mark-reported.
+    """
+
+    reports: list[NamndReport]
+    files: list[Path]
+    docx: list[Path]
+    pdfs: list[Path]
+    annexes: list[Path]
+    wheels: list[Path]
+    mark_reported_patch: CellPatch
+    hits: list[guard.Hit] = field(default_factory=list)  # masked personal data (with mask=True)
+    lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    pdf_error: ExternalProgramMissing | None = None
+
+    def raise_if_pdf_missing(self) -> None:
+        """Exit code 4 after everything else was written: LibreOffice was not found."""
+        if self.pdf_error is not None:
+            raise self.pdf_error
+
+
+def write_reports(
+    register: Register,
+    rows: list[ScheduleRow],
+    year: int,
+    period: str,
+    namnd: str | None,
+    out: Path,
+    today: date,
+    pdf: bool,
+    mask: bool,
+    *,
+    locate: CellLocator = default_cell,
+) -> ReportResult:
+    """Write the report of `namnd` (or of every nämnd) for `period` of `year`.
+
+    Raises PersonalDataFound (nothing written) when the guard finds personal data and
+    `mask` is False; UsageError for an unknown nämnd or period.
+    """
+    period = normalize_period(period)
+    boards = [namnd] if namnd else namnder(register)
+    reports = [build_report(register, rows, year, period, b, today, locate=locate) for b in boards]
+
+    names = guard.person_names(register)
+    items = list(dict.fromkeys(item for rep in reports for item in rep.texts))
+    hits = guard.scan(items, names)
+    if hits and not mask:
+        guard.raise_if_found(hits)
+
+    masked = _masked_texts(items, hits)
+    targets = _targets(reports, out, namnd is not None, year, period)
+    result = ReportResult(reports, [], [], [], [], [], _mark_reported(reports, today))
+    result.hits = hits
+    with tempfile.TemporaryDirectory(prefix="uppf_xl_charts_") as tmp:
+        rendered: list[tuple[Path, bytes]] = []
+        annexes: list[tuple[Path, list[SheetContent]]] = []
+        for rep, docx_path in zip(reports, targets):
+            stem = docx_path.with_suffix("")
+            wheel = charts_mod.year_wheel(
+                rep.charts.wheel, rep.year, Path(tmp) / f"{len(rendered)}_arshjul.png", subtitle=rep.namnd
+            )
+            chart_set = {
+                "month": charts_mod.monthly_chart(
+                    rep.charts.months, rep.charts.planned, rep.charts.done, rep.year, Path(tmp) / f"{len(rendered)}_m.png"
+                ),
+                "categories": charts_mod.category_chart(
+                    rep.charts.categories, rep.period_label, Path(tmp) / f"{len(rendered)}_k.png"
+                ),
+                "wheel": wheel,
+            }
+            annex_path = Path(f"{stem}_bilaga.xlsx")
+            wheel_path = Path(f"{stem}_arshjul.png")
+            bilagor = [
+                f"Bilaga 1. Tabellerna i rapporten som kalkylblad ({annex_path.name}).",
+                f"Bilaga 2. Årshjul {rep.year} som bild ({wheel_path.name}).",
+            ]
+            ctx = context(rep, chart_set, bilagor)
+            ctx = _public(ctx, masked, mask)
+            data = render.render_bytes(TEMPLATE, ctx, register.settings)
+            rendered.append((docx_path, _finish(data, rep, chart_set)))
+            annexes.append((annex_path, annex_sheets(rep)))
+            result.wheels.append(wheel_path)
+
+        # Everything rendered cleanly: now write.
+        from uppf_xl.workbook.output import write_output_xlsx
+
+        result.docx = render.write_all(rendered)
+        for path, sheets in annexes:
+            write_output_xlsx(path, sheets)
+            result.annexes.append(path)
+        wheel_files: list[Path] = []
+        for i, target in enumerate(result.wheels):
+            src = Path(tmp) / f"{i}_arshjul.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(src.read_bytes())
+            wheel_files.append(target)
+            svg = src.with_suffix(".svg")
+            if svg.is_file():
+                target.with_suffix(".svg").write_bytes(svg.read_bytes())
+                wheel_files.append(target.with_suffix(".svg"))
+    result.files = [*result.docx, *result.annexes, *wheel_files]
+    if pdf:
+        from uppf_xl.pdf import convert_to_pdf
+
+        try:
+            result.pdfs = convert_to_pdf(result.docx, result.docx[0].parent, pdfa=True, tagged=True)
+            result.files.extend(result.pdfs)
+        except ExternalProgramMissing as exc:
+            result.pdf_error = exc
+    result.warnings = [w for rep in reports for w in rep.warnings]
+    result.lines = _lines(result, mask)
+    return result
+
+
+# ---------------------------------------------------------------- context
+def context(rep: NamndReport, chart_set: dict[str, charts_mod.Chart], bilagor: list[str]) -> dict[str, Any]:
+    """The template's fields; every value is plain text, lists and dicts."""
+    return {
+        "title": rep.title,
+        "namnd": rep.namnd,
+        "kommun": rep.kommun,
+        "forvaltning": rep.forvaltning,
+        "handlaggare": rep.handlaggare,
+        "titel": rep.titel,
+        "telefon": rep.telefon,
+        "epost": rep.epost,
+        "dnr": rep.dnr,
+        "datum": rep.today.isoformat(),
+        "year": str(rep.year),
+        "period": rep.period,
+        "period_label": rep.period_label,
+        "first": _long(rep.first),
+        "last": _long(rep.last),
+        "minimum": str(rep.minimum),
+        "summary": list(rep.summary),
+        "tables": {
+            "counts": _table_ctx(rep.counts),
+            "followed": _table_ctx(rep.followed),
+            "action_plans": _table_ctx(rep.action_plans),
+            "deviations": _table_ctx(rep.deviations),
+            "in_depth": _table_ctx(rep.in_depth),
+            "events": _table_ctx(rep.events),
+            "monthly": _table_ctx(rep.monthly),
+            "serious": _table_ctx(rep.serious),
+        },
+        "charts": {
+            key: {"marker": MARKER.format(key), "caption": chart.caption, "number": str(i)}
+            for i, (key, chart) in enumerate(chart_set.items(), start=1)
+        },
+        "areas": [{"area": a.area, "text": a.text, "assessment": a.assessment} for a in rep.areas],
+        "focus": [
+            {"name": f.name, "description": f.description, "counts": f.counts, "summaries": list(f.summaries)}
+            for f in rep.focus
+        ],
+        "examples": [{"provider": e.provider, "area": e.area, "summary": e.summary} for e in rep.examples],
+        "bilagor": bilagor,
+    }
+
+
+def _table_ctx(t: Table) -> dict[str, Any]:
+    return {"title": t.title, "header": list(t.header), "rows": [[str(v) for v in r] for r in t.rows]}
+
+
+def _long(d: date) -> str:
+    return f"{d.day} {swedish_month(d.month)} {d.year}"
+
+
+def _public(ctx: Any, masked: dict[str, str], mask: bool) -> Any:
+    """Every string of the context as it may be published.
+
+    `masked` maps each workbook text the guard flagged to its masked form (used with --mask).
+    A last pass looks for personnummer in everything else that reaches the document, built
+    text and provider names included. Names of people are not looked for in that pass: a sole
+    trader's firm may carry the owner's name, which is public.
+    """
+    if isinstance(ctx, dict):
+        return {k: _public(v, masked, mask) for k, v in ctx.items()}
+    if isinstance(ctx, list):
+        return [_public(v, masked, mask) for v in ctx]
+    if not isinstance(ctx, str) or not ctx:
+        return ctx
+    for original, safe in masked.items():
+        ctx = ctx.replace(original, safe)
+    hits = guard.scan([guard.GuardItem("Nämndrapport", "", ctx)], [])
+    if hits and not mask:
+        guard.raise_if_found(hits)
+    return guard.mask(ctx, hits) if hits else ctx
+
+
+def _masked_texts(items: list[guard.GuardItem], hits: list[guard.Hit]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        mine = [h for h in hits if (h.sheet, h.cell) == (item.sheet, item.cell)]
+        if mine:
+            out[item.text.strip()] = guard.mask(item.text, mine).strip()
+    return out
+
+
+# ---------------------------------------------------------------- the .docx after rendering
+def _finish(data: bytes, rep: NamndReport, chart_set: dict[str, charts_mod.Chart]) -> bytes:
+    """Insert the charts with alt text, and set the title and language of the document."""
+    doc = Document(io.BytesIO(data))
+    markers = {MARKER.format(k): (k, c) for k, c in chart_set.items()}
+    for para in doc.paragraphs:
+        text = para.text.strip()
+        if text not in markers:
+            continue
+        key, chart = markers[text]
+        for run in list(para.runs):
+            run._r.getparent().remove(run._r)
+        para.add_run().add_picture(str(chart.path), width=CHART_WIDTH.get(key, Cm(15)))
+        for doc_pr in para._p.iter(qn("wp:docPr")):
+            doc_pr.set("descr", chart.alt)
+            doc_pr.set("title", chart.caption)
+            doc_pr.set("name", chart.caption[:60])
+    props = doc.core_properties
+    props.title = f"{rep.title} – {rep.namnd}"
+    props.subject = "Uppföljning av utförare"
+    props.language = "sv-SE"
+    props.author = rep.handlaggare
+    props.keywords = f"nämndrapport; {rep.year}; {rep.period}"
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- annex
+def annex_sheets(rep: NamndReport) -> list[SheetContent]:
+    """One sheet per table of the report, with a title line and an Excel table."""
+    sheets = []
+    for i, t in enumerate(rep.tables, start=1):
+        title = Cell(1, 1, f"{t.title} – {rep.namnd}, {rep.period_label}", "title")
+        block = TableBlock(f"tbl_{t.key}", 3, 1, list(t.header), [list(r) for r in t.rows])
+        if not t.rows:
+            sheets.append(SheetContent(t.title, cells=[title, Cell(3, 1, "Inga uppgifter för perioden.", "note")]))
+        else:
+            sheets.append(SheetContent(t.title, tables=[block], cells=[title], freeze="A4"))
+    return sheets
+
+
+# ---------------------------------------------------------------- helpers
+def report_name(year: int, period: str, namnd: str) -> str:
+    """`Nämndrapport_2025_T1_Vård-och-omsorgsnämnden.docx`."""
+    return f"Nämndrapport_{year}_{period}_{safe_name_part(namnd)}.docx"
+
+
+def _targets(reports: list[NamndReport], out: Path, single: bool, year: int, period: str) -> list[Path]:
+    if single and out.suffix.lower() == ".docx" and not out.is_dir():
+        return [out]
+    return [out / report_name(year, period, rep.namnd) for rep in reports]
+
+
+def _mark_reported(reports: list[NamndReport], today: date) -> CellPatch:
+    values: dict[tuple[int, str], Any] = {}
+    for rep in reports:
+        for f in rep.covered:
+            if f.row > 0 and f.reported is None:
+                values[(f.row, REPORTED)] = today
+    return CellPatch(FINDINGS.name, values)
+
+
+def _lines(result: ReportResult, mask: bool) -> list[str]:
+    lines = []
+    for rep, path in zip(result.reports, result.docx):
+        lines.append(f"Nämndrapport för {rep.namnd}, {rep.period_label}: {path}")
+    if result.annexes:
+        lines.append(f"Bilagor: {', '.join(p.name for p in result.annexes)}")
+    if result.wheels:
+        lines.append(f"Årshjul: {', '.join(p.name for p in result.wheels)}")
+    if result.pdfs:
+        lines.append(f"PDF/A (taggad): {', '.join(p.name for p in result.pdfs)}")
+    if mask and result.hits:
+        places = sorted({f"{h.sheet}!{h.cell}" for h in result.hits})
+        lines.append(f"Maskerade personuppgifter i {len(places)} texter: {', '.join(places)}")
+    lines.extend(result.warnings)
+    return lines

@@ -1,0 +1,132 @@
+"""Templates: every shipped template renders under StrictUndefined; lookup, sandbox and errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from test_letters import TODAY, docx_text, scenario
+from uppf_xl import letters, render
+from uppf_xl.model import Settings
+
+TEMPLATE_DIR = render.packaged_templates_dir()
+BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "templates" / "build" / "letters.py"
+
+
+def sample_contexts() -> dict[str, dict]:
+    """A realistic context for each letter template, taken from the letters of `scenario()`."""
+    reg = scenario()
+    found = letters.select(reg, reg.schedule, TODAY, set(letters.KINDS), (None, None))
+    return {letter.template: letter.context for letter in found}
+
+
+def shipped_templates() -> list[str]:
+    assert TEMPLATE_DIR is not None
+    return sorted(p.name for p in TEMPLATE_DIR.glob("*.docx"))
+
+
+def test_the_letter_templates_are_shipped() -> None:
+    assert set(letters.TEMPLATES.values()) <= set(shipped_templates())
+
+
+@pytest.mark.parametrize("name", sorted(letters.TEMPLATES.values()))
+def test_letter_template_renders_with_strict_undefined(name: str, tmp_path: Path) -> None:
+    context = sample_contexts()[name]
+    render.check_template(name, context, Settings())
+    out = tmp_path / name
+    render.render_docx(name, context, out, Settings())
+    text = docx_text(out)
+    assert "{{" not in text and "{%" not in text and "}}" not in text
+    assert context["amne"] in text
+
+
+@pytest.mark.parametrize("name", sorted(letters.TEMPLATES.values()))
+def test_every_field_of_a_letter_template_is_needed(name: str) -> None:
+    """Dropping any top-level field makes the template fail: no field is silently optional."""
+    context = sample_contexts()[name]
+    for key in ("avsandare", "mottagare", "datum", "amne"):
+        broken = {k: v for k, v in context.items() if k != key}
+        with pytest.raises(render.TemplateError) as info:
+            render.check_template(name, broken, Settings())
+        assert info.value.message == (
+            f'Mallen "{name}" använder fältet "{key}", som inte finns. Rätta fältet i mallen ({TEMPLATE_DIR / name}).'
+        )
+
+
+@pytest.mark.parametrize("name", sorted(letters.TEMPLATES.values()))
+def test_templates_are_real_word_documents(name: str) -> None:
+    assert TEMPLATE_DIR is not None
+    doc = Document(str(TEMPLATE_DIR / name))
+    styles = {p.style.name for p in doc.paragraphs}
+    assert {"Heading 1", "Heading 2", "Normal"} <= styles
+    assert doc.styles["Normal"].font.name == "Calibri"
+    section = doc.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    styles_xml = zipfile.ZipFile(TEMPLATE_DIR / name).read("word/styles.xml").decode()
+    assert 'w:lang w:val="sv-SE"' in styles_xml
+
+
+def test_build_script_reproduces_the_shipped_templates(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("build_letters", BUILD_SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert TEMPLATE_DIR is not None
+    for name in letters.TEMPLATES.values():
+        built = module.build(name, tmp_path)
+        for part in ("word/document.xml", "word/styles.xml", "word/footer1.xml"):
+            fresh = zipfile.ZipFile(built).read(part)
+            shipped = zipfile.ZipFile(TEMPLATE_DIR / name).read(part)
+            assert fresh == shipped, f"{name} {part}: run python templates/build/letters.py"
+
+
+def _template(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = Document()
+    doc.add_paragraph(text)
+    doc.save(str(folder / name))
+    return folder / name
+
+
+def test_own_template_folder_wins(tmp_path: Path) -> None:
+    own = _template(tmp_path / "mallar", "kallelse.docx", "Kommunens egen: {{ mottagare.namn }}")
+    settings = Settings(mallmapp=str(tmp_path / "mallar"))
+    assert render.template_path("kallelse.docx", settings) == own
+    assert render.template_path("paminnelse.docx", settings) == TEMPLATE_DIR / "paminnelse.docx"
+    render.render_docx("kallelse.docx", {"mottagare": {"namn": "Solrosen"}}, tmp_path / "a.docx", settings)
+    assert docx_text(tmp_path / "a.docx").strip() == "Kommunens egen: Solrosen"
+
+
+def test_missing_template(tmp_path: Path) -> None:
+    with pytest.raises(render.TemplateError) as info:
+        render.template_path("finns_inte.docx", Settings(mallmapp=str(tmp_path)))
+    assert info.value.message == (
+        f'Mallen "finns_inte.docx" finns inte (varken i Mallmapp {tmp_path} eller bland de inbyggda mallarna).'
+    )
+
+
+def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
+    own = _template(tmp_path, "elak.docx", "{{ mottagare.__class__.__mro__ }}")
+    with pytest.raises(render.TemplateError) as info:
+        render.check_template("elak.docx", {"mottagare": {}}, Settings(mallmapp=str(tmp_path)))
+    assert info.value.message == (
+        f'Mallen "elak.docx" försöker nå "__class__", vilket inte är tillåtet i en mall ({own}).'
+    )
+
+
+def test_syntax_error_names_the_template(tmp_path: Path) -> None:
+    own = _template(tmp_path, "trasig.docx", "{% if mottagare %}utan slut")
+    with pytest.raises(render.TemplateError) as info:
+        render.check_template("trasig.docx", {"mottagare": {}}, Settings(mallmapp=str(tmp_path)))
+    assert info.value.message.startswith('Mallen "trasig.docx" har ett fel i en mallkod: ')
+    assert info.value.message.endswith(f"({own}).")
+
+
+def test_values_are_escaped_for_word(tmp_path: Path) -> None:
+    _template(tmp_path, "x.docx", "{{ namn }}")
+    render.render_docx("x.docx", {"namn": "A & B <C> \"D\""}, tmp_path / "ut.docx", Settings(mallmapp=str(tmp_path)))
+    assert docx_text(tmp_path / "ut.docx").strip() == 'A & B <C> "D"'
