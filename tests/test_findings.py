@@ -252,6 +252,10 @@ def test_columns_a_category_does_not_use() -> None:
         'Fel: Iakttagelser!K7: "Åtgärdsplan inkommen" (2025-03-01) är före "Åtgärdsplan begärd" (2025-03-02)',
         'Varning: Iakttagelser!M7: "Åtgärd verifierad" används inte för kategorin "Förtydligande"',
     ]
+    h = finding(Category.FORTYDLIGANDE, requested=D(2025, 3, 2), deadline=D(2025, 3, 1))
+    assert texts(h) == [
+        'Fel: Iakttagelser!J7: "Åtgärdsplan senast" (2025-03-01) är före "Åtgärdsplan begärd" (2025-03-02)'
+    ]
     g = finding(Category.GOTT_EXEMPEL, requested=D(2025, 3, 2), reported=D(2025, 4, 1))
     assert texts(g) == ['Varning: Iakttagelser!I7: "Åtgärdsplan begärd" används inte för kategorin "Gott exempel"']
 

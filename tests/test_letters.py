@@ -260,8 +260,7 @@ def test_send_list_eml_and_summary(written: tuple[letters.LetterResult, Path]) -
         "  U050 KVAL (kallelse): inget besöksdatum (Planerat datum och Föreslaget datum är tomma)",
     ]
     assert [t[0] for t in result.tables] == ["Skrivna brev", "Överhoppade"]
-    log = (out / "uppf-xl.log").read_text(encoding="utf-8")
-    assert "\tletters\t5 brev (2 kallelser, 1 begäran om åtgärdsplan, 1 påminnelse, 1 återkoppling); 2 överhoppade\t" in log
+    assert result.log == "5 brev (2 kallelser, 1 begäran om åtgärdsplan, 1 påminnelse, 1 återkoppling); 2 överhoppade"
 
 
 def test_mark_sent_patch(written: tuple[letters.LetterResult, Path]) -> None:
@@ -364,3 +363,22 @@ def test_unknown_kind_is_a_usage_error() -> None:
     reg = scenario()
     with pytest.raises(UsageError, match="okänd brevtyp faktura; välj bland kallelse, atgardsplan, paminnelse, aterkoppling"):
         letters.select(reg, reg.schedule, TODAY, {"faktura"}, NO_WINDOW)
+
+
+def test_missing_type_template_names_the_type(tmp_path: Path) -> None:
+    reg = scenario()
+    reg.types = [replace(t, template="kallelse_saknas") if t.id == "KVAL" else t for t in reg.types]
+    reg.__dict__.pop("_types", None)
+    with pytest.raises(TemplateError) as info:
+        letters.write_letters(reg, reg.schedule, TODAY, tmp_path, {"kallelse"}, NO_WINDOW, pdf=False)
+    assert info.value.message == (
+        'Mallen "kallelse_saknas.docx" finns inte. Mallen anges i kolumnen Mall för KVAL i Uppföljningstyper.'
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_is_called_once_per_letter(tmp_path: Path) -> None:
+    reg = scenario()
+    steps: list[int] = []
+    result = letters.write_letters(reg, reg.schedule, TODAY, tmp_path, ALL, NO_WINDOW, pdf=False, progress=steps.append)
+    assert steps == [1] * len(result.files) == [1] * len(letters.select(reg, reg.schedule, TODAY, ALL, NO_WINDOW))

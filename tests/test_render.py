@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from docx import Document
@@ -29,8 +30,33 @@ def shipped_templates() -> list[str]:
     return sorted(p.name for p in TEMPLATE_DIR.glob("*.docx"))
 
 
+def report_context() -> dict:
+    """The nämnd report's context for the scenario; charts stand in with their captions only."""
+    from uppf_xl import report, report_docs
+
+    reg = scenario()
+    rep = report.build_report(reg, reg.schedule, 2025, "år", reg.providers[0].namnd, TODAY)
+    charts = {key: SimpleNamespace(caption=f"Figur {key}") for key in ("month", "categories", "wheel")}
+    return report_docs.context(rep, charts, ["Bilaga 1. Tabellerna som kalkylblad."])
+
+
+def context_for(name: str) -> dict:
+    contexts = sample_contexts()
+    if name in contexts:
+        return contexts[name]
+    if name == "namndrapport.docx":
+        return report_context()
+    raise AssertionError(f"{name}: no sample context; add one in tests/test_render.py")
+
+
 def test_the_letter_templates_are_shipped() -> None:
     assert set(letters.TEMPLATES.values()) <= set(shipped_templates())
+
+
+@pytest.mark.parametrize("name", shipped_templates())
+def test_every_shipped_template_renders_with_a_sample_context(name: str) -> None:
+    """Templates are data: a typo in a tag of any shipped template fails here, not in a letter."""
+    render.check_template(name, context_for(name), Settings())
 
 
 @pytest.mark.parametrize("name", sorted(letters.TEMPLATES.values()))

@@ -136,3 +136,272 @@ def make_register() -> Register:
         settings=settings, providers=providers, types=list(TYPES.values()), plan=[], focus=focus, events=events,
         findings=findings, schedule=schedule, lists={"Verksamhetsområde": list(DEFAULT_AREAS)},
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- tests
+import re  # noqa: E402
+import zipfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from docx import Document  # noqa: E402
+
+from uppf_xl.errors import UsageError  # noqa: E402
+from uppf_xl.report import build_report, normalize_period, period_bounds  # noqa: E402
+from uppf_xl.report_docs import write_reports  # noqa: E402
+
+T1_TODAY = date(2025, 5, 10)
+
+EXPECTED_T1 = {
+    "counts": [
+        ["Hemtjänst", 2, 1, 0, 3, 2, 1, 0, 3, "±0"],
+        [SABO, 1, 1, 1, 3, 1, 1, 1, 3, "±0"],
+        ["Totalt", 3, 2, 1, 6, 3, 2, 1, 6, "±0"],
+    ],
+    "followed": [
+        [HT, 4, 3, 3, "Kvalitetsuppföljning 2, Avtalsuppföljning 1"],
+        [SABO, 3, 2, 3, "Kvalitetsuppföljning 2, Avtalsuppföljning 1"],
+        ["Totalt", 7, 5, 6, ""],
+    ],
+    "action_plans": [
+        [HT, 1, 2, 1, 0, 2],
+        [SABO, 1, 1, 1, 0, 1],
+        ["Totalt", 2, 3, 2, 0, 3],
+    ],
+    "deviations": [
+        [HT, "Avtal och ekonomi", 1, 0, 0, 1],
+        [HT, "Dokumentation", 2, 0, 0, 2],
+        [HT, "Kompetens", 0, 0, 1, 1],
+        [SABO, "Brand", 0, 1, 0, 1],
+        ["Totalt", "", 3, 1, 1, 5],
+    ],
+    "in_depth": [
+        ["Utförare U01 (U01)", HT, "Händelsestyrd uppföljning", "3 händelser (Klagomål) inom 90 dagar", "2025-03-01"],
+        ["Utförare U02 (U02)", HT, "Fördjupad uppföljning", "Ny utförare (start 2025-03-01)", "Planerad"],
+    ],
+    # Klagomål and Lex Sarah describe individuals: below 3 they are shown "<3".
+    "events": [
+        [HT, "Klagomål", 3, 0],
+        [SABO, "Lex Sarah", "<3", "<3"],
+        [SABO, "Budgetavvikelse", 1, 0],
+    ],
+    "monthly": [[HT, 4, 2, 1], ["Totalt", 4, 2, 1]],
+    "serious": [
+        ["Utförare U06 (U06)", "2025-04-02", "Brand", "Åtgärdsplan försenad",
+         "Brandskyddet var bristfälligt: utrymningsvägar var blockerade.",
+         "Eskaleras: förvaltningen återkommer med förslag om åtgärd enligt avtalet"],
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def t1():
+    reg = make_register()
+    return build_report(reg, reg.schedule, 2025, "T1", VON, T1_TODAY)
+
+
+@pytest.mark.parametrize("key", list(EXPECTED_T1))
+def test_t1_tables_match_hand_counts(t1, key):
+    assert getattr(t1, key).rows == EXPECTED_T1[key]
+
+
+def test_t1_header_of_counts_has_ideburen_because_a_provider_is_ideburen(t1):
+    assert t1.counts.header == [
+        "Verksamhetsområde", "Privat början", "Egen regi början", "Idéburen början", "Totalt början",
+        "Privat slut", "Egen regi slut", "Idéburen slut", "Totalt slut", "Förändring",
+    ]  # fmt: skip
+
+
+def test_ideburen_column_only_when_a_provider_has_it():
+    reg = make_register()
+    rep = build_report(reg, reg.schedule, 2025, "år", ON, date(2026, 1, 15))
+    assert rep.counts.header == ["Verksamhetsområde", "Privat början", "Egen regi början", "Totalt början",
+                                 "Privat slut", "Egen regi slut", "Totalt slut", "Förändring"]  # fmt: skip
+    assert rep.counts.rows == [["Daglig verksamhet", 0, 1, 1, 0, 1, 1, "±0"], ["Totalt", 0, 1, 1, 0, 1, 1, "±0"]]
+
+
+def test_t1_assessment_names_open_providers(t1):
+    assert [(a.area, a.assessment) for a in t1.areas] == [
+        (HT, "Iakttagelser är inte åtgärdade hos U01, U03."),
+        (SABO, "Iakttagelser är inte åtgärdade hos U06."),
+    ]
+
+
+def test_t1_texts_summary_focus_and_examples(t1):
+    assert t1.summary[0] == (
+        "Vid periodens slut hade nämnden 6 utförare (3 privata, 2 i egen regi, 1 idéburen), lika många som "
+        "sedan periodens början. 5 av 7 utförare följdes upp under perioden."
+    )
+    assert [(f.name, f.counts, f.summaries) for f in t1.focus] == [
+        ("Dokumentation", "2 avvikelser",
+         ["Genomförandeplaner saknades eller var inaktuella.", "Avvikelser dokumenterades inte."]),
+        ("Brand", "1 allvarlig brist", ["Brandskyddet var bristfälligt: utrymningsvägar var blockerade."]),
+    ]  # fmt: skip
+    assert [(e.provider, e.summary) for e in t1.examples] == [
+        ("Utförare U05", "Boenderåd där de boende själva planerar aktiviteter.")
+    ]
+
+
+def test_t1_covers_findings_of_the_period_and_those_still_open(t1):
+    assert [f.id for f in t1.covered] == ["I01", "I02", "I03", "I04", "I05", "I06", "I07"]
+
+
+def test_year_report_counts_change_and_followed_in_depth():
+    reg = make_register()
+    rep = build_report(reg, reg.schedule, 2025, "år", VON, date(2026, 1, 15))
+    assert rep.counts.rows == [
+        [HT, 2, 1, 0, 3, 2, 1, 0, 3, "±0"],
+        [SABO, 1, 1, 1, 3, 1, 1, 1, 3, "±0"],
+        [DAG, 0, 0, 0, 0, 1, 0, 0, 1, "+1"],
+        ["Totalt", 3, 2, 1, 6, 4, 2, 1, 7, "+1"],
+    ]
+    # Vid start (FORD) counts as followed up; U01 has KVAL and AVT in the year.
+    assert rep.followed.rows == [
+        [HT, 4, 3, 4, "Avtalsuppföljning 2, Kvalitetsuppföljning 2"],
+        [SABO, 3, 2, 3, "Kvalitetsuppföljning 2, Avtalsuppföljning 1"],
+        [DAG, 1, 1, 1, "Fördjupad uppföljning 1"],
+        ["Totalt", 8, 6, 8, ""],
+    ]
+    assert rep.action_plans.rows == [
+        [HT, 2, 3, 2, 0, 1],
+        [SABO, 1, 2, 1, 1, 1],
+        [DAG, 0, 0, 0, 0, 0],
+        ["Totalt", 3, 5, 3, 1, 2],
+    ]
+    assert [a.assessment for a in rep.areas] == [
+        "Iakttagelser är inte åtgärdade hos U01.",
+        "Iakttagelser är inte åtgärdade hos U06.",
+        "Inga iakttagelser har krävt åtgärd under perioden.",
+    ]
+
+
+def test_periods():
+    reg = make_register()
+    assert period_bounds(reg, 2025, "T1") == (date(2025, 1, 1), date(2025, 4, 30))
+    assert period_bounds(reg, 2025, "T2") == (date(2025, 1, 1), date(2025, 8, 31))
+    assert period_bounds(reg, 2025, "år") == (date(2025, 1, 1), date(2025, 12, 31))
+    assert normalize_period("År") == "år" and normalize_period("t2") == "T2"
+    with pytest.raises(UsageError) as exc:
+        normalize_period("T3")
+    assert exc.value.message == '--period ska vara T1, T2 eller år, inte "T3"'
+
+
+def test_unknown_namnd_is_a_usage_error():
+    reg = make_register()
+    with pytest.raises(UsageError) as exc:
+        build_report(reg, reg.schedule, 2025, "T1", "Kulturnämnden", T1_TODAY)
+    assert exc.value.message == (
+        'Nämnden "Kulturnämnden" har inga utförare i Utförare (nämnder: Vård- och omsorgsnämnden, Omsorgsnämnden)'
+    )
+
+
+# ---------------------------------------------------------------- the documents
+def docx_tables(path: Path) -> list[list[list[str]]]:
+    doc = Document(str(path))
+    return [[[c.text.replace("\u00ad", "") for c in row.cells] for row in t.rows] for t in doc.tables]
+
+
+def _shown(table) -> list[list[str]]:
+    return [[h for h in table.header]] + [[str(v) for v in r] for r in table.rows]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """The T1 report of VON and one report per nämnd for the year; converted to PDF once."""
+    from uppf_xl.pdf import convert_to_pdf
+
+    reg = make_register()
+    out = tmp_path_factory.mktemp("rapport")
+    single = write_reports(reg, reg.schedule, 2025, "T1", VON, out / "rapport.docx", T1_TODAY, False, False)
+    every = write_reports(reg, reg.schedule, 2025, "år", None, out / "alla", date(2026, 1, 15), False, False)
+    pdfs = convert_to_pdf(single.docx + every.docx, out / "pdf", pdfa=True, tagged=True)
+    return single, every, pdfs
+
+
+def test_tables_read_back_from_docx(written, t1):
+    single, _, _ = written
+    tables = docx_tables(single.docx[0])
+    expected = [_shown(t) for t in t1.tables if t.rows]
+    assert tables == expected
+
+
+def test_files_named_as_decided(written):
+    single, every, _ = written
+    out = single.docx[0].parent
+    assert [p.relative_to(out).as_posix() for p in single.files] == [
+        "rapport.docx", "rapport_bilaga.xlsx", "rapport_arshjul.png", "rapport_arshjul.svg",
+    ]  # fmt: skip
+    assert [p.name for p in every.docx] == [
+        "Nämndrapport_2025_år_Vård-och-omsorgsnämnden.docx",
+        "Nämndrapport_2025_år_Omsorgsnämnden.docx",
+    ]
+    assert all(p.is_file() for p in every.files)
+    assert single.lines[0] == f"Nämndrapport för {VON}, januari–april 2025: {single.docx[0]}"
+
+
+def test_internal_descriptions_never_reach_the_documents(written):
+    single, every, _ = written
+    for path in [*single.files, *every.files]:
+        if path.suffix in (".docx", ".xlsx"):
+            with zipfile.ZipFile(path) as zf:
+                xml = "".join(zf.read(n).decode("utf-8", "ignore") for n in zf.namelist() if n.endswith(".xml"))
+            assert "Anna Berg" not in xml and "1212-1212" not in xml and "121212" not in xml, path
+
+
+def test_docx_is_accessible(written):
+    single, _, _ = written
+    doc = Document(str(single.docx[0]))
+    headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert [t for s, t in headings if s == "Heading 1"] == [
+        "Förslag till beslut", "Sammanfattning", "Bakgrund", "Resultat", "Bilagor",
+    ]  # fmt: skip
+    assert ("Heading 3", HT) in headings and ("Heading 2", "Årshjul 2025") in headings
+    assert "Vård- och omsorgsnämnden godkänner redovisningen" in "\n".join(p.text for p in doc.paragraphs)
+    for table in doc.tables:
+        tr_pr = table.rows[0]._tr.trPr
+        assert tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None
+        assert table._tbl.tblPr.find(qn("w:tblCaption")).get(qn("w:val"))
+    pictures = list(doc.element.body.iter(qn("wp:docPr")))
+    assert len(pictures) == 3
+    assert all(p.get("descr") for p in pictures)
+    assert pictures[0].get("descr").startswith("Stapeldiagram över planerade och genomförda uppföljningar per månad 2025.")
+    assert doc.core_properties.language == "sv-SE"
+    assert doc.core_properties.title == f"Uppföljning av utförare januari–april 2025 – {VON}"
+    styles_xml = doc.styles.element.xml
+    assert 'w:lang w:val="sv-SE"' in styles_xml
+    assert "[[diagram:" not in doc.element.xml
+
+
+def test_annex_holds_the_same_tables(written, t1):
+    from openpyxl import load_workbook
+
+    single, _, _ = written
+    wb = load_workbook(single.annexes[0])
+    assert wb.sheetnames == [t.title for t in t1.tables]
+    ws = wb["Antal utförare"]
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=3, max_row=6)]
+    assert values == [t1.counts.header, *t1.counts.rows]
+
+
+def test_mark_reported_patch_fills_covered_findings_without_a_date(written):
+    single, _, _ = written
+    patch = single.mark_reported_patch
+    assert patch.sheet == "Iakttagelser"
+    assert patch.values == {(row, "Rapporterad till nämnd"): T1_TODAY for row in (2, 3, 4, 5, 6, 7, 8)}
+
+
+def test_pdf_is_tagged_pdfa_and_reads_as_text(written, tmp_path):
+    import subprocess
+
+    _, _, pdfs = written
+    assert len(pdfs) == 3 and all(p.is_file() for p in pdfs)
+    info = subprocess.run(["pdfinfo", str(pdfs[0])], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    assert b"pdfaid:part" in pdfs[0].read_bytes()
+    text = subprocess.run(["pdftotext", "-layout", str(pdfs[0]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Förslag till beslut" in text and "Uppföljning av utförare januari–april 2025" in text
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdfs[0]), str(tmp_path / "p")], check=True)
+    assert (tmp_path / "p-1.png").stat().st_size > 10_000
+
+
+from docx.oxml.ns import qn  # noqa: E402

@@ -733,8 +733,8 @@ def test_summary_tables():
     titles = [t[0] for t in tables]
     assert titles[:2] == ["Rader per uppföljning och månad 2025", "Besök per handläggare 2025 (max 1 per vecka)"]
     _, header, rows = tables[0]
-    assert header[0] == "Uppföljning" and header[-1] == "Summa" and len(header) == 14
-    assert rows[0][0] == "T Besök" and rows[0][-1] == 24 and rows[-1][0] == "Summa"
+    assert header[0] == "TypID" and header[-1] == "Summa" and len(header) == 14
+    assert rows[0][0] == "T" and rows[0][-1] == 24 and rows[-1][0] == "Summa"
     _, header, rows = tables[1]
     assert rows == [["Anna", 24, 24, rows[0][3], 1, 24]]
     assert result.summary_lines()[0] == "Årshjul 2025: 24 rader (24 nya, 0 behållna, 0 utgår, 0 borttagna)."
@@ -769,6 +769,7 @@ def test_schedule_sheet():
     assert table.styles == {h: "date" for h in ("Senast", "Föreslaget datum", "Planerat datum", "Kallas senast",
                                                   "Kallelse skickad", "Genomförd")}
     assert content.widths[1] == 22 and content.widths[9] == 12 and content.widths[22] == 16
+    assert content.widths[10] == len("Föreslaget datum") + 3
     assert [(c.ref, c.kind, c.value, c.style) for c in content.conditional] == [
         ("Q2:Q3", "equals", "Försenad", "red"), ("Q2:Q3", "equals", "Att kalla", "amber"),
         ("Q2:Q3", "equals", "Genomförd", "green")]
@@ -798,3 +799,28 @@ def test_domain_modules_import_no_excel_library():
         imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert not {m for m in imported if m.split(".")[0] in ("openpyxl", "xlwings", "pandas")}, name
         assert not {m for m in imported if m.startswith("uppf_xl.workbook") and m != "uppf_xl.workbook.content"}
+
+
+def test_planned_arshjul_opens_in_libreoffice_with_dates(demo_book, tmp_path):
+    """The real path: plan on the demo workbook, render with LibreOffice, look for ###."""
+    import subprocess
+
+    import openpyxl
+    from conftest import DEMO_TODAY, soffice_convert
+
+    from uppf_xl import actions
+    from uppf_xl.workbook import open_workbook
+
+    actions.plan(open_workbook(demo_book), 2025, DEMO_TODAY)
+    ws = openpyxl.load_workbook(demo_book)["Årshjul"]
+    header = [c.value for c in ws[1]]
+    assert header[: len(SCHEDULE.headers)] == SCHEDULE.headers
+    senast = header.index("Senast") + 1
+    assert ws.cell(2, senast).number_format == "yyyy-mm-dd"
+    first_2025 = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0].endswith("|2025") and r[9])
+    soffice_convert([demo_book], "pdf", tmp_path)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "uppfoljning.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "###" not in text
+    assert first_2025[0] in text
+    assert first_2025[9].date().isoformat() in text  # Föreslaget datum shown as a date

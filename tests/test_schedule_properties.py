@@ -13,7 +13,7 @@ import factories as f
 from uppf_xl.dates import is_working_day
 from uppf_xl.model import Register, ScheduleRow
 from uppf_xl.schedule import plan
-from uppf_xl.vocab import EventType, Risk
+from uppf_xl.vocab import EventType, Interval, Risk
 
 AREAS = ["Hemtjänst", "Dagverksamhet", "Daglig verksamhet"]
 PEOPLE = ["Anna", "Bo", "Cecilia"]
@@ -35,9 +35,13 @@ def registers(draw, people=PEOPLE) -> tuple[Register, int, date]:
             risk=draw(st.sampled_from(list(Risk))), responsible=draw(st.sampled_from([*people, ""])),
         ))
     types = draw(st.lists(st.sampled_from(f.municipality_types()), min_size=1, max_size=6, unique_by=lambda t: t.id))
-    if draw(st.booleans()):  # a rolling plan for one type
+    plan_rows = []
+    if draw(st.booleans()):  # a rolling plan for one type: some areas only, this year
         t = draw(st.sampled_from(types))
-        types.append(f.ftype("X", interval=t.interval, visit=True))
+        for area in draw(st.lists(st.sampled_from(AREAS), max_size=2, unique=True)):
+            plan_rows.append(f.plan_entry(year, f.NAMND, area, t.id))
+    if draw(st.booleans()):  # a visit type that takes Kallelse dagar före from the settings
+        types.append(f.ftype("X", interval=draw(st.sampled_from(list(Interval))), visit=True))
     events = [
         f.event(draw(st.dates(date(year - 1, 10, 1), date(year, 12, 31))), draw(st.sampled_from([p.id for p in providers])),
                 draw(st.sampled_from(list(EventType))), serious=draw(st.booleans()), handled=draw(st.booleans()))
@@ -50,7 +54,7 @@ def registers(draw, people=PEOPLE) -> tuple[Register, int, date]:
         kallelse_dagar_fore=draw(st.integers(10, 60)), handelser_antal=draw(st.integers(2, 4)),
         tertial1_slut=(draw(st.integers(3, 5)), 28), tertial2_slut=(draw(st.integers(8, 9)), 28),
     )
-    reg = f.register(providers, types, events=events, settings_=s)
+    reg = f.register(providers, types, plan=plan_rows, events=events, settings_=s)
     today = draw(st.dates(date(year - 1, 6, 1), date(year, 12, 31)))
     return reg, year, today
 

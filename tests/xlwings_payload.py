@@ -8,14 +8,30 @@ tables, the book's name. `xw.Book(json=payload)` then behaves as the open book, 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
-import xlwings as xw
-from openpyxl import load_workbook
-from openpyxl.utils.cell import range_boundaries
+# The remote engine needs a licence key; "noncommercial" is xlwings' PolyForm Noncommercial
+# key (TECH.md). xlwings reads it when first imported, so set it before that import.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-LICENSE_ENV = {"XLWINGS_LICENSE_KEY": "noncommercial"}
+import xlwings as xw  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+from openpyxl.utils.cell import range_boundaries  # noqa: E402
+
+
+def _ensure_remote_engine() -> None:
+    """Register the remote engine when xlwings was imported before the key was set."""
+    if "remote" in [e.name for e in xw.engines]:
+        return
+    from xlwings.main import Engine
+    from xlwings.pro import _xlremote
+
+    xw.engines.add(Engine(impl=_xlremote.engine))
+
+
+_ensure_remote_engine()
 
 
 def cell_json(value: Any) -> Any:

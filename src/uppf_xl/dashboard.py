@@ -13,13 +13,13 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from uppf_xl import findings as fnd
 from uppf_xl.dates import add_months, swedish_month
-from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
+from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow
+from uppf_xl.schedule import row_status
 from uppf_xl.vocab import Category, FindingStatus, Interval, RowStatus
 from uppf_xl.workbook.content import Value
 
@@ -35,29 +35,6 @@ INTERVAL_MONTHS: dict[Interval, int] = {
     Interval.YEAR: 12,
     Interval.TWO_YEARS: 24,
 }
-
-
-def _row_status_function() -> Callable[[ScheduleRow, Settings, date], RowStatus] | None:
-    try:
-        from uppf_xl.schedule import row_status  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return row_status  # type: ignore[no-any-return]
-
-
-def row_status(row: ScheduleRow, settings: Settings, today: date) -> str:
-    """The row's status on `today`: schedule.row_status when present, else the stored one corrected
-    by the rules that need no schedule knowledge (Genomförd, Försenad past Senast)."""
-    computed = _row_status_function()
-    if computed is not None:
-        return str(computed(row, settings, today).value)
-    if row.done is not None:
-        return RowStatus.GENOMFORD.value
-    if row.status == RowStatus.UTGAR.value:
-        return row.status
-    if row.due is not None and today > row.due:
-        return RowStatus.FORSENAD.value
-    return row.status or RowStatus.PLANERAD.value
 
 
 @dataclass
@@ -234,7 +211,7 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     """
     s = register.settings
     d = Dashboard(year, today, _title(register, year), s.kallelse_varsel_dagar)
-    status = {id(r): row_status(r, s, today) for r in rows}
+    status = {id(r): row_status(r, s, today).value for r in rows}
     live = [r for r in rows if status[id(r)] != RowStatus.UTGAR.value]
 
     for month in range(1, 13):

@@ -22,7 +22,7 @@ SETTINGS = {
     "Titel": "Verksamhetsstrateg",
     "Telefon": "0123-456 70",
     "E-post": "karin.ek@sjovik.example",
-    "Postadress": "Vård- och omsorgsförvaltningen, Box 100, 123 45 Sjövik",
+    "Postadress": "Box 100, 123 45 Sjövik",
     "Diarienummer": "VON {year}/112",
 }
 

@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,15 @@ def run(name: str) -> None:
 # ---- what the buttons share --------------------------------------------------------------------
 
 
-def _run(tag: str, action: Callable[[Workbook, date], Outcome | str]) -> None:
+@dataclass
+class Message:
+    """What a button shows when it has no Outcome: the text, and whether it reports errors."""
+
+    text: str
+    mode: str = "info"  # "info" or "critical", xlwings' alert modes
+
+
+def _run(tag: str, action: Callable[[Workbook, date], Outcome | Message]) -> None:
     """Read the calling book, run `action`, and tell the user; every error becomes a message."""
     book = xw.Book.caller()
     title = TITLES[tag]
@@ -134,23 +143,23 @@ def _run(tag: str, action: Callable[[Workbook, date], Outcome | str]) -> None:
             return
         wb = Workbook(LiveBackend(book, path=book_path(book)))
         result = action(wb, today())
-        text = result if isinstance(result, str) else outcome_text(result)
-        book.app.alert(text, title, mode="info")
+        message = result if isinstance(result, Message) else Message(outcome_text(result))
+        book.app.alert(message.text, title, mode=message.mode)
     except UppfError as exc:
         book.app.alert(error_text(exc), title, mode="critical")
     except Exception:
         log = write_error_log(tag)
         book.app.alert(
-            f"Ett oväntat fel inträffade i uppf-xl ({title}). Inget har skrivits efter felet.\n"
+            f"Ett oväntat fel inträffade i uppf-xl ({title}). Åtgärden avbröts.\n"
             f"Detaljer finns i loggfilen:\n{log}",
             title,
             mode="critical",
         )
 
 
-def _check(wb: Workbook, today: date) -> str:
+def _check(wb: Workbook, today: date) -> Message:
     problems = actions.check(wb, today)
-    return check_text(problems, wb.name)
+    return Message(check_text(problems, wb.name), "critical" if any(p.is_error for p in problems) else "info")
 
 
 def _survey_out(wb: Workbook, today: date) -> Outcome:

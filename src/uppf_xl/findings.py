@@ -23,7 +23,7 @@ from uppf_xl.contract import FINDINGS
 from uppf_xl.errors import ERROR, WARNING, Problem
 from uppf_xl.model import Finding, FollowUpType, Register, ScheduleRow, Settings
 from uppf_xl.vocab import Category, FindingStatus, RowStatus
-from uppf_xl.workbook.content import CellPatch
+from uppf_xl.workbook.content import CellPatch, Value
 
 S = FindingStatus
 
@@ -239,6 +239,10 @@ def date_order_problems(f: Finding, cell: Callable[[int, str], str]) -> list[Pro
     fl = flow(f)
     preds = _predecessors(fl)
     used = _flow_columns(fl) | {REPORTED}  # any finding may be reported to the nämnd
+    if REQUESTED in used:
+        # Whatever is requested may get a deadline, even where lateness has no status of its own.
+        used.add(DEADLINE)
+        preds.setdefault(DEADLINE, (REQUESTED, Kind.OVERDUE))
     problems: list[Problem] = []
 
     def add(severity: str, column: str, message: str) -> None:
@@ -329,14 +333,14 @@ def computed_columns(register: Register, rows: list[ScheduleRow], today: date) -
 
 def tool_columns(register: Register, rows: list[ScheduleRow], today: date) -> CellPatch:
     """Status, Eskalera and Verifieras vid of every finding, as a patch of sheet Iakttagelser."""
-    values: dict[tuple[int, str], object] = {}
+    values: dict[tuple[int, str], Value] = {}
     computed = computed_columns(register, rows, today)
     for f in register.findings:
         if f.row <= 0:
             continue
         for header, value in computed[f.id].items():
             values[(f.row, header)] = value
-    return CellPatch(FINDINGS.name, values)  # type: ignore[arg-type]
+    return CellPatch(FINDINGS.name, values)
 
 
 def tool_column_warnings(

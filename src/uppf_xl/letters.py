@@ -31,7 +31,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,7 +68,6 @@ KIND_NAMES = {
 DEFAULT_DAYS_BACK = 14
 SEND_LIST = "utskickslista.xlsx"
 SEND_LIST_HEADER = ["Utförare", "UtförarID", "E-post", "Fil", "Ämne"]
-RUN_LOG = "uppf-xl.log"
 ARSHJUL_SENT = "Kallelse skickad"
 
 Window = tuple[date | None, date | None]
@@ -473,7 +471,13 @@ def write_letters(
     names = _unique_names(letters)
     rendered: list[tuple[Path, bytes]] = []
     for letter, name in zip(letters, names):
-        rendered.append((out_dir / name, render.render_bytes(letter.template, letter.context, register.settings)))
+        try:
+            data = render.render_bytes(letter.template, letter.context, register.settings)
+        except render.TemplateError as exc:
+            if letter.row is None or letter.template == TEMPLATES[KALLELSE]:
+                raise
+            raise render.TemplateError(f"{exc.message} Mallen anges i kolumnen Mall för {letter.row.type_id} i Uppföljningstyper.") from exc
+        rendered.append((out_dir / name, data))
         if progress:
             progress(1)
     result.files = render.write_all(rendered)
@@ -509,8 +513,6 @@ def write_letters(
 
     result.mark_sent_patch = _mark_sent(letters, today)
     _summarise(result, out_dir, pdf)
-    if letters:
-        append_run_log(out_dir, "letters", result.log)
     if result.pdf_error:
         error = ExternalProgramMissing(result.pdf_error)
         error.result = result  # type: ignore[attr-defined]
@@ -586,14 +588,3 @@ def _summarise(result: LetterResult, out_dir: Path, pdf: bool) -> None:
     result.log = f"{len(result.letters)} brev ({detail}); {len(result.skipped)} överhoppade" + (
         "; PDF/A" if result.pdfs else ""
     )
-
-
-def append_run_log(out_dir: Path, action: str, details: str, now: dt.datetime | None = None) -> Path:
-    """One line in `<out_dir>/uppf-xl.log` for a run that produced documents only."""
-    from uppf_xl.workbook import current_user
-
-    path = out_dir / RUN_LOG
-    stamp = (now or dt.datetime.now()).replace(microsecond=0).isoformat(sep=" ")
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(f"{stamp}\t{action}\t{details}\t{current_user()}\n")
-    return path

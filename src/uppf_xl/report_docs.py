@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Cm
+from docx.shared import Cm, Twips
+from docx.table import Table as DocxTable
 
 from uppf_xl import charts as charts_mod
 from uppf_xl import guard, render
@@ -47,6 +50,7 @@ TEMPLATE = "namndrapport.docx"
 REPORTED = "Rapporterad till nämnd"
 CHART_WIDTH = {"month": Cm(15.5), "categories": Cm(15.0), "wheel": Cm(15.5)}
 MARKER = "[[diagram:{}]]"
+TEXT_WIDTH_CM = 16.0  # A4 with 2.5 cm margins, as in templates/build/report.py
 
 
 @dataclass
@@ -214,7 +218,9 @@ def context(rep: NamndReport, chart_set: dict[str, charts_mod.Chart], bilagor: l
 
 
 def _table_ctx(t: Table) -> dict[str, Any]:
-    return {"title": t.title, "header": list(t.header), "rows": [[str(v) for v in r] for r in t.rows]}
+    # A soft hyphen lets the long header break as "Verksamhets-område" in a narrow column.
+    header = [h.replace("Verksamhetsområde", "Verksamhets\u00adområde") for h in t.header]
+    return {"title": t.title, "header": header, "rows": [[str(v) for v in r] for r in t.rows]}
 
 
 def _long(d: date) -> str:
@@ -269,6 +275,8 @@ def _finish(data: bytes, rep: NamndReport, chart_set: dict[str, charts_mod.Chart
             doc_pr.set("descr", chart.alt)
             doc_pr.set("title", chart.caption)
             doc_pr.set("name", chart.caption[:60])
+    for table in doc.tables:
+        _fit_columns(table)
     props = doc.core_properties
     props.title = f"{rep.title} – {rep.namnd}"
     props.subject = "Uppföljning av utförare"
@@ -278,6 +286,52 @@ def _finish(data: bytes, rep: NamndReport, chart_set: dict[str, charts_mod.Chart
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+_NUMBER = re.compile(r"^[<±+−-]?\d+$|^–?$")
+CM_PER_CHAR = 0.175  # Calibri/Carlito 9.5 pt, bold headers included
+CELL_PADDING_CM = 0.3
+MAX_DESIRED_CHARS = 40
+
+
+def _fit_columns(table: DocxTable) -> None:
+    """Column widths from the content (a word never breaks), counts right-aligned.
+
+    docxtpl's column loop gives every column the same width; a long area name then breaks
+    mid-word in a narrow first column.
+    """
+    grid = table._tbl.tblGrid
+    cols = grid.findall(qn("w:gridCol"))
+    rows = [[cell for cell in row.cells] for row in table.rows]
+    if not cols or not rows or any(len(r) != len(cols) for r in rows):
+        return
+    texts = [[c.text.strip() for c in r] for r in rows]
+    least, wish = [], []
+    for j in range(len(cols)):
+        column = [r[j] for r in texts]
+        longest_word = max((len(w) for t in column for w in re.split(r"[\s\u00ad]+", t)), default=1)
+        longest = min(max((len(t) for t in column), default=1), MAX_DESIRED_CHARS)
+        least.append(longest_word * CM_PER_CHAR + CELL_PADDING_CM)
+        wish.append(max(longest, longest_word) * CM_PER_CHAR + CELL_PADDING_CM)
+    total = TEXT_WIDTH_CM
+    if sum(least) >= total:
+        widths = [w * total / sum(least) for w in least]
+    else:
+        extra = [w - m for w, m in zip(wish, least)]
+        spare = total - sum(least)
+        scale = min(1.0, spare / sum(extra)) if sum(extra) else 0.0
+        widths = [m + e * scale for m, e in zip(least, extra)]
+        rest = total - sum(widths)  # spread what is left evenly, so the table fills the line
+        widths = [w + rest / len(widths) for w in widths]
+    twips = [int(w / 2.54 * 1440) for w in widths]
+    for col, w in zip(cols, twips):
+        col.set(qn("w:w"), str(w))
+    numeric = [j > 0 and all(_NUMBER.match(r[j]) for r in texts[1:]) and len(texts) > 1 for j in range(len(cols))]
+    for r in rows:
+        for j, cell in enumerate(r):
+            cell.width = Twips(twips[j])
+            for para in cell.paragraphs:
+                para.alignment = WD_ALIGN_PARAGRAPH.RIGHT if numeric[j] else WD_ALIGN_PARAGRAPH.LEFT
 
 
 # ---------------------------------------------------------------- annex
@@ -297,7 +351,7 @@ def annex_sheets(rep: NamndReport) -> list[SheetContent]:
 # ---------------------------------------------------------------- helpers
 def report_name(year: int, period: str, namnd: str) -> str:
     """`Nämndrapport_2025_T1_Vård-och-omsorgsnämnden.docx`."""
-    return f"Nämndrapport_{year}_{period}_{safe_name_part(namnd)}.docx"
+    return f"Nämndrapport_{year}_{period}_{re.sub(r'-{2,}', '-', safe_name_part(namnd))}.docx"
 
 
 def _targets(reports: list[NamndReport], out: Path, single: bool, year: int, period: str) -> list[Path]:

@@ -471,10 +471,8 @@ class PlanResult:
             counts = per_type.setdefault(r.type_id, [0] * 12)
             if day is not None and day.year == self.year:
                 counts[day.month - 1] += 1
-        header = ["Uppföljning", *MONTH_ABBR, "Summa"]
-        table1: list[list[object]] = [
-            [f"{tid} {self.type_names.get(tid, '')}".strip(), *c, sum(c)] for tid, c in per_type.items()
-        ]
+        header = ["TypID", *MONTH_ABBR, "Summa"]  # TypID only: 14 columns must fit a terminal
+        table1: list[list[object]] = [[tid, *c, sum(c)] for tid, c in per_type.items()]
         totals = [sum(c[m] for c in per_type.values()) for m in range(12)]
         table1.append(["Summa", *totals, sum(totals)])
         tables: list[tuple[str, list[str], list[list[object]]]] = [

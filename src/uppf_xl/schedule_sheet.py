@@ -79,7 +79,8 @@ def extra_headers(rows: list[ScheduleRow]) -> list[str]:
 def schedule_sheet(rows: list[ScheduleRow]) -> SheetContent:
     """The whole Årshjul sheet: table tblArshjul at A1, contract columns then the user's own.
 
-    Date columns get the "date" style, widths come from the contract, the header row is
+    Date columns get the "date" style, widths come from the contract (at least the header's
+    length plus room for the filter button), the header row is
     frozen, and Status is coloured (Försenad red, Att kalla amber, Genomförd green).
     """
     extras = extra_headers(rows)
@@ -89,7 +90,8 @@ def schedule_sheet(rows: list[ScheduleRow]) -> SheetContent:
         [_cell(getattr(r, a)) for a in attrs] + [_cell(r.extra.get(h)) for h in extras] for r in rows
     ]
     styles: dict[str, Style] = {c.header: "date" for c in SCHEDULE.columns if c.kind is Kind.DATE}
-    widths = {i: c.width for i, c in enumerate(SCHEDULE.columns, 1)}
+    # The contract's width, widened to the header (and its filter button) where that is longer.
+    widths = {i: max(c.width, len(c.header) + 3.0) for i, c in enumerate(SCHEDULE.columns, 1)}
     widths.update({len(SCHEDULE.columns) + i: max(EXTRA_WIDTH, len(h) + 2.0) for i, h in enumerate(extras, 1)})
     status_col = _column_letter(header.index("Status") + 1)
     ref = f"{status_col}2:{status_col}{max(len(rows), 1) + 1}"

@@ -505,14 +505,11 @@ def _question(r: int, v: dict[str, object]) -> Question:
 
 def _finding_rules(register: Register, reader: Reader | None, today: date, problems: list[Problem]) -> None:
     """Date order and tool-owned columns of Iakttagelser (rules live in uppf_xl.findings)."""
+    from uppf_xl import findings
+
     if reader is None:
-        return
-    try:
-        from uppf_xl import findings
-    except ImportError:  # the findings module is optional while it is being built
         return
     cell: Callable[[int, str], str] = reader.table.cell
     for finding in register.findings:
         problems.extend(findings.date_order_problems(finding, cell))
-    if hasattr(findings, "tool_column_warnings"):
-        problems.extend(findings.tool_column_warnings(register, register.schedule, today, cell))
+    problems.extend(findings.tool_column_warnings(register, register.schedule, today, cell))

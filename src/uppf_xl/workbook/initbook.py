@@ -156,6 +156,7 @@ def as_rows(records: list[dict[str, object]], sheet: Sheet) -> list[list[object]
 def default_tables(today: date, demo: bool) -> dict[str, list[list[object]]]:
     """The rows a new workbook starts with: rules, settings, question bank, and the demo's data."""
     from uppf_xl import defaults, demo_data
+    from uppf_xl.survey import default_questions
 
     settings = defaults.default_settings(today.year)
     for row in settings:
@@ -166,12 +167,7 @@ def default_tables(today: date, demo: bool) -> dict[str, list[list[object]]]:
         contract.TYPES.name: [list(r) for r in defaults.DEFAULT_TYPES],
         contract.SETTINGS.name: settings,
     }
-    try:
-        from uppf_xl.survey import default_questions
-
-        tables[contract.QUESTIONS.name] = default_questions()
-    except ImportError:
-        pass
+    tables[contract.QUESTIONS.name] = default_questions()
     if demo:
         for row in settings:
             if row[0] in demo_data.SETTINGS:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.utils.cell import range_boundaries
 
 from uppf_xl.contract import SHEETS
 from uppf_xl.errors import FileAccessError, WriteRefused
@@ -82,7 +82,7 @@ class LiveBackend:
             tables: dict[str, RawTable] = {}
             problems: list = []
             for name, sheet in sheets.items():
-                if name not in SHEETS:
+                if name not in SHEETS or not SHEETS[name].input:
                     continue
                 grid, errors, formulas = read_grid(sheet, with_formulas=True)
                 structure = _Structure()
@@ -385,13 +385,9 @@ def add_chart(sheet: Any, spec: ChartSpec, block: TableBlock) -> None:
         raise WriteRefused(f"{sheet.name}: diagrammet {spec.title!r} saknar kolumnen {missing[0]!r}.")
     last_row = block.row + max(len(block.rows), 1)
     idx = sorted(block.header.index(h) for h in columns)
-    if idx == list(range(idx[0], idx[-1] + 1)):
-        source = sheet.range((block.row, block.col + idx[0]), (last_row, block.col + idx[-1]))
-    else:
-        address = ",".join(
-            f"{get_column_letter(block.col + i)}{block.row}:{get_column_letter(block.col + i)}{last_row}" for i in idx
-        )
-        source = sheet.range(address)
+    # xlwings takes one rectangle as the source: with columns between the chosen ones, those
+    # become series too (the dashboard keeps its chart columns side by side).
+    source = sheet.range((block.row, block.col + idx[0]), (last_row, block.col + idx[-1]))
     chart = sheet.charts.add(
         source=source,
         chart_type=CHART_TYPES[spec.kind],

@@ -40,7 +40,7 @@ from uppf_xl.workbook.content import (
     TableBlock,
     Value,
 )
-from uppf_xl.workbook.safe import UNCHANGED, atomic_write, check_not_open, inspect_file, remove_stale_temps, run_lock
+from uppf_xl.workbook.safe import UNCHANGED, ZIP_ERRORS, atomic_write, check_not_open, inspect_file, remove_stale_temps, run_lock
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -87,6 +87,13 @@ _ESCAPED_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _NEEDS_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[ >/].*?(?:</(?:\w+:)?sheetData>|$)", re.S)
+
+
+def _has_formulas(sheet_xml: bytes) -> bool:
+    """Whether any cell holds a formula (formulas in validation or format rules do not count)."""
+    found = _SHEET_DATA.search(sheet_xml)
+    return bool(found and _FORMULA_TAG.search(found.group()))
 
 
 def _q(tag: str, ns: str = MAIN_NS) -> str:
@@ -186,11 +193,12 @@ class Package:
                 return self.resolve("", rel.target)
         return "xl/workbook.xml"
 
-    def sheet_parts(self) -> dict[str, str]:
-        """Sheet name -> worksheet part name, in workbook order."""
+    def sheet_parts(self, root: etree._Element | None = None) -> dict[str, str]:
+        """Sheet name -> worksheet part name, in workbook order (of `root` when given)."""
         wb_part = self.workbook_part()
         targets = {r.id: self.resolve(wb_part, r.target) for r in self.rels(wb_part)}
-        root = etree.fromstring(self.parts[wb_part])
+        if root is None:
+            root = etree.fromstring(self.parts[wb_part])
         out = {}
         for el in root.iter(_q("sheet")):
             rid = el.get(_q("id", R_NS))
@@ -613,7 +621,7 @@ class _Builder:
         self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
         self.formulas_touched = False
         self.trees: dict[str, etree._Element] = {}  # edited user sheets, serialized at the end
-        self.plan.sheet_names = {v: k for k, v in self.pkg.sheet_parts().items()}
+        self.plan.sheet_names = {v: k for k, v in self.pkg.sheet_parts(self.wb_root).items()}
         self._incoming = self._reverse_rels()
 
     def _styles_part(self) -> str | None:
@@ -672,13 +680,13 @@ class _Builder:
             raise WriteRefused(
                 f"Skrivningen avbröts: bladet {content.name} ägs av användaren och skrivs aldrig om av uppf-xl. {UNCHANGED}"
             )
-        parts = self.pkg.sheet_parts()
+        parts = self.pkg.sheet_parts(self.wb_root)
         part = parts.get(content.name)
         carried: list[Rel] = []
         tab_selected = False
         if part is not None:
             old = self.pkg.parts.get(part, b"")
-            if _FORMULA_TAG.search(old):
+            if _has_formulas(old):
                 self.formulas_touched = True
             tab_selected = b'tabSelected="1"' in old
             for rel in self.pkg.rels(part):
@@ -912,12 +920,12 @@ class _Builder:
 
     # -- cells of existing sheets ------------------------------------------------------------
     def _tree(self, sheet: str) -> tuple[str, etree._Element]:
-        part = self.pkg.sheet_parts().get(sheet)
+        part = self.pkg.sheet_parts(self.wb_root).get(sheet)
         if part is None:
             raise WriteRefused(f"Skrivningen avbröts: bladet {sheet} saknas i arbetsboken. {UNCHANGED}")
         if part not in self.trees:
             data = self.pkg.parts[part]
-            if _FORMULA_TAG.search(data):
+            if _has_formulas(data):
                 self.formulas_touched = True
             self.trees[part] = etree.fromstring(data)
         self.plan.sheet_names.setdefault(part, sheet)
@@ -988,7 +996,7 @@ class _Builder:
         cells.update_dimension()
 
     def append(self, append: RowAppend) -> None:
-        if append.sheet not in self.pkg.sheet_parts() and append.sheet in TOOL_SHEETS and append.sheet in SHEETS:
+        if append.sheet not in self.pkg.sheet_parts(self.wb_root) and append.sheet in TOOL_SHEETS and append.sheet in SHEETS:
             spec = SHEETS[append.sheet]
             self.write_sheet(
                 SheetContent(
@@ -1513,7 +1521,7 @@ def verify(tmp: Path, before: Package, plan: Plan) -> None:
         with zipfile.ZipFile(tmp) as zf:
             if zf.testzip() is not None:
                 raise zipfile.BadZipFile("CRC")
-    except (zipfile.BadZipFile, OSError) as exc:
+    except ZIP_ERRORS as exc:
         raise WriteRefused(f"Skrivningen avbröts: den nya filen blev inte ett giltigt zip-arkiv ({exc}). {UNCHANGED}") from exc
     after = Package.read(tmp)
     guard(before, after, plan)

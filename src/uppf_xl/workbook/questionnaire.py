@@ -51,6 +51,7 @@ _THIN = Side(style="thin", color="A6A6A6")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _UNLOCKED = Protection(locked=False)
+_WIDTHS = {"A": 20.0, "B": 70.0, "C": 32.0, "D": 34.0}
 
 
 def _sheet_password(spec: QuestionnaireSpec) -> str:
@@ -95,7 +96,7 @@ def _write_visible(ws: Worksheet, spec: QuestionnaireSpec) -> dict[str, str]:
     )
     ws.merge_cells("A2:D2")
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[2].height = 48
+    ws.row_dimensions[2].height = _height(str(ws["A2"].value), sum(_WIDTHS.values()))
     ws["A3"] = "Sista svarsdag"
     ws["B3"] = spec.deadline
     ws["B3"].number_format = "yyyy-mm-dd"
@@ -143,6 +144,10 @@ def _write_visible(ws: Worksheet, spec: QuestionnaireSpec) -> dict[str, str]:
             if q.kind is AnswerType.FLERVAL:
                 hint = f"{hint}: {'; '.join(q.option_list)}"
             ws.cell(row, 3, hint + (" *" if q.required else "")).alignment = _WRAP
+            # Neither Excel nor LibreOffice grows a row for wrapped text written by a library.
+            ws.row_dimensions[row].height = max(
+                _height(q.text, _WIDTHS["B"]), _height(str(ws.cell(row, 3).value), _WIDTHS["C"])
+            )
             answer = ws.cell(row, 4)
             answer.fill = _ANSWER_FILL
             answer.border = _BOX
@@ -160,10 +165,8 @@ def _write_visible(ws: Worksheet, spec: QuestionnaireSpec) -> dict[str, str]:
     for dv in validations.values():
         ws.add_data_validation(dv)
 
-    ws.column_dimensions["A"].width = 10
-    ws.column_dimensions["B"].width = 70
-    ws.column_dimensions["C"].width = 30
-    ws.column_dimensions["D"].width = 32
+    for letter, width in _WIDTHS.items():
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{header_row + 1}"
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
@@ -171,6 +174,12 @@ def _write_visible(ws: Worksheet, spec: QuestionnaireSpec) -> dict[str, str]:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     return spec_cells
+
+
+def _height(text: str, width: float) -> float:
+    """Row height in points for `text` wrapped in a column `width` characters wide."""
+    lines = max(1, -(-len(text) // max(1, int(width * 1.15))))
+    return 15.0 * lines + 3
 
 
 def _validation(cache: dict[tuple[str, str], DataValidation], q: SignedQuestion) -> DataValidation | None:

@@ -15,6 +15,7 @@ import shutil
 import sys
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +26,8 @@ OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 UNCHANGED = "Arbetsboken är oförändrad."
 TEMP_SUFFIX = ".uppf-xl.tmp"
+# What reading a damaged zip can raise: a bad directory, a bad member, a bad CRC, an odd method.
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError)
 
 
 def inspect_file(path: Path) -> None:
@@ -64,7 +67,7 @@ def inspect_file(path: Path) -> None:
             names = set(zf.namelist())
             if zf.testzip() is not None:
                 raise FileAccessError(broken)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
+    except ZIP_ERRORS as exc:
         raise FileAccessError(broken) from exc
     if "xl/workbook.xml" not in names:
         raise FileAccessError(f"Filen {path} är ett zip-arkiv men ingen Excel-arbetsbok (xl/workbook.xml saknas).")

@@ -1,0 +1,414 @@
+"""The safe writer on a real .xlsm that carries everything a user may own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from lxml import etree
+from python_calamine import CalamineWorkbook
+
+from uppf_xl.contract import SCHEDULE
+from uppf_xl.errors import WriteRefused
+from uppf_xl.workbook import package
+from uppf_xl.workbook.content import (
+    Cell,
+    CellPatch,
+    Changes,
+    ChartSpec,
+    ConditionalFormat,
+    RowAppend,
+    SheetContent,
+    TableBlock,
+)
+from uppf_xl.workbook.package import Package, write_changes
+
+FIXTURE = Path(__file__).parent.parent / "data" / "roundtrip" / "user_book.xlsm"
+UNCHANGED = "Arbetsboken är oförändrad."
+D = dt.date
+TRICKY = ["=SUM(A1:A3)", "+46 70 123 45 67", "-tom-", "@anna", "bell\x07here", "_x0041_ kvar"]
+
+
+def schedule_rows(n: int = 3) -> list[list[object]]:
+    rows = []
+    for i in range(n):
+        rows.append(
+            [f"U{i:03d}|KVAL|2025", f"U{i:03d}", f"Utförare {i}", "Hemtjänst", "Vård- och omsorgsnämnden", "KVAL",
+             "Kvalitetsuppföljning", "2025", D(2025, 12, 31), D(2025, 10, 14), None, "", "", D(2025, 8, 30), None,
+             None, "Försenad" if i % 2 else "Planerad", "Eva", TRICKY[i % len(TRICKY)], "", ""]
+        )
+    return rows
+
+
+def full_changes() -> Changes:
+    schedule = SheetContent(
+        "Årshjul",
+        tables=[TableBlock(SCHEDULE.table, 1, 1, SCHEDULE.headers, schedule_rows(len(TRICKY)))],
+        widths={i + 1: c.width for i, c in enumerate(SCHEDULE.columns)},
+        freeze="B2",
+        conditional=[ConditionalFormat("Q2:Q200", "equals", "Försenad", "red")],
+        tab_color="1F4E78",
+    )
+    overview = SheetContent(
+        "Översikt",
+        cells=[Cell(1, 1, "Översikt 2025", "title"), Cell(2, 1, "Per 2025-01-10", "note")],
+        tables=[
+            TableBlock("tblOversiktNamnd", 4, 1, ["Nämnd", "Planerade", "Genomförda"], [["VON", 10, 3], ["SN", 5, 1]]),
+            TableBlock("tblOversiktOmrade", 9, 1, ["Område", "Försenade", "Andel"], [["Hemtjänst", 2, 0.25], ["LSS", 0, 0.0]],
+                       styles={"Andel": "percent"}),
+        ],
+        charts=[ChartSpec("col", "Planerat och genomfört", "tblOversiktNamnd", "Nämnd", ["Planerade", "Genomförda"], "F4")],
+        widths={1: 26},
+    )
+    patch = CellPatch("Iakttagelser", {(2, "Status"): "Åtgärdsplan försenad", (3, "Status"): "Åtgärdsplan inkommen",
+                                       (2, "Eskalera"): "Ja", (4, "Åtgärdsplan godkänd"): D(2025, 1, 9)})
+    log = RowAppend("Logg", [{"Tidpunkt": dt.datetime(2025, 1, 10, 9, 30), "Åtgärd": "plan", "Detaljer": "=1+1",
+                              "Användare": "eva"}])
+    return Changes(sheets=[schedule, overview], patches=[patch], appends=[log])
+
+
+def rels_of(pkg: Package) -> set[tuple[str, str, str]]:
+    out = set()
+    for rels_name in pkg.rels_parts():
+        source = Package.source_of(rels_name)
+        for rel in pkg.rels(source):
+            out.add((source, rel.type, rel.target if rel.external else Package.resolve(source, rel.target)))
+    return out
+
+
+def ext_block(xml: bytes) -> bytes:
+    root = etree.fromstring(xml)
+    ext = root.find("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}extLst")
+    assert ext is not None
+    return etree.tostring(ext, method="c14n")
+
+
+def sheet_values(path: Path) -> dict[str, list[list[object]]]:
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    finally:
+        book.close()
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "uppfoljning.xlsm"
+    shutil.copy(FIXTURE, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The fixture written once with full_changes(), then again; plus one LibreOffice conversion."""
+    folder = tmp_path_factory.mktemp("roundtrip")
+    path = folder / "uppfoljning.xlsm"
+    shutil.copy(FIXTURE, path)
+    write_changes(path, full_changes())
+    first = path.read_bytes()
+    styles_first = Package.read(path).parts["xl/styles.xml"]
+    write_changes(path, full_changes())
+    styles_second = Package.read(path).parts["xl/styles.xml"]
+    once = folder / "once.xlsm"
+    once.write_bytes(first)
+    pdf_dir = folder / "pdf"
+    proc = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{folder}/lo_profile", "--headless", "--convert-to", "pdf",
+         "--outdir", str(pdf_dir), str(once)],
+        capture_output=True, text=True, timeout=180,
+    )
+    return {"path": once, "folder": folder, "styles": (styles_first, styles_second), "soffice": proc,
+            "pdf": pdf_dir / "once.pdf", "backup": folder / "uppfoljning.bak.xlsm", "latest": path}
+
+
+def test_every_part_and_relationship_of_the_user_survives(written: dict[str, object]) -> None:
+    before = Package.read(FIXTURE)
+    after = Package.read(written["path"])  # type: ignore[arg-type]
+    old_schedule_table = "xl/tables/table2.xml"
+    assert set(before.parts) - set(after.parts) == {old_schedule_table}
+    lost = {r for r in rels_of(before) - rels_of(after) if r[2] != old_schedule_table}
+    assert lost == set()
+    for part in ("xl/vbaProject.bin", "customUI/customUI14.xml", "customUI/customUI.xml",
+                 "xl/threadedComments/threadedComment1.xml", "xl/persons/person.xml", "xl/media/image1.png",
+                 "xl/drawings/drawing1.xml", "xl/comments/comment1.xml", "xl/drawings/commentsDrawing1.vml",
+                 "xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml", "xl/theme/theme1.xml", "_rels/.rels",
+                 "xl/worksheets/_rels/sheet1.xml.rels", "docProps/core.xml"):
+        assert after.parts[part] == before.parts[part], part
+    ribbon = {(r.type, r.target) for r in after.rels("")}
+    assert ("http://schemas.microsoft.com/office/2007/relationships/ui/extensibility", "customUI/customUI14.xml") in ribbon
+    assert ext_block(after.parts["xl/worksheets/sheet1.xml"]) == ext_block(before.parts["xl/worksheets/sheet1.xml"])
+
+
+def test_new_values_read_back_as_written(written: dict[str, object]) -> None:
+    values = sheet_values(written["path"])  # type: ignore[arg-type]
+    assert list(values) == ["Översikt", "Iakttagelser", "Årshjul", "Listor", "Mina anteckningar", "Logg"]
+    schedule = values["Årshjul"]
+    assert schedule[0] == SCHEDULE.headers
+    assert schedule[1][8] == D(2025, 12, 31) and schedule[1][13] == D(2025, 8, 30)
+    assert [row[18] for row in schedule[1:]] == TRICKY[:5] + ["_x0041_ kvar"]
+    findings = values["Iakttagelser"]
+    assert [row[14] for row in findings[1:]] == ["Åtgärdsplan försenad", "Åtgärdsplan inkommen", ""]
+    assert findings[1][15] == "Ja"
+    assert findings[3][11] == D(2025, 1, 9)
+    assert findings[1][1] == D(2024, 11, 5)  # an untouched date stays a date
+    assert values["Logg"][-1] == [dt.datetime(2025, 1, 10, 9, 30), "plan", "=1+1", "eva"]
+    assert values["Översikt"][4][:3] == ["VON", 10, 3]
+    assert values["Mina anteckningar"][5][0] == "Summa"
+
+
+def test_openpyxl_loads_it_and_sees_no_formula(written: dict[str, object]) -> None:
+    wb = openpyxl.load_workbook(written["path"], keep_vba=True)  # type: ignore[arg-type]
+    ws = wb["Årshjul"]
+    assert ws["S2"].value == "=SUM(A1:A3)" and ws["S2"].data_type == "s"
+    assert ws["I2"].number_format == "yyyy-mm-dd"
+    assert ws.freeze_panes == "B2"
+    assert set(ws.tables) == {SCHEDULE.table}
+    assert ws.tables[SCHEDULE.table].ref == "A1:U7"
+    assert wb["Logg"].tables["tblLogg"].ref == "A1:D3"
+    assert wb["Logg"]["A3"].number_format == "yyyy-mm-dd hh:mm"
+    assert wb["Logg"]["C3"].data_type == "s"
+    assert wb["Iakttagelser"]["L4"].is_date
+    overview = wb["Översikt"]
+    assert set(overview.tables) == {"tblOversiktNamnd", "tblOversiktOmrade"}
+    assert overview["A1"].font.b and overview["A1"].font.sz == 14
+    assert overview["C10"].number_format == "0%"
+    assert len(overview._charts) == 1
+    table_ids = [t.id for s in wb.worksheets for t in s.tables.values()]
+    assert len(table_ids) == len(set(table_ids))
+
+
+def test_libreoffice_opens_it(written: dict[str, object]) -> None:
+    proc = written["soffice"]
+    assert proc.returncode == 0, proc.stderr  # type: ignore[attr-defined]
+    text = subprocess.run(["pdftotext", str(written["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Översikt 2025" in text
+    assert "Planerat och genomfört" in text  # the chart's title
+    assert "=SUM(A1:A3)" in text  # a text, not a formula
+    assert "Åtgärdsplan inkommen" in text  # a patched cell (row 2 is clipped by its neighbour)
+
+
+def test_styles_do_not_grow_on_a_second_write(written: dict[str, object]) -> None:
+    first, second = written["styles"]  # type: ignore[misc]
+    assert len(second) == len(first)
+    assert second == first
+
+
+def test_one_backup_of_the_previous_version(written: dict[str, object]) -> None:
+    backup = written["backup"]
+    assert backup.read_bytes() == written["path"].read_bytes()  # type: ignore[union-attr]
+    leftovers = [p.name for p in written["folder"].iterdir() if p.name.startswith(".")]  # type: ignore[union-attr]
+    assert leftovers == []
+
+
+def test_a_user_sheet_is_never_rewritten(book: Path) -> None:
+    original = book.read_bytes()
+    with pytest.raises(WriteRefused) as exc:
+        write_changes(book, Changes(sheets=[SheetContent("Mina anteckningar")]))
+    assert exc.value.message == (
+        "Skrivningen avbröts: bladet Mina anteckningar ägs av användaren och skrivs aldrig om av uppf-xl. "
+        "Arbetsboken är oförändrad."
+    )
+    assert book.read_bytes() == original
+    assert sorted(p.name for p in book.parent.iterdir()) == ["uppfoljning.xlsm"]
+
+
+def _sabotage(monkeypatch: pytest.MonkeyPatch, damage) -> None:
+    """Let build() run, then damage its result, as a bug in the writer would."""
+    real_build = package.build
+
+    def build(before: Package, changes: Changes):
+        after, plan = real_build(before, changes)
+        damage(after)
+        return after, plan
+
+    monkeypatch.setattr(package, "build", build)
+
+
+def _drop_ribbon_rel(pkg: Package) -> None:
+    pkg.set_rels("", [r for r in pkg.rels("") if "customUI14" not in r.target])
+
+
+def _drop_ext(pkg: Package) -> None:
+    root = etree.fromstring(pkg.parts["xl/worksheets/sheet1.xml"])
+    root.remove(root.find("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}extLst"))
+    pkg.parts["xl/worksheets/sheet1.xml"] = etree.tostring(root)
+
+
+def _change_user_cell(pkg: Package) -> None:
+    pkg.parts["xl/worksheets/sheet1.xml"] = pkg.parts["xl/worksheets/sheet1.xml"].replace(b"Bra m\xc3\xa5ltidsmilj\xc3\xb6", b"X")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda p: p.parts.pop("customUI/customUI14.xml"),
+         "Skrivningen avbröts: delen customUI/customUI14.xml (menyfliksområdet) skulle gå förlorad."),
+        (_drop_ribbon_rel,
+         "Skrivningen avbröts: relationen från paketet till customUI/customUI14.xml (menyfliksområdet) skulle gå förlorad."),
+        (lambda p: p.parts.update({"xl/vbaProject.bin": p.parts["xl/vbaProject.bin"][:-1] + b"\x00"}),
+         "Skrivningen avbröts: delen xl/vbaProject.bin (VBA-projektet med makron) skulle ändras."),
+        (lambda p: p.parts.pop("xl/threadedComments/threadedComment1.xml"),
+         "Skrivningen avbröts: delen xl/threadedComments/threadedComment1.xml (trådad kommentar) skulle gå förlorad."),
+        (lambda p: p.parts.pop("xl/media/image1.png"),
+         "Skrivningen avbröts: delen xl/media/image1.png (bild) skulle gå förlorad."),
+        (lambda p: p.parts.update({"xl/worksheets/sheet4.xml": p.parts["xl/worksheets/sheet4.xml"] + b" "}),
+         "Skrivningen avbröts: delen xl/worksheets/sheet4.xml (bladet Mina anteckningar) skulle ändras."),
+        (_drop_ext,
+         "Skrivningen avbröts: bladet Iakttagelser skulle förlora eller ändra ett tilläggsblock "
+         "(till exempel listvalidering mot ett annat blad)."),
+        (_change_user_cell,
+         "Skrivningen avbröts: cellen Iakttagelser!G4 skulle ändras fast uppf-xl inte ska skriva där."),
+    ],
+    ids=["ribbon-part", "ribbon-rel", "vba", "threaded-comment", "image", "user-sheet", "ext-validation", "user-cell"],
+)
+def test_guard_refuses_a_write_that_would_lose_user_content(
+    book: Path, monkeypatch: pytest.MonkeyPatch, damage, message: str
+) -> None:
+    original = book.read_bytes()
+    _sabotage(monkeypatch, damage)
+    with pytest.raises(WriteRefused) as exc:
+        write_changes(book, full_changes())
+    assert exc.value.message == f"{message} {UNCHANGED}"
+    assert exc.value.exit_code == 3
+    assert book.read_bytes() == original
+    assert sorted(p.name for p in book.parent.iterdir()) == ["uppfoljning.xlsm"]
+
+
+def test_patch_of_a_missing_column_is_refused(book: Path) -> None:
+    original = book.read_bytes()
+    with pytest.raises(WriteRefused) as exc:
+        write_changes(book, Changes(patches=[CellPatch("Iakttagelser", {(2, "Finns inte"): "x"})]))
+    assert exc.value.message == f"Skrivningen avbröts: kolumnen Finns inte saknas i bladet Iakttagelser. {UNCHANGED}"
+    assert book.read_bytes() == original
+
+
+def test_headers_match_after_trimming_and_styles_are_kept(book: Path) -> None:
+    write_changes(book, Changes(patches=[CellPatch("Iakttagelser", {(2, " Status "): "Ny", (2, "Datum"): D(2025, 2, 1)})]))
+    ws = openpyxl.load_workbook(book)["Iakttagelser"]
+    assert ws["O2"].value == "Ny"
+    assert ws["B2"].value == dt.datetime(2025, 2, 1) and ws["B2"].number_format == "yyyy-mm-dd"
+
+
+def test_logg_is_created_when_missing(tmp_path: Path) -> None:
+    path = tmp_path / "bok.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Utförare"
+    wb.save(path)
+    row = {"Tidpunkt": dt.datetime(2025, 1, 10, 8, 0), "Åtgärd": "status", "Detaljer": "", "Användare": "eva"}
+    write_changes(path, Changes(appends=[RowAppend("Logg", [row])]))
+    write_changes(path, Changes(appends=[RowAppend("Logg", [row])]))
+    values = sheet_values(path)
+    assert values["Logg"] == [["Tidpunkt", "Åtgärd", "Detaljer", "Användare"],
+                              [dt.datetime(2025, 1, 10, 8, 0), "status", "", "eva"],
+                              [dt.datetime(2025, 1, 10, 8, 0), "status", "", "eva"]]
+    assert openpyxl.load_workbook(path)["Logg"].tables["tblLogg"].ref == "A1:D3"
+
+
+def _with_calc_chain(path: Path) -> None:
+    pkg = Package.read(path)
+    pkg.parts["xl/calcChain.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="B6" i="4"/></calcChain>'
+    )
+    rels = pkg.rels("xl/workbook.xml")
+    rels.append(package.Rel("rIdCalc", package.RT_CALC_CHAIN, "calcChain.xml"))
+    pkg.set_rels("xl/workbook.xml", rels)
+    ct = package.ContentTypes(pkg.parts["[Content_Types].xml"])
+    ct.set_override("xl/calcChain.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml")
+    pkg.parts["[Content_Types].xml"] = ct.to_bytes()
+    buf = io.BytesIO()
+    pkg.save(buf)
+    path.write_bytes(buf.getvalue())
+
+
+def test_calc_chain_kept_unless_a_sheet_with_formulas_changes(book: Path) -> None:
+    _with_calc_chain(book)
+    write_changes(book, full_changes())  # no changed sheet has a formula
+    assert "xl/calcChain.xml" in Package.read(book).parts
+    patch = CellPatch("Mina anteckningar", {(3, "Egen sammanställning"): "Hemtjänst (ny)"})
+    write_changes(book, Changes(patches=[patch]))
+    after = Package.read(book)
+    assert "xl/calcChain.xml" not in after.parts
+    assert b"calcChain" not in after.parts["[Content_Types].xml"]
+    assert all(r.type != package.RT_CALC_CHAIN for r in after.rels("xl/workbook.xml"))
+    wb = openpyxl.load_workbook(book)
+    assert wb["Mina anteckningar"]["B6"].value == "=SUM(B3:B5)"
+    assert wb["Mina anteckningar"]["A3"].value == "Hemtjänst (ny)"
+
+
+def test_append_refuses_to_overwrite_rows_below_the_table(book: Path) -> None:
+    ws_part = "xl/worksheets/sheet5.xml"  # Logg
+    pkg = Package.read(book)
+    pkg.parts[ws_part] = pkg.parts[ws_part].replace(
+        b"</sheetData>", b'<row r="3"><c r="B3" t="inlineStr"><is><t>egen anteckning</t></is></c></row></sheetData>'
+    )
+    buf = io.BytesIO()
+    pkg.save(buf)
+    book.write_bytes(buf.getvalue())
+    original = book.read_bytes()
+    row = {"Tidpunkt": dt.datetime(2025, 1, 10, 8, 0), "Åtgärd": "plan", "Detaljer": "", "Användare": "eva"}
+    with pytest.raises(WriteRefused) as exc:
+        write_changes(book, Changes(appends=[RowAppend("Logg", [row])]))
+    assert exc.value.message == (
+        "Skrivningen avbröts: rad 3 under tabellen i bladet Logg innehåller redan data och skulle skrivas över. "
+        "Arbetsboken är oförändrad."
+    )
+    assert book.read_bytes() == original
+
+
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import datetime as dt, sys
+    from pathlib import Path
+    from uppf_xl.contract import SCHEDULE
+    from uppf_xl.workbook.content import Changes, SheetContent, TableBlock
+    from uppf_xl.workbook.package import write_changes
+    d = dt.date(2025, 3, 1)
+    rows = [[f"U{i:05d}|KVAL|2025", f"U{i:05d}", "Utförare AB", "Hemtjänst", "Nämnden", "KVAL", "Kvalitet", "2025",
+             d, d, None, "", "", d, None, None, "Planerad", "Eva", "", "", ""] for i in range(int(sys.argv[2]))]
+    print("start", flush=True)
+    write_changes(Path(sys.argv[1]), Changes(sheets=[SheetContent("Årshjul", tables=[TableBlock("tblArshjul", 1, 1, SCHEDULE.headers, rows)])]))
+    print("done", flush=True)
+    """
+)
+
+
+def test_killing_the_writer_never_damages_the_workbook(book: Path) -> None:
+    original = book.read_bytes()
+    script = book.parent / "writer.py"
+    script.write_text(KILL_SCRIPT, encoding="utf-8")
+    killed_mid_write = 0
+    for delay in (0.0, 0.15, 0.3, 0.5, 0.8):
+        proc = subprocess.Popen([sys.executable, str(script), str(book), "20000"], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "start"
+        time.sleep(delay)
+        finished = proc.poll() is not None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        data = book.read_bytes()
+        if data == original:
+            killed_mid_write += not finished
+        else:  # the replace had happened: then the new file is whole
+            assert len(sheet_values(book)["Årshjul"]) == 20001
+            book.write_bytes(original)
+        assert sheet_values(book)["Mina anteckningar"][5][0] == "Summa"
+        workbooks = sorted(p.name for p in book.parent.iterdir() if p.suffix in (".xlsm", ".xlsx"))
+        assert set(workbooks) <= {"uppfoljning.xlsm", "uppfoljning.bak.xlsm"}
+    assert killed_mid_write >= 3
+    # The next run takes over the dead run's lock, clears its temp file and writes.
+    write_changes(book, full_changes())
+    assert sheet_values(book)["Iakttagelser"][1][14] == "Åtgärdsplan försenad"
+    leftovers = [p.name for p in book.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
