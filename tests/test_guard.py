@@ -72,7 +72,7 @@ def test_hit_message_names_sheet_cell_and_masked_excerpt():
     (hit,) = scan([GuardItem("Iakttagelser", "H7", text)], [])
     assert hit.text == (
         'Fel: Iakttagelser!H7: personnummer i texten ("...framkom att brukaren 19XXXXXX-XXXX inte hade fått '
-        'sin medicin...") – rätta texten i arbetsboken eller kör med --mask'
+        'sin...") – rätta texten i arbetsboken eller kör med --mask'
     )
     assert "1212" not in repr(hit)
 

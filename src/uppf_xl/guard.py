@@ -217,5 +217,10 @@ def _excerpt(text: str, spans: list[tuple[str, int, int]], start: int, end: int)
     out.append(text[pos:])
     piece = "".join(out)
     lo, hi = max(0, new_start - EXCERPT_CONTEXT), min(len(piece), new_end + EXCERPT_CONTEXT)
+    # Whole words only at the edges of the window.
+    while 0 < lo < new_start and not piece[lo - 1].isspace():
+        lo += 1
+    while new_end < hi < len(piece) and not piece[hi].isspace():
+        hi -= 1
     snippet = " ".join(piece[lo:hi].split())
     return f"{'...' if lo > 0 else ''}{snippet}{'...' if hi < len(piece) else ''}"

@@ -47,7 +47,7 @@ from uppf_xl.report import default_cell
 from uppf_xl.schedule import row_status
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.vocab import Avtalsform, Regi, RowStatus
-from uppf_xl.workbook.content import Changes, CellPatch, SheetContent, TableBlock
+from uppf_xl.workbook.content import CellPatch, Changes, SheetContent, TableBlock, Value
 
 KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING = "kallelse", "atgardsplan", "paminnelse", "aterkoppling"
 KINDS: tuple[str, ...] = (KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING)
@@ -491,7 +491,7 @@ def write_letters(
             result.pdf_error = exc.message
     attachments = result.pdfs or result.files
 
-    send_rows: list[list[object]] = []
+    send_rows: list[list[Value]] = []
     for letter, attachment in zip(letters, attachments):
         email = letter.provider.email.strip()
         send_rows.append([letter.provider.name, letter.provider.id, email, attachment.name, letter.subject])
@@ -520,7 +520,7 @@ def write_letters(
     return result
 
 
-def _write_send_list(path: Path, rows: list[list[object]]) -> None:
+def _write_send_list(path: Path, rows: list[list[Value]]) -> None:
     from uppf_xl.workbook.output import write_output_xlsx
 
     table = TableBlock("tblUtskick", 1, 1, SEND_LIST_HEADER, rows, styles={"UtförarID": "text"})
@@ -528,7 +528,7 @@ def _write_send_list(path: Path, rows: list[list[object]]) -> None:
 
 
 def _mark_sent(letters: list[Letter], today: date) -> CellPatch | None:
-    values = {
+    values: dict[tuple[int, str], Value] = {
         (letter.row.row, ARSHJUL_SENT): today
         for letter in letters
         if letter.kind == KALLELSE and letter.row is not None and letter.row.row > 0 and letter.row.notified is None

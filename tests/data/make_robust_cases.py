@@ -188,6 +188,15 @@ def _header_spaces(wb: Workbook) -> None:
     rename_header(wb["Uppföljningstyper"], "Intervall", "Intervall\u00a0")  # a non-breaking space from the web
 
 
+@case("invisible_spaces", 0, "Inga fel i invisible_spaces.xlsx.")
+def _invisible_spaces(wb: Workbook) -> None:
+    # Pasted from a web page or a PDF: a non-breaking space, a zero-width space, a BOM.
+    set_cell(wb, "Utförare", 2, "Regi", "Privat\u00a0")
+    set_cell(wb, "Utförare", 10, "Avtalsform", "LOV\u200b")
+    set_cell(wb, "Händelser", 2, "UtförarID", "\ufeffU004")
+    set_cell(wb, "Iakttagelser", 2, "Kategori", "\u200bAvvikelse")
+
+
 @case("columns_reordered", 0, "Inga fel i columns_reordered.xlsx.")
 def _columns_reordered(wb: Workbook) -> None:
     reorder_columns(wb["Utförare"], ["Namn", "Startdatum", "Regi", "UtförarID"])
@@ -262,17 +271,23 @@ def _numbers_as_text(wb: Workbook) -> None:
 @case(
     "wrong_date",
     1,
-    'Fel: Utförare!N3: "2019" är inget datum (cellen är ett tal, inte ett datum)',
+    # 2019 typed into a date cell is day 2019 after 1899-12-30, as Excel shows it; the
+    # sheet's own date validation allows 1990-2100.
+    "Fel: Utförare!N3: 1905-07-11 är inget rimligt datum (skriv ÅÅÅÅ-MM-DD)",
+    'Fel: Händelser!A4: "45000" är inget datum (cellen är ett tal, inte ett datum)',
     'Fel: Utförare!O4: "tillsvidare" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
     'Fel: Händelser!A3: "igår" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
     'Fel: Iakttagelser!J2: "30 dagar" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
     'Fel: Iakttagelser!K3: "15/10/2025" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
-    summary(5, 0, "wrong_date"),
+    summary(6, 0, "wrong_date"),
 )
 def _wrong_date(wb: Workbook) -> None:
     set_cell(wb, "Utförare", 3, "Startdatum", 2019)
     set_cell(wb, "Utförare", 4, "Slutdatum", "tillsvidare")
     set_cell(wb, "Händelser", 3, "Datum", "igår")
+    ws = wb["Händelser"]
+    ws["A4"] = 45000  # a serial pasted as a value into a cell formatted General
+    ws["A4"].number_format = "General"
     set_cell(wb, "Iakttagelser", 2, "Åtgärdsplan senast", "30 dagar")
     set_cell(wb, "Iakttagelser", 3, "Åtgärdsplan inkommen", "15/10/2025")
 
@@ -365,13 +380,13 @@ def _wrong_email(wb: Workbook) -> None:
     "wrong_orgnr",
     1,
     'Fel: Utförare!C2: "5566" är inget giltigt organisationsnummer (formen ska vara NNNNNN-NNNN)',
-    'Fel: Utförare!C5: "5566778899" är inget giltigt organisationsnummer (kontrollsiffran stämmer inte)',
+    'Fel: Utförare!C5: "5566778890" är inget giltigt organisationsnummer (kontrollsiffran stämmer inte)',
     'Fel: Utförare!C6: "AB Solgläntan" är inget giltigt organisationsnummer (formen ska vara NNNNNN-NNNN)',
     summary(3, 0, "wrong_orgnr"),
 )
 def _wrong_orgnr(wb: Workbook) -> None:
     set_cell(wb, "Utförare", 2, "Organisationsnummer", "5566")
-    set_cell(wb, "Utförare", 5, "Organisationsnummer", 5566778899)  # typed as a number
+    set_cell(wb, "Utförare", 5, "Organisationsnummer", 5566778890)  # typed as a number
     set_cell(wb, "Utförare", 6, "Organisationsnummer", "AB Solgläntan")
 
 
@@ -380,7 +395,7 @@ def _wrong_orgnr(wb: Workbook) -> None:
     1,
     'Fel: Utförare!P3: "Medel" är inget tillåtet värde för Risknivå',
     'Fel: Uppföljningstyper!C2: "Hemtjänsten" är inget tillåtet värde för Verksamhetsområde; menade du "Hemtjänst"?',
-    'Fel: Uppföljningstyper!E3: "Årlig" är inget tillåtet värde för Intervall; menade du "År"?',
+    'Fel: Uppföljningstyper!E3: "Årlig" är inget tillåtet värde för Intervall',
     'Fel: Händelser!C2: "Klagomåll" är inget tillåtet värde för Händelsetyp; menade du "Klagomål"?',
     'Fel: Iakttagelser!E2: "Brist" är inget tillåtet värde för Kategori',
     'Varning: Iakttagelser!F3: "Personalfrågor" är inget tillåtet värde för Område',
@@ -427,7 +442,7 @@ def _date_where_text(wb: Workbook) -> None:
 @case(
     "empty_rows",
     1,
-    'Fel: Utförare!A6: tom rad mitt i tabellen; ta bort raden',
+    "Fel: Utförare!A7: tom rad mitt i tabellen; ta bort raden",
     "Fel: Iakttagelser!A5: tom rad mitt i tabellen; ta bort raden",
     "Fel: Iakttagelser!A6: tom rad mitt i tabellen; ta bort raden",
     summary(3, 0, "empty_rows"),
@@ -435,7 +450,7 @@ def _date_where_text(wb: Workbook) -> None:
 def _empty_rows(wb: Workbook) -> None:
     # A row holding only spaces looks empty in Excel and counts as one.
     ws = wb["Utförare"]
-    for cell in ws[6]:
+    for cell in ws[7]:
         cell.value = "  " if cell.column in (1, 2, 7) else None
     clear_row(wb["Iakttagelser"], 5)
     clear_row(wb["Iakttagelser"], 6)
@@ -488,20 +503,20 @@ def _duplicate_column(wb: Workbook) -> None:
 @case(
     "formulas_and_errors",
     1,
-    "Fel: Utförare!A4: cellen innehåller formeln =\"U\"&\"003\"; skriv in själva värdet",
+    "Fel: Utförare!A7: cellen innehåller formeln =\"U\"&\"006\"; skriv in själva värdet",
     "Fel: Utförare!N5: felvärdet #VALUE!; skriv in ett giltigt värde",
     "Fel: Händelser!A3: felvärdet #DIV/0!; skriv in ett giltigt värde",
+    "Fel: Händelser!D4: cellen innehåller formeln =C4&\" från anhörig\"; skriv in själva värdet",
     "Fel: Iakttagelser!C2: felvärdet #REF!; skriv in ett giltigt värde",
-    "Fel: Iakttagelser!I3: cellen innehåller formeln =TODAY(); skriv in själva värdet",
     "Fel: Inställningar!B10: cellen innehåller formeln =YEAR(TODAY()); skriv in själva värdet",
     summary(6, 0, "formulas_and_errors"),
 )
 def _formulas_and_errors(wb: Workbook) -> None:
-    set_cell(wb, "Utförare", 4, "UtförarID", '="U"&"003"')
+    set_cell(wb, "Utförare", 7, "UtförarID", '="U"&"006"')  # IDs numbered by a formula
     set_cell(wb, "Utförare", 5, "Startdatum", "#VALUE!")
     set_cell(wb, "Händelser", 3, "Datum", "#DIV/0!")
     set_cell(wb, "Iakttagelser", 2, "UtförarID", "#REF!")
-    set_cell(wb, "Iakttagelser", 3, "Åtgärdsplan begärd", "=TODAY()")
+    set_cell(wb, "Händelser", 4, "Beskrivning", '=C4&" från anhörig"')
     ws = wb["Inställningar"]
     for row in ws.iter_rows(min_row=2):
         if row[0].value == "Planår":
@@ -511,9 +526,11 @@ def _formulas_and_errors(wb: Workbook) -> None:
 @case(
     "control_characters",
     1,
-    'Fel: Utförare!B3: "Hemtjänst Norra\x07 (egen regi)" innehåller osynliga styrtecken; skriv om texten',
-    'Fel: Händelser!D2: "Anhörig klagar\x0bpå uteblivna besök" innehåller osynliga styrtecken; skriv om texten',
-    'Fel: Iakttagelser!H2: "\x1b[1mGenomförandeplaner saknades." innehåller osynliga styrtecken; skriv om texten',
+    # The quoted text shows each control character as its visible symbol (U+2400 + code),
+    # so the user sees where it is and the terminal never receives a raw control code.
+    'Fel: Utförare!B3: "Hemtjänst Norra\u2407 (egen regi)" innehåller osynliga styrtecken; skriv om texten',
+    'Fel: Händelser!D2: "Anhörig klagar\u240bpå uteblivna besök" innehåller osynliga styrtecken; skriv om texten',
+    'Fel: Iakttagelser!H2: "\u241b[1mGenomförandeplaner saknades." innehåller osynliga styrtecken; skriv om texten',
     summary(3, 0, "control_characters"),
 )
 def _control_characters(wb: Workbook) -> None:
@@ -561,7 +578,7 @@ def _missing_sheets(wb: Workbook) -> None:
     'Fel: Utförare!A7: UtförarID "U005" finns redan på rad 6',
     "Fel: Utförare!O8: Slutdatum 2015-01-01 är före Startdatum 2020-06-01",
     "Fel: Utförare!A9: tom rad mitt i tabellen; ta bort raden",
-    'Fel: Utförare!E10: "LOV " är inget tillåtet värde för Avtalsform; menade du "LOV"?',
+    'Fel: Utförare!P10: "Mycket hög" är inget tillåtet värde för Risknivå',
     summary(10, 0, "many_in_providers"),
 )
 def _many_in_providers(wb: Workbook) -> None:
@@ -575,7 +592,7 @@ def _many_in_providers(wb: Workbook) -> None:
     set_cell(wb, "Utförare", 8, "Startdatum", date(2020, 6, 1))
     set_cell(wb, "Utförare", 8, "Slutdatum", date(2015, 1, 1))
     clear_row(wb["Utförare"], 9)
-    set_cell(wb, "Utförare", 10, "Avtalsform", "LOV\u200b")  # a zero-width space pasted from a web page
+    set_cell(wb, "Utförare", 10, "Risknivå", "Mycket hög")
 
 
 @case(
@@ -585,7 +602,7 @@ def _many_in_providers(wb: Workbook) -> None:
     'Fel: Uppföljningstyper!E4: "Varje månad" är inget tillåtet värde för Intervall; menade du "Månad"?',
     'Fel: Årsplan!D3: TypID "KVALITET" finns inte; menade du "KVAL"?',
     'Fel: Fokusområden!B3: "Fokusområde" måste fyllas i',
-    'Fel: Händelser!B4: UtförarID "U400" finns inte; menade du "U004"?',
+    'Fel: Händelser!B4: UtförarID "X99" finns inte',
     'Fel: Händelser!A5: "1/9" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
     'Fel: Iakttagelser!A4: IakttagelseID "I-2025-002" finns redan på rad 3',
     'Fel: Iakttagelser!C5: UtförarID "u005" finns inte; menade du "U005"?',
@@ -597,7 +614,7 @@ def _many_everywhere(wb: Workbook) -> None:
     set_cell(wb, "Uppföljningstyper", 4, "Intervall", "Varje månad")
     set_cell(wb, "Årsplan", 3, "TypID", "KVALITET")
     set_cell(wb, "Fokusområden", 3, "Fokusområde", None)
-    set_cell(wb, "Händelser", 4, "UtförarID", "U400")
+    set_cell(wb, "Händelser", 4, "UtförarID", "X99")
     set_cell(wb, "Händelser", 5, "Datum", "1/9")
     set_cell(wb, "Iakttagelser", 4, "IakttagelseID", "I-2025-002")
     set_cell(wb, "Iakttagelser", 5, "UtförarID", "u005")

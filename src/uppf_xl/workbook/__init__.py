@@ -12,12 +12,15 @@ import getpass
 import os
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from uppf_xl.contract import LOG
 from uppf_xl.errors import Problem, WorkbookInvalid
 from uppf_xl.model import Register
-from uppf_xl.workbook.base import Backend, RawWorkbook
 from uppf_xl.workbook.content import Changes, RowAppend
+
+if TYPE_CHECKING:
+    from uppf_xl.workbook.base import Backend, RawWorkbook
 
 
 class Workbook:
@@ -84,4 +87,4 @@ def open_workbook(path: str | os.PathLike[str]) -> Workbook:
     return Workbook(FileBackend(Path(path)))
 
 
-__all__ = ["Workbook", "open_workbook", "Backend", "RawWorkbook"]
+__all__ = ["Workbook", "open_workbook"]

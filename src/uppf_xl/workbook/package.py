@@ -486,7 +486,7 @@ def _kind(value: Value) -> str:
     return "text"
 
 
-def _number(value: numbers.Real) -> str:
+def _number(value: float | numbers.Real) -> str:
     if isinstance(value, numbers.Integral):
         return str(int(value))
     text = repr(float(value))
@@ -601,6 +601,9 @@ class Plan:
     tables_changed: set[str] = field(default_factory=set)
     dropped_calc_chain: bool = False
     sheet_names: dict[str, str] = field(default_factory=dict)  # part -> sheet name
+
+
+_Columns = tuple[dict[str, int], int, "tuple[int, int, int, int] | None", "tuple[str, etree._Element] | None"]
 
 
 class _Builder:
@@ -794,7 +797,7 @@ class _Builder:
         self.ct.set_override(part, CT_TABLE)
         return part
 
-    def _write_drawing(self, content: SheetContent, blocks: dict[str | None, TableBlock]) -> str:
+    def _write_drawing(self, content: SheetContent, blocks: dict[str, TableBlock]) -> str:
         drawing = self._free_part("xl/drawings/drawing{}.xml")
         self.ct.set_override(drawing, CT_DRAWING)
         rels: list[Rel] = []
@@ -948,17 +951,16 @@ class _Builder:
                 return tpart, root
         return first
 
-    def _columns(self, part: str, sheet: _SheetCells, wanted: Iterable[str]) -> tuple[dict[str, int], int, tuple[int, int, int, int] | None, tuple[str, etree._Element] | None]:
+    def _columns(self, part: str, sheet: _SheetCells, wanted: Iterable[str]) -> _Columns:
         """Header -> column, the header row, the table's bounds and the table itself."""
         table = self._table_of(part, wanted)
+        columns: dict[str, int] = {}
         if table is not None:
             min_col, min_row, max_col, max_row = range_boundaries(table[1].get("ref"))
-            columns = {}
             for i, tc in enumerate(table[1].iter(_q("tableColumn"))):
                 columns.setdefault((tc.get("name") or "").strip(), min_col + i)
             return columns, min_row, (min_col, min_row, max_col, max_row), table
         sst = self._shared_strings()
-        columns = {}
         for col, c in sorted(sheet.row_cells(1).items()):
             text = _cell_text(c, sst)
             if text:
@@ -1436,7 +1438,7 @@ def _guard_workbook(before: Package, after: Package) -> None:
 
 
 def _cell_values(root: etree._Element) -> dict[str, tuple]:
-    out = {}
+    out: dict[str, tuple] = {}
     data = root.find(_q("sheetData"))
     if data is None:
         return out
