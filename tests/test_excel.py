@@ -219,12 +219,20 @@ def test_cell_functions() -> None:
     assert [excel.uppf_tertial(dt.datetime(2025, m, 15)) for m in (4, 5, 9)] == [1, 2, 3]
 
 
-def test_next_due_is_the_earliest_open_senast(demo_master: Path) -> None:
-    from uppf_xl import open_workbook
+def test_next_due_is_the_earliest_open_senast() -> None:
+    from types import SimpleNamespace
 
-    register = open_workbook(demo_master).register(DEMO_TODAY)
-    row = next(r for r in register.schedule if r.done is None and r.due is not None)
-    due = excel.next_due(register, row.provider_id, row.type_id)
-    assert due == min(r.due for r in register.schedule
-                      if (r.provider_id, r.type_id) == (row.provider_id, row.type_id) and r.done is None and r.due)
-    assert excel.next_due(register, "FINNS-INTE", row.type_id) is None
+    from uppf_xl.model import ScheduleRow
+
+    def row(period: str, due: dt.date, done: dt.date | None = None, type_id: str = "KVAL") -> ScheduleRow:
+        return ScheduleRow(f"U001|{type_id}|{period}", "U001", "A", "Hemtjänst", "Nämnden", type_id, "Kvalitet",
+                           period, due, done=done)
+
+    register = SimpleNamespace(schedule=[
+        row("2025-T1", dt.date(2025, 4, 30), done=dt.date(2025, 3, 1)),
+        row("2025-T3", dt.date(2025, 12, 31)),
+        row("2025-T2", dt.date(2025, 8, 31)),
+        row("2025", dt.date(2025, 6, 30), type_id="AVT"),
+    ])
+    assert excel.next_due(register, "U001", "KVAL") == dt.date(2025, 8, 31)
+    assert excel.next_due(register, "U002", "KVAL") is None

@@ -382,3 +382,22 @@ def test_progress_is_called_once_per_letter(tmp_path: Path) -> None:
     steps: list[int] = []
     result = letters.write_letters(reg, reg.schedule, TODAY, tmp_path, ALL, NO_WINDOW, pdf=False, progress=steps.append)
     assert steps == [1] * len(result.files) == [1] * len(letters.select(reg, reg.schedule, TODAY, ALL, NO_WINDOW))
+
+
+def test_output_workbook_keeps_text_as_text_and_formats_dates(tmp_path: Path) -> None:
+    """workbook.output, as the send list and the report annex use it."""
+    from uppf_xl.workbook.content import SheetContent, TableBlock
+    from uppf_xl.workbook.output import write_output_xlsx
+
+    rows = [["=SUM(A1:A2)", date(2025, 3, 11), 3], ["+46 70 123", None, 4], ["-1", None, None], ["@namn", None, None]]
+    table = TableBlock("tbl Test", 1, 1, ["Text", "Datum", "Antal"], rows)
+    path = tmp_path / "ut.xlsx"
+    write_output_xlsx(path, [SheetContent("Blad/1", tables=[table], freeze="A2", widths={1: 30})])
+    ws = openpyxl.load_workbook(path)["Blad-1"]
+    assert [(c.value, c.data_type) for c in ws["A"][1:]] == [
+        ("=SUM(A1:A2)", "s"), ("+46 70 123", "s"), ("-1", "s"), ("@namn", "s")
+    ]
+    assert ws["B2"].number_format == "yyyy-mm-dd" and ws["C2"].value == 3
+    assert ws["A1"].font.bold and ws.freeze_panes == "A2"
+    assert ws.column_dimensions["A"].width == 30 and ws.column_dimensions["B"].width >= 10
+    assert ws.tables["tbl_Test"].ref == "A1:C5"

@@ -156,3 +156,12 @@ def test_values_are_escaped_for_word(tmp_path: Path) -> None:
     _template(tmp_path, "x.docx", "{{ namn }}")
     render.render_docx("x.docx", {"namn": "A & B <C> \"D\""}, tmp_path / "ut.docx", Settings(mallmapp=str(tmp_path)))
     assert docx_text(tmp_path / "ut.docx").strip() == 'A & B <C> "D"'
+
+
+def test_a_file_that_is_not_a_docx(tmp_path: Path) -> None:
+    (tmp_path / "kallelse.docx").write_text("inte ett Word-dokument")
+    with pytest.raises(render.TemplateError) as info:
+        render.check_template("kallelse.docx", {}, Settings(mallmapp=str(tmp_path)))
+    assert info.value.message.startswith(
+        f'Mallen "kallelse.docx" kan inte läsas som Word-dokument ({tmp_path / "kallelse.docx"}): '
+    )

@@ -5,6 +5,8 @@ Rows are in the header order of the contract's sheets, so they can be written as
 
 from __future__ import annotations
 
+from typing import Any
+
 from uppf_xl import contract
 
 # TypID, Namn, Verksamhetsområden, Regi, Intervall, Månad, Intervall vid hög risk, Besök,
@@ -36,9 +38,9 @@ DEFAULT_TYPES: list[list[object]] = [
 ]
 
 
-def default_settings(year: int) -> list[list[object]]:
+def default_settings(year: int) -> list[list[Any]]:
     """Inställning, Värde, Förklaring rows for a new workbook (day-month settings as text)."""
-    rows: list[list[object]] = []
+    rows: list[list[Any]] = []
     for s in contract.SETTING_DEFS:
         value = year if s.key == "Planår" else s.default
         rows.append([s.key, value if value != "" else None, s.help])

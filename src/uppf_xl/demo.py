@@ -11,7 +11,7 @@ from uppf_xl import actions
 from uppf_xl.errors import ExternalProgramMissing
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import open_workbook
-from uppf_xl.workbook.content import CellPatch, Changes
+from uppf_xl.workbook.content import CellPatch, Changes, Value
 
 Echo = Callable[[str], None]
 
@@ -65,7 +65,7 @@ def _simulate_fieldwork(book: Path, today: date) -> Outcome:
     """
     wb = open_workbook(book)
     register = wb.register(today)
-    values: dict[tuple[int, str], object] = {}
+    values: dict[tuple[int, str], Value] = {}
     done = sent = 0
     for i, row in enumerate(r for r in register.schedule if r.year == today.year):
         when = row.visit_date or row.due

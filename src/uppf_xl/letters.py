@@ -16,7 +16,12 @@ Which letters (WORKBOOK.md, Decisions, "Letters"):
 - aterkoppling: per provider, findings with Åtgärdsplan godkänd in the window.
 Without a window the finding letters take the last 14 days up to today. Only findings of
 the action-plan flow count (Avvikelse, Allvarlig brist, Förbättringsområde); Förtydligande
-and Gott exempel get no letter.
+and Gott exempel get no letter. A kallelse uses its type's Mall (default kallelse.docx).
+A letter quotes a finding's Sammanfattning för nämnd, else its Beskrivning, after the
+personal-data guard (`uppf_xl.guard`): a hit stops the run before any file is written.
+Skipped, with the reason in the summary: a provider missing from Utförare or ended before
+the visit (or, for finding letters, before today), a visit without a date or in the past.
+A provider without E-post gets its letter but no .eml draft.
 
 File names: `<date>_<UtförarID>_<Kind>_<ref>.docx`; the date is the visit date for a
 kallelse, the letter's date (today) otherwise; ref is the TypID for a kallelse and, for a
@@ -42,10 +47,10 @@ from uppf_xl import findings as fnd
 from uppf_xl import guard, render
 from uppf_xl.contract import FINDINGS, SCHEDULE
 from uppf_xl.dates import swedish_date_with_week, swedish_long_date, swedish_month
-from uppf_xl.errors import ExternalProgramMissing
+from uppf_xl.errors import ExternalProgramMissing, UsageError
+from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.report import default_cell
 from uppf_xl.schedule import row_status
-from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.vocab import Avtalsform, Regi, RowStatus
 from uppf_xl.workbook.content import CellPatch, Changes, SheetContent, TableBlock, Value
 
@@ -151,7 +156,7 @@ def select(
     kinds: set[str],
     window: Window,
 ) -> list[Letter]:
-    """The letters a run writes, in kind order then date and provider; see the module doc.
+    """The letters a run writes: kallelser by Kallas senast, then the finding letters by provider.
 
     Raises PersonalDataFound when a text a letter would quote holds personal data.
     """
@@ -168,8 +173,6 @@ def plan(
     """Like `select`, also returning the letters left out and why."""
     unknown = set(kinds) - set(KINDS)
     if unknown:
-        from uppf_xl.errors import UsageError
-
         raise UsageError(f"okänd brevtyp {', '.join(sorted(unknown))}; välj bland {', '.join(KINDS)}")
     letters: list[Letter] = []
     skipped: list[Skip] = []

@@ -16,10 +16,12 @@ from __future__ import annotations
 import importlib.resources
 import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -103,7 +105,7 @@ def render_bytes(template_name: str, context: dict[str, Any], settings: Settings
         raise TemplateError(
             f'Mallen "{template_name}" försöker nå {what}, vilket inte är tillåtet i en mall ({path}).'
         ) from exc
-    except (OSError, KeyError, ValueError) as exc:  # not a .docx, or a damaged one
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a .docx
         raise TemplateError(f'Mallen "{template_name}" kan inte läsas som Word-dokument ({path}): {exc}.') from exc
     buffer = io.BytesIO()
     doc.save(buffer)

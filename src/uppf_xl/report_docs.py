@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -114,7 +114,8 @@ def write_reports(
     with tempfile.TemporaryDirectory(prefix="uppf_xl_charts_") as tmp:
         rendered: list[tuple[Path, bytes]] = []
         annexes: list[tuple[Path, list[SheetContent]]] = []
-        for rep, docx_path in zip(reports, targets):
+        result.reports = [public_report(rep, masked, mask) for rep in reports]
+        for rep, docx_path in zip(result.reports, targets):
             stem = docx_path.with_suffix("")
             wheel = charts_mod.year_wheel(
                 rep.charts.wheel, rep.year, Path(tmp) / f"{len(rendered)}_arshjul.png", subtitle=rep.namnd
@@ -135,7 +136,7 @@ def write_reports(
                 f"Bilaga 2. Årshjul {rep.year} som bild ({wheel_path.name}).",
             ]
             ctx = context(rep, chart_set, bilagor)
-            ctx = _public(ctx, masked, mask)
+            ctx = _public(ctx, {}, mask)  # the last pass also covers the template's own texts
             data = render.render_bytes(TEMPLATE, ctx, register.settings)
             rendered.append((docx_path, _finish(data, rep, chart_set)))
             annexes.append((annex_path, annex_sheets(rep)))
@@ -167,7 +168,7 @@ def write_reports(
             result.files.extend(result.pdfs)
         except ExternalProgramMissing as exc:
             result.pdf_error = exc
-    result.warnings = [w for rep in reports for w in rep.warnings]
+    result.warnings = [w for rep in result.reports for w in rep.warnings]
     result.lines = _lines(result, mask)
     return result
 
@@ -227,8 +228,18 @@ def _long(d: date) -> str:
     return f"{d.day} {swedish_month(d.month)} {d.year}"
 
 
+# Fields of a NamndReport that are not published (records, guard input, terminal output).
+_UNPUBLISHED = frozenset({"covered", "texts", "warnings", "charts", "first", "last", "today", "as_of"})
+
+
+def public_report(rep: NamndReport, masked: dict[str, str], mask: bool) -> NamndReport:
+    """The report with every published string passed through `_public` (document and annex alike)."""
+    changes = {f.name: _public(getattr(rep, f.name), masked, mask) for f in fields(rep) if f.name not in _UNPUBLISHED}
+    return replace(rep, **changes)
+
+
 def _public(ctx: Any, masked: dict[str, str], mask: bool) -> Any:
-    """Every string of the context as it may be published.
+    """Every string of a value as it may be published.
 
     `masked` maps each workbook text the guard flagged to its masked form (used with --mask).
     A last pass looks for personnummer in everything else that reaches the document, built
@@ -239,6 +250,8 @@ def _public(ctx: Any, masked: dict[str, str], mask: bool) -> Any:
         return {k: _public(v, masked, mask) for k, v in ctx.items()}
     if isinstance(ctx, list):
         return [_public(v, masked, mask) for v in ctx]
+    if is_dataclass(ctx) and not isinstance(ctx, type):
+        return replace(ctx, **{f.name: _public(getattr(ctx, f.name), masked, mask) for f in fields(ctx)})
     if not isinstance(ctx, str) or not ctx:
         return ctx
     for original, safe in masked.items():

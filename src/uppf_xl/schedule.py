@@ -1,4 +1,4 @@
-"""The årshjul: generate one plan year's follow-ups from the register and merge them with the user's rows.
+"""The årshjul: one plan year's follow-ups from the register, merged with the user's rows.
 
 `plan(register, year, today)` builds every row of year `year` from Utförare, Uppföljningstyper,
 Årsplan, Händelser and Inställningar, keeps what the user wrote in the existing rows (matched
@@ -51,10 +51,17 @@ Rules the contract leaves open, and what this module does (WORKBOOK.md's Decisio
 - Keeping user cells: Planerat datum, Tid, Plats, Kallelse skickad, Genomförd, Ansvarig,
   Kommentar, Dnr and the user's own columns are copied from the existing row with the same
   Nyckel. A cell counts as written when it is not empty; Ansvarig when it is not empty and
-  differs from the provider's Ansvarig (an empty Ansvarig takes the provider's). A row of
-  the plan year whose key is no longer produced stays with Status Utgår if written, stays as
-  it is when it has Genomförd, and is removed otherwise; a second row with a key already seen
-  is treated the same way. Running plan again on its own output gives the same rows.
+  differs from the provider's Ansvarig (an empty Ansvarig takes the provider's; when the
+  provider's Ansvarig changes, existing rows keep the old name, since it now differs from
+  the default; when the provider is gone, Ansvarig alone does not count). A row of the plan
+  year whose key is no longer produced stays with Status Utgår if written, stays as it is
+  (Genomförd) when it has a Genomförd date, and is removed otherwise; a second row with a
+  key already seen is treated the same way. Such kept rows keep their tool cells as they
+  were. Running plan again on its own output gives the same rows.
+- Status: see `row_status`; Utgår wins over Försenad (a row the rules no longer produce is
+  not late), Genomförd wins over everything.
+- `unplaced` lists, in Swedish, every visit placed over the weekly cap and every visit that
+  had to go inside the semester window; each sentence starts with the row's Nyckel.
 
 Example:
     >>> result = plan(register, 2025, date(2025, 1, 10))       # doctest: +SKIP
@@ -399,15 +406,8 @@ class _Placer:
     def _level(self, item: _Item, days: _Days, lo: int, hi: int, target: int) -> date:
         person, cap = item.person, self.cap
         r_lo, r_hi, r_t = days.run_of[lo], days.run_of[hi - 1], days.run_of[target]
-        chosen = None
-        for d in range(max(r_t - r_lo, r_hi - r_t) + 1):
-            for r in ((r_t - d, r_t + d) if d else (r_t,)):
-                if r_lo <= r <= r_hi and self.load[(person, days.runs[r][2])] < cap:
-                    chosen = r
-                    break
-            if chosen is not None:
-                break
-        full = chosen is None
+        chosen = self._free_week(person, days, r_lo, r_hi, r_t)
+        full = chosen < 0
         if full:  # every week is at the cap: the least loaded one, nearest the target
             chosen = min(range(r_lo, r_hi + 1), key=lambda r: (self.load[(person, days.runs[r][2])], abs(r - r_t), r))
         start, end, week = days.runs[chosen]
@@ -422,6 +422,14 @@ class _Placer:
             )
         self.add_load(person, day)
         return day
+
+    def _free_week(self, person: str, days: _Days, r_lo: int, r_hi: int, r_t: int) -> int:
+        """The week run nearest `r_t` (earlier first on a tie) below the cap, or -1."""
+        for d in range(max(r_t - r_lo, r_hi - r_t) + 1):
+            for r in ((r_t - d, r_t + d) if d else (r_t,)):
+                if r_lo <= r <= r_hi and self.load[(person, days.runs[r][2])] < self.cap:
+                    return r
+        return -1
 
     def _report_semester(self, item: _Item, day: date) -> None:
         s, e = self.cal.semester[day.year]
@@ -647,12 +655,12 @@ def plan(
     for r in [*others, *kept_rows]:
         if r.status == RowStatus.UTGAR.value:
             continue
-        ftype = register.type(r.type_id)
-        is_visit = ftype.visit if ftype is not None else r.notify_by is not None
-        day = r.planned or r.done or r.proposed
-        if is_visit and day is not None:
+        known = register.type(r.type_id)
+        is_visit = known.visit if known is not None else r.notify_by is not None
+        when = r.planned or r.done or r.proposed
+        if is_visit and when is not None:
             provider = register.provider(r.provider_id)
-            placer.add_load(r.responsible or (provider.responsible if provider else ""), day)
+            placer.add_load(r.responsible or (provider.responsible if provider else ""), when)
     to_level: list[_Item] = []
     for it in items:
         row = it.row

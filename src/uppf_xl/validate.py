@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from stdnum.se import orgnr as _orgnr
 
@@ -43,7 +44,8 @@ ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lists whose unknown values are warnings only: themes and roles vary between municipalities.
 SOFT_VOCABS = {"Område", "Ansvarig roll"}
-MISSING = object()
+# A typed row: header -> the value its column's kind converts to (str, date, int, tuple...).
+Row = dict[str, Any]
 
 
 @dataclass
@@ -63,7 +65,7 @@ class Reader:
         cell = self.table.cell(row, header) if self.table.index(header) is not None else ""
         self.problems.append(Problem(severity, self.sheet, cell, message))
 
-    def value(self, row: int, values: dict[str, Value], column: contract.Column) -> object:
+    def value(self, row: int, values: dict[str, Value], column: contract.Column) -> Any:
         """The typed value of a cell, or None (empty or wrong; a wrong one is reported)."""
         header = column.header
         if (row, header) in self.table.errors:
@@ -88,7 +90,7 @@ class Reader:
             return None
         return self.convert(row, column, raw)
 
-    def convert(self, row: int, column: contract.Column, raw: Value) -> object:
+    def convert(self, row: int, column: contract.Column, raw: Value) -> Any:
         header, kind = column.header, column.kind
         if kind in (Kind.DATE, Kind.DATETIME):
             return self._date(row, header, raw, keep_time=kind is Kind.DATETIME)
@@ -128,7 +130,7 @@ class Reader:
             return str(int(raw))
         return str(raw).strip()
 
-    def _date(self, row: int, header: str, raw: Value, keep_time: bool = False) -> object:
+    def _date(self, row: int, header: str, raw: Value, keep_time: bool = False) -> Any:
         if isinstance(raw, dt.datetime):
             return raw if keep_time else raw.date()
         if isinstance(raw, dt.date):
@@ -221,7 +223,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     lists = _read_lists(raw.tables.get(contract.LISTS.name), problems)
     settings = _read_settings(raw.tables.get(contract.SETTINGS.name), problems, lists)
 
-    readers: dict[str, tuple[Reader, list[tuple[int, dict[str, object]]]]] = {}
+    readers: dict[str, tuple[Reader, list[tuple[int, Row]]]] = {}
     for sheet in contract.ALL_SHEETS:
         table = raw.tables.get(sheet.name)
         if table is None or sheet in (contract.SETTINGS, contract.LISTS, contract.DASHBOARD, contract.LOG):
@@ -229,7 +231,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
         reader = Reader(table, problems, lists)
         readers[sheet.name] = (reader, _typed_rows(reader, sheet))
 
-    def rows(sheet: Sheet) -> list[tuple[int, dict[str, object]]]:
+    def rows(sheet: Sheet) -> list[tuple[int, Row]]:
         return readers.get(sheet.name, (None, []))[1]
 
     providers = _providers(rows(contract.PROVIDERS), readers.get(contract.PROVIDERS.name, (None,))[0])
@@ -273,20 +275,20 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     if questions and type_ids:
         refs.append((contract.QUESTIONS, "TypID", type_ids, "TypID"))
     for sheet, header, known, label in refs:
-        reader = readers.get(sheet.name, (None,))[0]
-        if reader is None or (sheet is contract.FINDINGS and header == "Nyckel" and contract.SCHEDULE.name not in raw.tables):
+        ref_reader = readers.get(sheet.name, (None,))[0]
+        if ref_reader is None or (sheet is contract.FINDINGS and header == "Nyckel" and contract.SCHEDULE.name not in raw.tables):
             continue
         for r, v in rows(sheet):
             value = v.get(header)
             if value and value not in known:
                 close = difflib.get_close_matches(str(value), sorted(known), n=1) if header != "Nyckel" else []
                 hint = f'; menade du "{close[0]}"?' if close else ""
-                reader.problem(r, header, f'{label} "{value}" finns inte{hint}')
+                ref_reader.problem(r, header, f'{label} "{value}" finns inte{hint}')
     nämnder = {p.namnd for p in providers}
-    reader = readers.get(contract.ANNUAL_PLAN.name, (None,))[0]
+    plan_reader = readers.get(contract.ANNUAL_PLAN.name, (None,))[0]
     for entry in plan:
-        if reader and nämnder and entry.namnd not in nämnder:
-            reader.problem(entry.row, "Nämnd", f'ingen utförare hör till nämnden "{entry.namnd}"', WARNING)
+        if plan_reader and nämnder and entry.namnd not in nämnder:
+            plan_reader.problem(entry.row, "Nämnd", f'ingen utförare hör till nämnden "{entry.namnd}"', WARNING)
 
     _finding_rules(register, readers.get(contract.FINDINGS.name, (None,))[0], today, problems)
     return register, _sorted(problems)
@@ -309,7 +311,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, dict[str, object]]]:
+def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, Row]]:
     """Check the table's shape and every cell; return (excel_row, typed values) per data row."""
     table = reader.table
     seen: dict[str, int] = {}
@@ -331,7 +333,7 @@ def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, dict[str, objec
         reader.problems.append(Problem(ERROR, sheet.name, ref.split(":")[0], f"sammanfogade celler ({ref}) i tabellen; dela upp dem"))
 
     columns = [c for c in sheet.columns if c.header in seen]
-    out: list[tuple[int, dict[str, object]]] = []
+    out: list[tuple[int, Row]] = []
     key_rows: dict[str, int] = {}
     records = table.records()
     last_filled = max((i for i, (_, v) in enumerate(records) if any(x is not None for x in v.values())), default=-1)
@@ -342,7 +344,7 @@ def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, dict[str, objec
                     Problem(ERROR, sheet.name, f"{_col_letter(table.col)}{excel_row}", "tom rad mitt i tabellen; ta bort raden")
                 )
             continue
-        typed: dict[str, object] = {c.header: reader.value(excel_row, values, c) for c in columns}
+        typed: Row = {c.header: reader.value(excel_row, values, c) for c in columns}
         for c in sheet.columns:
             typed.setdefault(c.header, None)
         if sheet is contract.SCHEDULE:
@@ -403,9 +405,10 @@ def _read_settings(table: RawTable | None, problems: list[Problem], lists: dict[
             continue
         column = contract.Column("Värde", definition.kind)
         value = reader.value(excel_row, {"Värde": row[value_i]}, column) if row[value_i] is not None else None
-        if definition.day_month and value is None and isinstance(row[value_i], str):
+        raw_value = row[value_i]
+        if definition.day_month and value is None and isinstance(raw_value, str):
             # "07-01" is a day-month; the reader reported it as a bad date, take it back if it parses.
-            value = _day_month_text(row[value_i])
+            value = _day_month_text(raw_value)
             if value is not None:
                 problems.pop()
         if value is None:
@@ -428,7 +431,7 @@ def _day_month_text(text: str) -> tuple[int, int] | None:
     return (month, day)
 
 
-def _providers(rows: list[tuple[int, dict[str, object]]], reader: Reader | None) -> list[Provider]:
+def _providers(rows: list[tuple[int, Row]], reader: Reader | None) -> list[Provider]:
     out = []
     for r, v in rows:
         if not (v["UtförarID"] and v["Namn"] and v["Regi"] and v["Avtalsform"] and v["Verksamhetsområde"]
@@ -454,7 +457,7 @@ def _split(text: object) -> tuple[str, ...]:
     return tuple(p.strip() for p in str(text or "").split(";") if p.strip())
 
 
-def _follow_up_type(r: int, v: dict[str, object]) -> FollowUpType:
+def _follow_up_type(r: int, v: Row) -> FollowUpType:
     return FollowUpType(
         id=v["TypID"] or "", name=v["Namn"] or "", areas=v["Verksamhetsområden"] or (vocab.ALLA,),
         regi=v["Regi"] or vocab.ALLA, interval=vocab.Interval(v["Intervall"] or vocab.Interval.YEAR.value),
@@ -465,7 +468,7 @@ def _follow_up_type(r: int, v: dict[str, object]) -> FollowUpType:
     )
 
 
-def _schedule_row(r: int, v: dict[str, object]) -> ScheduleRow:
+def _schedule_row(r: int, v: Row) -> ScheduleRow:
     def text(h: str) -> str:
         value = v.get(h)
         return "" if value is None else str(value)
@@ -480,7 +483,7 @@ def _schedule_row(r: int, v: dict[str, object]) -> ScheduleRow:
     )
 
 
-def _finding(r: int, v: dict[str, object]) -> Finding:
+def _finding(r: int, v: Row) -> Finding:
     def text(h: str) -> str:
         value = v.get(h)
         return "" if value is None else str(value)
@@ -494,7 +497,7 @@ def _finding(r: int, v: dict[str, object]) -> Finding:
     )
 
 
-def _question(r: int, v: dict[str, object]) -> Question:
+def _question(r: int, v: Row) -> Question:
     return Question(
         id=str(v["FrågeID"]), theme=str(v["Tema"] or ""), text=str(v["Fråga"] or ""),
         answer_type=vocab.AnswerType(v["Svarstyp"]), options=_split(v.get("Alternativ")), requirement=str(v.get("Krav") or ""),

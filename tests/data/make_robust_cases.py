@@ -274,9 +274,9 @@ def _numbers_as_text(wb: Workbook) -> None:
     # 2019 typed into a date cell is day 2019 after 1899-12-30, as Excel shows it; the
     # sheet's own date validation allows 1990-2100.
     "Fel: Utförare!N3: 1905-07-11 är inget rimligt datum (skriv ÅÅÅÅ-MM-DD)",
-    'Fel: Händelser!A4: "45000" är inget datum (cellen är ett tal, inte ett datum)',
     'Fel: Utförare!O4: "tillsvidare" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
     'Fel: Händelser!A3: "igår" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
+    'Fel: Händelser!A4: "45000" är inget datum (cellen är ett tal, inte ett datum)',
     'Fel: Iakttagelser!J2: "30 dagar" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
     'Fel: Iakttagelser!K3: "15/10/2025" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)',
     summary(6, 0, "wrong_date"),
@@ -503,8 +503,8 @@ def _duplicate_column(wb: Workbook) -> None:
 @case(
     "formulas_and_errors",
     1,
-    "Fel: Utförare!A7: cellen innehåller formeln =\"U\"&\"006\"; skriv in själva värdet",
     "Fel: Utförare!N5: felvärdet #VALUE!; skriv in ett giltigt värde",
+    "Fel: Utförare!A7: cellen innehåller formeln =\"U\"&\"006\"; skriv in själva värdet",
     "Fel: Händelser!A3: felvärdet #DIV/0!; skriv in ett giltigt värde",
     "Fel: Händelser!D4: cellen innehåller formeln =C4&\" från anhörig\"; skriv in själva värdet",
     "Fel: Iakttagelser!C2: felvärdet #REF!; skriv in ett giltigt värde",

@@ -141,6 +141,9 @@ def base_workbook() -> bytes:
     _table(ws, LOG.table, LOG.headers, [[dt.datetime(2025, 1, 9, 8, 30), "init", "Ny arbetsbok", "anna"]])
     _date_format(ws, LOG.headers, {"Tidpunkt": "yyyy-mm-dd hh:mm"})
 
+    # Excel gives every sheet of an .xlsm a code name that ties it to its VBA module.
+    for i, sheet in enumerate(wb.worksheets, start=1):
+        sheet.sheet_properties.codeName = f"Blad{i}"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -148,6 +148,7 @@ def test_every_part_and_relationship_of_the_user_survives(written: dict[str, obj
     ribbon = {(r.type, r.target) for r in after.rels("")}
     assert ("http://schemas.microsoft.com/office/2007/relationships/ui/extensibility", "customUI/customUI14.xml") in ribbon
     assert ext_block(after.parts["xl/worksheets/sheet1.xml"]) == ext_block(before.parts["xl/worksheets/sheet1.xml"])
+    assert b'codeName="Blad2"' in after.parts["xl/worksheets/sheet2.xml"]  # Årshjul keeps its VBA module
 
 
 def test_new_values_read_back_as_written(written: dict[str, object]) -> None:

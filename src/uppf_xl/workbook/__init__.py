@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from uppf_xl.contract import LOG
 from uppf_xl.errors import Problem, WorkbookInvalid
 from uppf_xl.model import Register
-from uppf_xl.workbook.content import Changes, RowAppend
+from uppf_xl.workbook.content import Changes, RowAppend, Value
 
 if TYPE_CHECKING:
     from uppf_xl.workbook.base import Backend, RawWorkbook
@@ -62,7 +62,7 @@ class Workbook:
 
     def apply(self, changes: Changes, action: str, details: str, now: dt.datetime | None = None) -> None:
         """Write `changes` and one Logg row, all at once; nothing is written on failure."""
-        log_row = {
+        log_row: dict[str, Value] = {
             "Tidpunkt": (now or dt.datetime.now()).replace(microsecond=0),
             "Åtgärd": action,
             "Detaljer": details,

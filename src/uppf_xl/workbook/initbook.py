@@ -7,7 +7,8 @@ frozen headers, widths from the contract and ISO date formats.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from datetime import date
 from pathlib import Path
 
@@ -36,8 +37,9 @@ def list_name(list_column: str) -> str:
     return "lista_" + list_column.translate(table)
 
 
-def write_new_workbook(path: Path, tables: dict[str, Sequence[Sequence[object]]], extra_columns: dict[str, list[str]] | None = None,
-                       lists: dict[str, Sequence[str]] | None = None) -> None:
+def write_new_workbook(path: Path, tables: Mapping[str, Sequence[Sequence[Any]]],
+                       extra_columns: dict[str, list[str]] | None = None,
+                       lists: Mapping[str, Sequence[str]] | None = None) -> None:
     """Write a workbook with every contract sheet; `tables` gives the data rows per sheet name.
 
     `extra_columns` adds the tool's own columns after the contract's (e.g. Förklaring in
@@ -45,7 +47,7 @@ def write_new_workbook(path: Path, tables: dict[str, Sequence[Sequence[object]]]
     """
     wb = Workbook()
     wb.remove(wb.active)
-    lists = lists or contract.LIST_COLUMNS
+    list_columns: Mapping[str, Sequence[str]] = lists or contract.LIST_COLUMNS
     extra_columns = extra_columns or {}
     for sheet in contract.ALL_SHEETS:
         ws = wb.create_sheet(sheet.name)
@@ -56,16 +58,16 @@ def write_new_workbook(path: Path, tables: dict[str, Sequence[Sequence[object]]]
             ws.column_dimensions["A"].width = 80
             continue
         if sheet is contract.LISTS:
-            _write_lists(ws, lists)
+            _write_lists(ws, list_columns)
             continue
         headers = sheet.headers + extra_columns.get(sheet.name, [])
         _write_table(ws, sheet, headers, tables.get(sheet.name, []))
-    _add_validations(wb, lists)
+    _add_validations(wb, list_columns)
     wb.active = wb.sheetnames.index(contract.PROVIDERS.name)
     wb.save(path)
 
 
-def _write_table(ws: Worksheet, sheet: Sheet, headers: list[str], rows: Sequence[Sequence[object]]) -> None:
+def _write_table(ws: Worksheet, sheet: Sheet, headers: list[str], rows: Sequence[Sequence[Any]]) -> None:
     ws.append(headers)
     for r, row in enumerate(rows, start=2):
         for i, value in enumerate(row, start=1):
@@ -101,7 +103,7 @@ def _write_table(ws: Worksheet, sheet: Sheet, headers: list[str], rows: Sequence
             ws.cell(r, i).alignment = Alignment(vertical="top")
 
 
-def _write_lists(ws: Worksheet, lists: dict[str, Sequence[str]]) -> None:
+def _write_lists(ws: Worksheet, lists: Mapping[str, Sequence[str]]) -> None:
     names = list(lists)
     ws.append(names)
     longest = max(len(v) for v in lists.values())
@@ -116,7 +118,7 @@ def _write_lists(ws: Worksheet, lists: dict[str, Sequence[str]]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = max(16, len(name) + 4, *(len(v) + 2 for v in lists[name]))
 
 
-def _add_validations(wb: Workbook, lists: dict[str, Sequence[str]]) -> None:
+def _add_validations(wb: Workbook, lists: Mapping[str, Sequence[str]]) -> None:
     names = list(lists)
     for i, name in enumerate(names, start=1):
         letter = get_column_letter(i)
@@ -149,21 +151,21 @@ def _add_validations(wb: Workbook, lists: dict[str, Sequence[str]]) -> None:
                 ws.add_data_validation(dv)
 
 
-def as_rows(records: list[dict[str, object]], sheet: Sheet) -> list[list[object]]:
+def as_rows(records: list[dict[str, Any]], sheet: Sheet) -> list[list[Any]]:
     return [[r.get(h) for h in sheet.headers] for r in records]
 
 
-def default_tables(today: date, demo: bool) -> dict[str, list[list[object]]]:
+def default_tables(today: date, demo: bool) -> dict[str, list[list[Any]]]:
     """The rows a new workbook starts with: rules, settings, question bank, and the demo's data."""
     from uppf_xl import defaults, demo_data
     from uppf_xl.survey import default_questions
 
     settings = defaults.default_settings(today.year)
     for row in settings:
-        if isinstance(row[1], str) and contract.SETTINGS_BY_KEY[row[0]].day_month:
+        if isinstance(row[1], str) and contract.SETTINGS_BY_KEY[str(row[0])].day_month:
             month, day = (int(x) for x in row[1].split("-"))
             row[1] = date(today.year, month, day)
-    tables: dict[str, list[list[object]]] = {
+    tables: dict[str, list[list[Any]]] = {
         contract.TYPES.name: [list(r) for r in defaults.DEFAULT_TYPES],
         contract.SETTINGS.name: settings,
     }

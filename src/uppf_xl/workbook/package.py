@@ -90,6 +90,14 @@ _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[ >/].*?(?:</(?:\w+:)?sheetData>|$)", re.S)
 
 
+_CODE_NAME = re.compile(rb'<(?:\w+:)?sheetPr\b[^>]*?\bcodeName="([^"]*)"')
+
+
+def _code_name(sheet_xml: bytes) -> str | None:
+    found = _CODE_NAME.search(sheet_xml[:4096])
+    return found.group(1).decode("utf-8") if found else None
+
+
 def _has_formulas(sheet_xml: bytes) -> bool:
     """Whether any cell holds a formula (formulas in validation or format rules do not count)."""
     found = _SHEET_DATA.search(sheet_xml)
@@ -687,8 +695,10 @@ class _Builder:
         part = parts.get(content.name)
         carried: list[Rel] = []
         tab_selected = False
+        code_name = None
         if part is not None:
             old = self.pkg.parts.get(part, b"")
+            code_name = _code_name(old)
             if _has_formulas(old):
                 self.formulas_touched = True
             tab_selected = b'tabSelected="1"' in old
@@ -722,7 +732,7 @@ class _Builder:
         if content.charts:
             drawing_rid = new_rel(RT_DRAWING, self._write_drawing(content, blocks))
         legacy_rid = next((r.id for r in carried if r.type == RT_VML), None)
-        xml = self._render(content, tab_selected, drawing_rid, legacy_rid, table_rids)
+        xml = self._render(content, tab_selected, drawing_rid, legacy_rid, table_rids, code_name)
         self.pkg.parts[part] = xml
         self.pkg.set_rels(part, rels)
 
@@ -740,7 +750,7 @@ class _Builder:
         sheets = self.wb_root.find(_q("sheets"))
         existing = list(sheets.iter(_q("sheet")))
         sheet_id = max([int(s.get("sheetId", "0")) for s in existing] + [0]) + 1
-        el = etree.Element(_q("sheet"))
+        el = etree.Element(_q("sheet"), nsmap={"r": R_NS})
         el.set("name", name)
         el.set("sheetId", str(sheet_id))
         el.set(_q("id", R_NS), rid)
@@ -836,6 +846,7 @@ class _Builder:
         drawing_rid: str | None,
         legacy_rid: str | None,
         table_rids: list[str],
+        code_name: str | None = None,
     ) -> bytes:
         """The worksheet XML, built as text: tens of thousands of cells without a DOM."""
         xf = self.styles.xf
@@ -887,8 +898,12 @@ class _Builder:
         max_row = max((r for r, cols in grid.items() if cols), default=1)
         max_col = max((max(cols) for cols in grid.values() if cols), default=1)
         out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
+        # codeName ties the sheet to its module in the VBA project; it must survive the rewrite.
+        code = f' codeName="{_attr(code_name)}"' if code_name else ""
         if content.tab_color:
-            out.append(f'<sheetPr><tabColor rgb="FF{content.tab_color.lstrip("#").upper()[-6:]}"/></sheetPr>')
+            out.append(f'<sheetPr{code}><tabColor rgb="FF{content.tab_color.lstrip("#").upper()[-6:]}"/></sheetPr>')
+        elif code:
+            out.append(f"<sheetPr{code}/>")
         out.append(f'<dimension ref="A1:{_ref(max_col, max_row)}"/>')
         selected = ' tabSelected="1"' if tab_selected else ""
         out.append(f'<sheetViews><sheetView workbookViewId="0"{selected}>{_pane(content.freeze)}</sheetView></sheetViews>')
@@ -1404,6 +1419,13 @@ def guard(before: Package, after: Package, plan: Plan) -> None:
         if part in after.parts and part not in may_change and before.parts[part] != after.parts[part]:
             raise WriteRefused(f"Skrivningen avbröts: delen {part} ({describe(part, names)}) skulle ändras. {UNCHANGED}")
     _guard_workbook(before, after)
+    for part in plan.replaced:
+        old_code = _code_name(before.parts.get(part, b""))
+        if old_code and _code_name(after.parts.get(part, b"")) != old_code:
+            raise WriteRefused(
+                f"Skrivningen avbröts: {describe(part, names)} skulle förlora sin koppling till VBA-projektet "
+                f"(kodnamnet {old_code}). {UNCHANGED}"
+            )
     for part, cells in plan.edited.items():
         if part in plan.replaced or part not in before.parts:
             continue

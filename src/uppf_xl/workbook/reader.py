@@ -11,6 +11,7 @@ import posixpath
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import python_calamine
 from lxml import etree
@@ -42,7 +43,7 @@ def read_workbook(path: Path) -> RawWorkbook:
                 if name not in SHEETS or not SHEETS[name].input or name not in parts:
                     continue
                 part, table_parts = parts[name]
-                grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                grid: list[list[Any]] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 structure = _scan_sheet(zf.read(part))
                 table_info = _table_info(zf, table_parts)
                 tables[name] = _make_table(name, grid, structure, table_info, problems)
@@ -204,7 +205,7 @@ def _make_table(
         numbers.pop()
 
     def by_header(cells: dict[tuple[int, int], str]) -> dict[tuple[int, str], str]:
-        out = {}
+        out: dict[tuple[int, str], str] = {}
         for (r, c), text in cells.items():
             idx = c - first_col
             if r > header_row and 0 <= idx < width and header[idx]:
