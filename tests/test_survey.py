@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
+from uppf_xl.errors import WorkbookInvalid
 from openpyxl import load_workbook
 
 from factories import plan_entry, provider, register, schedule_row
@@ -264,18 +266,14 @@ def test_survey_out_deadline_is_before_the_visit(tmp_path: Path) -> None:
     assert out.lines[1].endswith("sista svarsdag 2025-03-31")  # 2025-03-31 is a Monday
 
 
-def test_survey_out_without_a_key_adds_one_to_the_settings(tmp_path: Path) -> None:
+def test_survey_out_without_a_key_refuses_and_never_writes(tmp_path: Path) -> None:
     reg = survey_register(key="")
-    out = survey_out(reg, "AVT", 2025, tmp_path, TODAY)
-    (append,) = out.changes.appends
-    assert append.sheet == "Inställningar"
-    (row,) = append.rows
-    assert row["Inställning"] == "Enkätnyckel" and len(str(row["Värde"])) == 32
-    assert out.lines[1].startswith("Inställningar saknade Enkätnyckel; en ny nyckel har lagts till.")
-    # The files are signed with that key: a workbook holding it reads them.
-    reg.settings.enkatnyckel = row["Värde"]  # type: ignore[attr-defined]
-    answer_file(out.files[0], compliant_answers(reg, "U001"))
-    assert survey_in(reg, [out.files[0]], TODAY).lines[0] == "Enkäter: 1 inlästa, 0 avvisade, 1 med nya eller ändrade svar."
+    with pytest.raises(WorkbookInvalid) as info:
+        survey_out(reg, "AVT", 2025, tmp_path, TODAY)
+    (problem,) = info.value.problems
+    assert problem.text.startswith('Fel: Inställningar: inställningen "Enkätnyckel" saknas; den signerar enkäterna. '
+                                   "Lägg till raden Enkätnyckel med värdet ")
+    assert not list(tmp_path.iterdir())
 
 
 def test_survey_out_unknown_type(tmp_path: Path) -> None:
@@ -533,10 +531,6 @@ def test_survey_module_does_not_import_excel_libraries() -> None:
 # --- The demo workbook, end to end -------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    not hasattr(Settings(), "enkatnyckel"),
-    reason="väntar på inställningen Enkätnyckel i contract.SETTING_DEFS och model.Settings",
-)
 def test_round_trip_on_the_demo_workbook(demo_book: Path, tmp_path: Path) -> None:
     from conftest import DEMO_TODAY
     from uppf_xl import open_workbook
@@ -545,9 +539,7 @@ def test_round_trip_on_the_demo_workbook(demo_book: Path, tmp_path: Path) -> Non
     wb = open_workbook(demo_book)
     reg = wb.register(DEMO_TODAY)
     out = survey_out(reg, "AVT", year, tmp_path / "enkater", DEMO_TODAY)
-    if out.changes:  # the demo had no Enkätnyckel yet
-        wb.apply(out.changes, "survey-out", out.log)
-        reg = open_workbook(demo_book).register(DEMO_TODAY)
+    assert not out.changes
     assert survey.survey_key(reg)
     first, second = out.files[:2]
     pid1, pid2 = first.name.split("_")[1], second.name.split("_")[1]

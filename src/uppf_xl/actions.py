@@ -191,8 +191,6 @@ def survey_out(wb: Workbook, type_id: str, out_dir: Path | None, year: int | Non
         raise UsageError(f'TypID "{type_id}" finns inte i Uppföljningstyper')
     out_dir = output_folder(wb, register, out_dir)
     outcome = survey.survey_out(register, type_id, year, out_dir, today)
-    if outcome.changes:
-        wb.apply(outcome.changes, "survey-out", outcome.log or f"{type_id} {year}", now=_now(today))
     log_to_folder(out_dir, "survey-out", f"{len(outcome.files)} enkäter", today)
     return outcome
 
@@ -208,6 +206,8 @@ def survey_in(wb: Workbook, paths: list[Path], today: date) -> Outcome:
     outcome = survey.survey_in(register, files, today)
     if outcome.changes:
         wb.apply(outcome.changes, "survey-in", outcome.log or f"{len(files)} filer", now=_now(today))
+    if any(p.is_error for p in outcome.warnings):
+        outcome.exit_code = 1  # the accepted files are in; the rejected ones are named above
     return outcome
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -29,8 +30,12 @@ from uppf_xl.dates import swedish_month  # noqa: E402
 
 # Carlito and Liberation Sans are metric-compatible with Calibri and Arial (see TECH.md).
 FONTS = ["Carlito", "Liberation Sans", "DejaVu Sans"]
-# Okabe-Ito: told apart also by readers with colour-vision deficiency.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999", "#000000"]
+# Okabe-Ito, then Paul Tol's muted scheme: told apart also with colour-vision deficiency;
+# fourteen colours before one repeats (a municipality rarely has more types than that).
+PALETTE = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+    "#332288", "#88CCEE", "#117733", "#882255", "#DDCC77", "#44AA99", "#999999",
+]  # fmt: skip
 EMPTY = "#EEEEEE"
 DPI = 200
 MONTH_ABBR = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -46,7 +51,7 @@ class Chart:
     extra: list[Path] = field(default_factory=list)  # e.g. the SVG of the year wheel
 
 
-def _style() -> dict[str, object]:
+def _style() -> Any:  # matplotlib types the keys as a Literal of every rc name
     return {
         "font.family": "sans-serif",
         "font.sans-serif": FONTS,
@@ -82,8 +87,8 @@ def monthly_chart(months: list[int], planned: list[int], done: list[int], year: 
         width = 0.4
         bars_p = ax.bar([i - width / 2 for i in x], planned, width, label="Planerade", color="#A6CEE3")
         bars_d = ax.bar([i + width / 2 for i in x], done, width, label="Genomförda", color=PALETTE[0])
-        for bars in (bars_p, bars_d):
-            ax.bar_label(bars, labels=[str(v) if v else "" for v in bars.datavalues], fontsize=8, padding=1)
+        for bars, values in ((bars_p, planned), (bars_d, done)):
+            ax.bar_label(bars, labels=[str(v) if v else "" for v in values], fontsize=8, padding=1)
         ax.set_xticks(x, [MONTH_ABBR[m - 1] for m in months])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("Antal uppföljningar")

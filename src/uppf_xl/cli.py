@@ -80,6 +80,8 @@ def handled(f: Callable[..., Outcome | int | None]) -> Callable[..., None]:
             sys.exit(1)
         if isinstance(result, Outcome):
             print_outcome(result)
+            if result.exit_code:
+                sys.exit(result.exit_code)
         elif isinstance(result, int) and result:
             sys.exit(result)
 
@@ -107,8 +109,8 @@ MAX_TABLE_ROWS = 12
 
 def print_outcome(outcome: Outcome) -> None:
     """Warnings, then each summary table (long ones cut: the workbook has them whole), then lines."""
-    if outcome.warnings:
-        print_problems(outcome.warnings)
+    shown = set(outcome.lines)
+    print_problems([p for p in outcome.warnings if p.text not in shown])
     for title, header, rows in outcome.tables:
         if not rows:
             continue

@@ -371,5 +371,6 @@ SETTING_DEFS: tuple[Setting, ...] = (
     Setting("Tertial 2 slut", D, "08-31", day_month=True),
     Setting("Mallmapp", T, ""),
     Setting("Utdatamapp", T, "", help="tom: mappen Utskick bredvid arbetsboken"),
+    Setting("Enkätnyckel", T, "", help="hemlig nyckel som signerar enkäterna; ändra den inte medan enkäter är ute"),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTING_DEFS}

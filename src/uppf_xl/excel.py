@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -293,9 +294,22 @@ def write_error_log(tag: str) -> Path:
 def uppf_nasta_datum(utforar_id: str, typ_id: str, caller: Any = None) -> dt.datetime | str:
     """Senast of the provider's first Årshjul row of the type that is not Genomförd, or ""."""
     book = caller.sheet.book if caller is not None and hasattr(caller, "sheet") else xw.Book.caller()
-    register = Workbook(LiveBackend(book)).register(today())
-    due = next_due(register, str(utforar_id), str(typ_id))
+    due = next_due(_cached_register(book), str(utforar_id), str(typ_id))
     return dt.datetime.combine(due, dt.time()) if due else ""
+
+
+REGISTER_TTL = 30.0  # seconds: a sheet full of these formulas reads the book once, not once per cell
+_registers: dict[str, tuple[float, Any]] = {}
+
+
+def _cached_register(book: Any) -> Any:
+    key = str(book.fullname)
+    now = time.monotonic()
+    hit = _registers.get(key)
+    if hit is None or now - hit[0] > REGISTER_TTL:
+        hit = (now, Workbook(LiveBackend(book)).register(today()))
+        _registers[key] = hit
+    return hit[1]
 
 
 def next_due(register: Any, provider_id: str, type_id: str) -> date | None:

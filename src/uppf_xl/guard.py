@@ -140,11 +140,11 @@ def scan_texts(
     Without `masked` it raises PersonalDataFound when anything is found; with it, the texts
     come back masked. Example: `summary, = scan_texts([("Iakttagelser", "H7", s)], names)`.
     """
-    items = [GuardItem(*i) for i in items]
-    hits = scan(items, known_names)
+    guarded = [GuardItem(*i) for i in items]
+    hits = scan(guarded, known_names)
     if not masked:
         raise_if_found(hits)
-    return [mask(i.text, [h for h in hits if (h.sheet, h.cell) == (i.sheet, i.cell)]) for i in items]
+    return [mask(i.text, [h for h in hits if (h.sheet, h.cell) == (i.sheet, i.cell)]) for i in guarded]
 
 
 def suppress(n: int, minimum: int) -> str:

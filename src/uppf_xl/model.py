@@ -57,6 +57,7 @@ class Settings:
     tertial2_slut: tuple[int, int] = (8, 31)
     mallmapp: str = ""
     utdatamapp: str = ""
+    enkatnyckel: str = ""
 
     def holiday_period(self, year: int) -> tuple[date, date]:
         """The semester window of a year, inclusive."""
@@ -92,6 +93,7 @@ SETTING_ATTRS: dict[str, str] = {
     "Tertial 2 slut": "tertial2_slut",
     "Mallmapp": "mallmapp",
     "Utdatamapp": "utdatamapp",
+    "Enkätnyckel": "enkatnyckel",
 }
 
 

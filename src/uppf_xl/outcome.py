@@ -25,3 +25,4 @@ class Outcome:
     warnings: list[Problem] = field(default_factory=list)
     tables: list[tuple[str, list[str], list[list[object]]]] = field(default_factory=list)
     """(title, header, rows) tables for the terminal summary."""
+    exit_code: int = 0

@@ -36,7 +36,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from uppf_xl import findings as workflow
 from uppf_xl.contract import FINDINGS, SCHEDULE, SHEETS
@@ -206,6 +206,21 @@ def default_cell(sheet: str, excel_row: int, header: str) -> str:
         n, r = divmod(n - 1, 26)
         letters = chr(65 + r) + letters
     return f"{letters}{excel_row}"
+
+
+def raw_locator(raw: Any) -> CellLocator:
+    """Cell names from the workbook as read (`RawWorkbook`), wherever the user put the columns.
+
+    Example: `write_reports(..., locate=raw_locator(wb.raw()))`.
+    """
+
+    def locate(sheet: str, excel_row: int, header: str) -> str:
+        table = raw.tables.get(sheet)
+        if table is None or table.index(header) is None:
+            return default_cell(sheet, excel_row, header)
+        return str(table.cell(excel_row, header))
+
+    return locate
 
 
 def build_report(
@@ -735,7 +750,8 @@ def _month_in(period: str, first: date, last: date) -> bool:
 
 def _as_of(f: Finding, day: date) -> Finding:
     """The finding as it stood on `day`: dates after it are not known yet."""
-    return replace(f, **{attr: None for attr in _DATES if (v := getattr(f, attr)) is not None and v > day})
+    later: dict[str, Any] = {attr: None for attr in _DATES if (v := getattr(f, attr)) is not None and v > day}
+    return replace(f, **later)
 
 
 _DATES = ("requested", "deadline", "received", "approved", "verified", "reported")

@@ -33,7 +33,7 @@ from typing import Any
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Cm, Twips
+from docx.shared import Cm, Pt, Twips
 from docx.table import Table as DocxTable
 
 from uppf_xl import charts as charts_mod
@@ -302,8 +302,10 @@ def _finish(data: bytes, rep: NamndReport, chart_set: dict[str, charts_mod.Chart
 
 
 _NUMBER = re.compile(r"^[<±+−-]?\d+$|^–?$")
-CM_PER_CHAR = 0.175  # Calibri/Carlito 9.5 pt, bold headers included
-CELL_PADDING_CM = 0.3
+CM_PER_CHAR = 0.185  # Calibri/Carlito 9.5 pt, bold headers included
+CELL_PADDING_CM = 0.42  # Word's default cell margins, 0.19 cm each side, and a little air
+WIDE_TABLE = 8  # from this many columns the table's text is set smaller
+WIDE_TABLE_PT = 8.5
 MAX_DESIRED_CHARS = 40
 
 
@@ -319,13 +321,21 @@ def _fit_columns(table: DocxTable) -> None:
     if not cols or not rows or any(len(r) != len(cols) for r in rows):
         return
     texts = [[c.text.strip() for c in r] for r in rows]
+    per_char = CM_PER_CHAR
+    if len(cols) >= WIDE_TABLE:
+        per_char = CM_PER_CHAR * WIDE_TABLE_PT / 9.5
+        for r in rows:
+            for cell in r:
+                for para in cell.paragraphs:
+                    for run in para.runs:
+                        run.font.size = Pt(WIDE_TABLE_PT)
     least, wish = [], []
     for j in range(len(cols)):
         column = [r[j] for r in texts]
         longest_word = max((len(w) for t in column for w in re.split(r"[\s\u00ad]+", t)), default=1)
         longest = min(max((len(t) for t in column), default=1), MAX_DESIRED_CHARS)
-        least.append(longest_word * CM_PER_CHAR + CELL_PADDING_CM)
-        wish.append(max(longest, longest_word) * CM_PER_CHAR + CELL_PADDING_CM)
+        least.append(longest_word * per_char + CELL_PADDING_CM)
+        wish.append(max(longest, longest_word) * per_char + CELL_PADDING_CM)
     total = TEXT_WIDTH_CM
     if sum(least) >= total:
         widths = [w * total / sum(least) for w in least]

@@ -444,7 +444,13 @@ class _Placer:
 
 @dataclass
 class PlanResult:
-    """What `plan` produced: the whole new Årshjul and what to tell the user."""
+    """What `plan` produced: the whole new Årshjul and what to tell the user.
+
+    `rows`: every row, all years, sorted by year, Senast, visit date, UtförarID, TypID.
+    `added`: new keys of the plan year; `kept`: keys matched on an existing row, plus done
+    rows the rules no longer produce; `expired`: rows kept as Utgår; `removed`: rows dropped.
+    `unplaced`: Swedish sentences, each starting with the row's Nyckel.
+    """
 
     year: int
     rows: list[ScheduleRow]

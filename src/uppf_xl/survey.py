@@ -35,7 +35,7 @@ from typing import Sequence
 
 from uppf_xl.contract import ANSWERS, FINDINGS, SETTINGS
 from uppf_xl.dates import previous_working_day
-from uppf_xl.errors import ERROR, Problem
+from uppf_xl.errors import ERROR, Problem, WorkbookInvalid
 from uppf_xl.model import Answer, Provider, Question, Register, ScheduleRow
 from uppf_xl.outcome import Outcome
 from uppf_xl.vocab import ALLA, AnswerType, Category, RowStatus
@@ -445,8 +445,9 @@ def build_spec(register: Register, provider: Provider, type_id: str, year: int, 
 def survey_out(register: Register, type_id: str, year: int, out_dir: Path, today: date) -> Outcome:
     """Write one questionnaire .xlsx per provider due for `type_id` in `year` into `out_dir`.
 
-    The workbook is not changed, except once: when Inställningar has no Enkätnyckel, a new
-    key is made and `changes` appends it there (the questionnaires are signed with it).
+    The workbook is never changed. The questionnaires are signed with the setting Enkätnyckel,
+    which `init` writes; a workbook without it gets a WorkbookInvalid naming a fresh key to
+    paste into Inställningar.
 
     Example:
         >>> out = survey_out(register, "AVT", 2025, Path("Utskick"), date(2025, 1, 10))  # doctest: +SKIP
@@ -464,12 +465,11 @@ def survey_out(register: Register, type_id: str, year: int, out_dir: Path, today
         return outcome
     key = survey_key(register)
     if not key:
-        key = new_survey_key()
-        outcome.changes.appends.append(RowAppend(SETTINGS.name, [{"Inställning": KEY_SETTING, "Värde": key}]))
-        outcome.lines.append(
-            f"Inställningar saknade {KEY_SETTING}; en ny nyckel har lagts till. Den signerar enkäterna, "
-            "så ändra eller ta inte bort den förrän svaren är inlästa."
-        )
+        raise WorkbookInvalid([Problem(
+            ERROR, SETTINGS.name, "",
+            f'inställningen "{KEY_SETTING}" saknas; den signerar enkäterna. Lägg till raden {KEY_SETTING} '
+            f"med värdet {new_survey_key()} och kör igen (ändra den sedan inte förrän svaren är inlästa)",
+        )])
     providers = due_providers(register, type_id, year)
     if not providers:
         outcome.lines.append(f"Inga utförare ska ha {ftype.name} ({type_id}) {year}; inga enkäter skrevs.")

@@ -135,10 +135,9 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 def test_every_part_and_relationship_of_the_user_survives(written: dict[str, object]) -> None:
     before = Package.read(FIXTURE)
     after = Package.read(written["path"])  # type: ignore[arg-type]
-    old_schedule_table = "xl/tables/table2.xml"
-    assert set(before.parts) - set(after.parts) == {old_schedule_table}
-    lost = {r for r in rels_of(before) - rels_of(after) if r[2] != old_schedule_table}
-    assert lost == set()
+    assert set(before.parts) - set(after.parts) == set()  # Årshjul's new table takes its old table's name
+    assert rels_of(before) - rels_of(after) == set()
+    assert b'name="tblArshjul"' in after.parts["xl/tables/table2.xml"]
     for part in ("xl/vbaProject.bin", "customUI/customUI14.xml", "customUI/customUI.xml",
                  "xl/threadedComments/threadedComment1.xml", "xl/persons/person.xml", "xl/media/image1.png",
                  "xl/drawings/drawing1.xml", "xl/comments/comment1.xml", "xl/drawings/commentsDrawing1.vml",
@@ -413,3 +412,67 @@ def test_killing_the_writer_never_damages_the_workbook(book: Path) -> None:
     assert sheet_values(book)["Iakttagelser"][1][14] == "Åtgärdsplan försenad"
     leftovers = [p.name for p in book.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def _findings_without(tmp_path: Path, drop: str, beside: str | None = None) -> Path:
+    """A small Iakttagelser table that lacks one of the tool's columns."""
+    from openpyxl.worksheet.table import Table
+
+    from uppf_xl.contract import FINDINGS
+
+    headers = [h for h in FINDINGS.headers if h != drop]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Iakttagelser"
+    ws.append(headers)
+    ws.append(["I001", D(2025, 1, 2), "U001"] + [None] * (len(headers) - 3))
+    ws["A1"].font = openpyxl.styles.Font(bold=True)
+    ws.cell(1, len(headers)).font = openpyxl.styles.Font(bold=True)
+    if beside is not None:
+        ws.cell(2, len(headers) + 1, beside)
+    ws.add_table(Table(displayName="tblIakttagelser", ref=f"A1:{openpyxl.utils.get_column_letter(len(headers))}2"))
+    path = tmp_path / "bok.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_a_missing_tool_column_is_added_to_the_table(tmp_path: Path) -> None:
+    path = _findings_without(tmp_path, "Verifieras vid")
+    write_changes(path, Changes(patches=[CellPatch("Iakttagelser", {(2, "Verifieras vid"): "U001|KVAL|2025"})]))
+    ws = openpyxl.load_workbook(path)["Iakttagelser"]
+    assert ws["Q1"].value == "Verifieras vid" and ws["Q1"].font.b
+    assert ws["Q2"].value == "U001|KVAL|2025"
+    table = ws.tables["tblIakttagelser"]
+    assert table.ref == "A1:Q2" and [c.name for c in table.tableColumns][-1] == "Verifieras vid"
+
+
+def test_a_tool_column_is_not_added_over_user_data(tmp_path: Path) -> None:
+    path = _findings_without(tmp_path, "Verifieras vid", beside="min egen anteckning")
+    original = path.read_bytes()
+    with pytest.raises(WriteRefused) as exc:
+        write_changes(path, Changes(patches=[CellPatch("Iakttagelser", {(2, "Verifieras vid"): "x"})]))
+    assert exc.value.message == (
+        "Skrivningen avbröts: kolumnen Verifieras vid saknas i bladet Iakttagelser och kan inte läggas till, "
+        "eftersom cellen Q2 bredvid tabellen inte är tom. Arbetsboken är oförändrad."
+    )
+    assert path.read_bytes() == original
+
+
+def test_the_demo_workbook_takes_a_logged_write(demo_book: Path) -> None:
+    from uppf_xl.workbook import open_workbook
+
+    before = Package.read(demo_book)
+    book = open_workbook(demo_book)
+    changes = Changes(
+        sheets=[SheetContent("Översikt", cells=[Cell(1, 1, "Översikt", "title")],
+                             tables=[TableBlock("tblOversikt", 3, 1, ["Nämnd", "Antal"], [["VON", 3]])])],
+        patches=[CellPatch("Iakttagelser", {(2, "Status"): "Ny"})],
+    )
+    book.apply(changes, "test", "skrivtest", now=dt.datetime(2025, 11, 22, 10, 0))
+    after = Package.read(demo_book)
+    sheets = before.sheet_parts()
+    untouched = [n for n in sheets if n not in ("Översikt", "Iakttagelser", "Logg")]
+    assert untouched and all(after.parts[sheets[n]] == before.parts[sheets[n]] for n in untouched)
+    log = sheet_values(demo_book)["Logg"][-1]
+    assert log[:3] == [dt.datetime(2025, 11, 22, 10, 0), "test", "skrivtest"]
+    assert not [p for p in open_workbook(demo_book).check(dt.date(2025, 11, 22)) if p.is_error]

@@ -158,7 +158,7 @@ def as_rows(records: list[dict[str, Any]], sheet: Sheet) -> list[list[Any]]:
 def default_tables(today: date, demo: bool) -> dict[str, list[list[Any]]]:
     """The rows a new workbook starts with: rules, settings, question bank, and the demo's data."""
     from uppf_xl import defaults, demo_data
-    from uppf_xl.survey import default_questions
+    from uppf_xl.survey import default_questions, new_survey_key
 
     settings = defaults.default_settings(today.year)
     for row in settings:
@@ -170,6 +170,9 @@ def default_tables(today: date, demo: bool) -> dict[str, list[list[Any]]]:
         contract.SETTINGS.name: settings,
     }
     tables[contract.QUESTIONS.name] = default_questions()
+    for row in settings:
+        if row[0] == "Enkätnyckel":
+            row[1] = new_survey_key()
     if demo:
         for row in settings:
             if row[0] in demo_data.SETTINGS:

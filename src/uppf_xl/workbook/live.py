@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,21 +74,15 @@ class LiveBackend:
     # ---- reading ---------------------------------------------------------------------------
 
     def read(self) -> RawWorkbook:
-        """Read every contract sheet present: one range read per sheet."""
-        from uppf_xl.workbook.reader import _make_table, _Structure
-
+        """Read every contract sheet present: one range read per sheet (and its formulas, on COM)."""
         try:
             sheets = {s.name: s for s in self.book.sheets}
-            tables: dict[str, RawTable] = {}
             problems: list = []
-            for name, sheet in sheets.items():
-                if name not in SHEETS or not SHEETS[name].input:
-                    continue
-                grid, errors, formulas = read_grid(sheet, with_formulas=True)
-                structure = _Structure()
-                structure.errors.update(errors)
-                structure.formulas.update(formulas)
-                tables[name] = _make_table(name, grid, structure, table_info(sheet), problems)
+            tables = {
+                name: read_table(sheet, name, problems)
+                for name, sheet in sheets.items()
+                if name in SHEETS and SHEETS[name].input
+            }
         except Exception as exc:  # COM errors carry no useful type; name the book
             raise FileAccessError(f"{self.name}: arbetsboken kan inte läsas från Excel ({exc}).") from exc
         self._tables = dict(tables)
@@ -120,23 +114,25 @@ class LiveBackend:
             app.screen_updating = True
         self._tables = {}
 
-    def _sheet(self, name: str, create: bool) -> Any | None:
+    def _existing(self, name: str) -> Any | None:
         names = [s.name for s in self.book.sheets]
-        if name in names:
-            return self.book.sheets[name]
-        if not create:
-            return None
-        return self.book.sheets.add(name, after=self.book.sheets[len(names) - 1])
+        return self.book.sheets[name] if name in names else None
+
+    def _sheet(self, name: str) -> Any:
+        """The sheet `name`, added after the last sheet when the book lacks it."""
+        sheet = self._existing(name)
+        if sheet is None:
+            sheets = self.book.sheets
+            sheet = sheets.add(name, after=sheets[len(sheets) - 1])
+        return sheet
 
     def _table(self, name: str) -> RawTable | None:
+        """The table of a sheet as last read; sheets the read skipped (Logg) are read now."""
         if name not in self._tables:
-            sheet = self._sheet(name, create=False)
+            sheet = self._existing(name)
             if sheet is None:
                 return None
-            from uppf_xl.workbook.reader import _make_table, _Structure
-
-            grid, _, _ = read_grid(sheet)
-            self._tables[name] = _make_table(name, grid, _Structure(), table_info(sheet), [])
+            self._tables[name] = read_table(sheet, name, [])
         return self._tables[name]
 
     def _plan_sheet(self, content: SheetContent) -> list[Callable[[], None]]:
@@ -146,7 +142,7 @@ class LiveBackend:
         is_points = self._widths_in_points()
 
         def run() -> None:
-            sheet = self._sheet(content.name, create=True)
+            sheet = self._sheet(content.name)
             clear_sheet(sheet)
             write_cells(sheet, content.cells)
             for block in content.tables:
@@ -182,15 +178,18 @@ class LiveBackend:
                 steps.append(_writer(patch.sheet, self, (table.header_row, col), [[header]]))
             else:
                 col = table.col + idx
-            first, last = min(cells), max(cells)
-            # One write per column: the rows between patched ones get their own values back.
-            column = [
-                [cells[r] if r in cells else _cell_value(current.get(r), idx)] for r in range(first, last + 1)
-            ]
-            steps.append(_writer(patch.sheet, self, (first, col), column))
-            style = _column_style([row[0] for row in column])
-            if style:
-                steps.append(_formatter(patch.sheet, self, (first, col), (last, col), style))
+            # One write per column: the rows between patched ones get their own values back,
+            # except a formula or an error value, which a write would destroy: the run
+            # breaks around those (they are rare, so the count stays flat).
+            keep = {r for (r, h) in (*table.formulas, *table.errors) if h == header and r not in cells}
+            for first, last in _runs(min(cells), max(cells), keep):
+                column = [
+                    [cells[r] if r in cells else _cell_value(current.get(r), idx)] for r in range(first, last + 1)
+                ]
+                steps.append(_writer(patch.sheet, self, (first, col), column))
+                style = _column_style([row[0] for row in column])
+                if style:
+                    steps.append(_formatter(patch.sheet, self, (first, col), (last, col), style))
         if extra and table.table_name:
             last_row = max(table.row_numbers[-1] if table.row_numbers else table.header_row + 1, table.header_row + 1)
             last_col = table.col + len(table.header) + extra - 1
@@ -278,6 +277,17 @@ def read_grid(
                 if isinstance(text, str) and text.startswith("="):
                     formulas[(r, c)] = text
     return grid, errors, formulas
+
+
+def read_table(sheet: Any, name: str, problems: list) -> RawTable:
+    """One sheet's table, found in its values as the file reader finds it in the file."""
+    from uppf_xl.workbook.reader import _make_table, _Structure
+
+    grid, errors, formulas = read_grid(sheet, with_formulas=True)
+    structure = _Structure()
+    structure.errors.update(errors)
+    structure.formulas.update(formulas)
+    return _make_table(name, grid, structure, table_info(sheet), problems)
 
 
 def normalise(value: Any) -> Value:
@@ -406,9 +416,11 @@ def add_conditional(sheet: Any, rule: ConditionalFormat) -> None:
     )
 
 
-def _writer(sheet_name: str, backend: LiveBackend, at: tuple[int, int], values: list[list[Value]]) -> Callable[[], None]:
+def _writer(
+    sheet_name: str, backend: LiveBackend, at: tuple[int, int], values: Sequence[Sequence[Value]]
+) -> Callable[[], None]:
     def run() -> None:
-        sheet = backend._sheet(sheet_name, create=True)
+        sheet = backend._sheet(sheet_name)
         sheet.range(at).options(**WHOLE).value = [[_excel_value(v) for v in row] for row in values]
 
     return run
@@ -418,7 +430,7 @@ def _formatter(
     sheet_name: str, backend: LiveBackend, first: tuple[int, int], last: tuple[int, int], style: Style
 ) -> Callable[[], None]:
     def run() -> None:
-        sheet = backend._sheet(sheet_name, create=True)
+        sheet = backend._sheet(sheet_name)
         apply_style(sheet.range(first, last), style)
 
     return run
@@ -428,7 +440,7 @@ def _resizer(
     sheet_name: str, backend: LiveBackend, table: str, first: tuple[int, int], last: tuple[int, int]
 ) -> Callable[[], None]:
     def run() -> None:
-        sheet = backend._sheet(sheet_name, create=True)
+        sheet = backend._sheet(sheet_name)
         sheet.tables[table].resize(sheet.range(first, last))
 
     return run
@@ -438,10 +450,26 @@ def _table_adder(
     sheet_name: str, backend: LiveBackend, table: str, first: tuple[int, int], last: tuple[int, int]
 ) -> Callable[[], None]:
     def run() -> None:
-        sheet = backend._sheet(sheet_name, create=True)
+        sheet = backend._sheet(sheet_name)
         sheet.tables.add(source=sheet.range(first, last), name=table, has_headers=True, table_style_name=TABLE_STYLE)
 
     return run
+
+
+def _runs(first: int, last: int, skip: set[int]) -> list[tuple[int, int]]:
+    """Contiguous row ranges from `first` to `last` that leave out the rows in `skip`."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for r in range(first, last + 1):
+        if r in skip:
+            if start is not None:
+                runs.append((start, r - 1))
+            start = None
+        elif start is None:
+            start = r
+    if start is not None:
+        runs.append((start, last))
+    return runs
 
 
 def _cell_value(row: list[Value] | None, idx: int | None) -> Value:

@@ -623,6 +623,11 @@ class _Builder:
         self.plan = Plan()
         self.wb_part = self.pkg.workbook_part()
         self.wb_root = etree.fromstring(self.pkg.parts[self.wb_part])
+        if etree.QName(self.wb_root).namespace != MAIN_NS:
+            raise WriteRefused(
+                "Skrivningen avbröts: arbetsboken är sparad som Strict Open XML, som uppf-xl inte kan skriva. "
+                f"Spara den som vanlig Excel-arbetsbok (.xlsx eller .xlsm) och försök igen. {UNCHANGED}"
+            )
         self.wb_changed = False
         self.ct = ContentTypes(self.pkg.parts["[Content_Types].xml"])
         styles_part = self._styles_part()
@@ -652,8 +657,11 @@ class _Builder:
 
     # -- names -----------------------------------------------------------------------------
     def _free_part(self, pattern: str) -> str:
+        """The lowest free name; names of parts this write dropped may be used again."""
         n = 1
-        while pattern.format(n) in self.pkg.parts or pattern.format(n) in self.before.parts:
+        while pattern.format(n) in self.pkg.parts or (
+            pattern.format(n) in self.before.parts and pattern.format(n) not in self.plan.may_remove
+        ):
             n += 1
         return pattern.format(n)
 
@@ -997,13 +1005,17 @@ class _Builder:
         part, root = self._tree(patch.sheet)
         cells = _SheetCells(root)
         headers = {h.strip() for _, h in patch.values}
-        columns, _, _, _ = self._columns(part, cells, headers)
-        missing = sorted(headers - set(columns))
-        if missing:
-            raise WriteRefused(
-                f"Skrivningen avbröts: kolumnen {missing[0]} saknas i bladet {patch.sheet}. {UNCHANGED}"
-            )
+        columns, header_row, bounds, table = self._columns(part, cells, headers)
         edited = self.plan.edited.setdefault(part, set())
+        spec = SHEETS.get(patch.sheet)
+        for header in sorted(headers - set(columns), key=lambda h: spec.headers.index(h) if spec and spec.has(h) else 0):
+            if spec is None or not spec.has(header) or header not in spec.tool_columns or table is None or bounds is None:
+                raise WriteRefused(
+                    f"Skrivningen avbröts: kolumnen {header} saknas i bladet {patch.sheet}. {UNCHANGED}"
+                )
+            bounds = self._add_column(patch.sheet, cells, table, bounds, header)
+            columns[header] = bounds[2]
+            edited.add((header_row, bounds[2]))
         for (row, header), value in patch.values.items():
             col = columns[header.strip()]
             c = cells.cell(row, col)
@@ -1011,6 +1023,37 @@ class _Builder:
             _set_cell(c, value, self.styles, self.date1904)
             edited.add((row, col))
         cells.update_dimension()
+
+    def _add_column(
+        self, sheet: str, cells: _SheetCells, table: tuple[str, etree._Element], bounds: tuple[int, int, int, int], header: str
+    ) -> tuple[int, int, int, int]:
+        """Add one of the tool's own columns at the right end of a user table (the contract allows it)."""
+        min_col, min_row, max_col, max_row = bounds
+        col = max_col + 1
+        for r in range(min_row, max_row + 1):
+            if _has_value(cells.peek(r, col)):
+                raise WriteRefused(
+                    f"Skrivningen avbröts: kolumnen {header} saknas i bladet {sheet} och kan inte läggas till, "
+                    f"eftersom cellen {_ref(col, r)} bredvid tabellen inte är tom. {UNCHANGED}"
+                )
+        head = cells.cell(min_row, col)
+        left = cells.peek(min_row, max_col)
+        if left is not None and left.get("s"):
+            head.set("s", left.get("s"))
+        _set_cell(head, header, self.styles, self.date1904)
+        tpart, troot = table
+        columns_el = troot.find(_q("tableColumns"))
+        ids = [int(tc.get("id", "0")) for tc in columns_el.iter(_q("tableColumn"))]
+        etree.SubElement(columns_el, _q("tableColumn"), id=str(max(ids, default=0) + 1), name=header)
+        columns_el.set("count", str(len(ids) + 1))
+        new_ref = f"{_ref(min_col, min_row)}:{_ref(col, max_row)}"
+        troot.set("ref", new_ref)
+        auto = troot.find(_q("autoFilter"))
+        if auto is not None:
+            auto.set("ref", new_ref)
+        self.pkg.parts[tpart] = _xml_bytes(troot)
+        self.plan.tables_changed.add(tpart)
+        return (min_col, min_row, col, max_row)
 
     def append(self, append: RowAppend) -> None:
         if append.sheet not in self.pkg.sheet_parts(self.wb_root) and append.sheet in TOOL_SHEETS and append.sheet in SHEETS:
@@ -1300,8 +1343,8 @@ def _chart_xml(spec: ChartSpec, sheet: str, block: TableBlock) -> bytes:
         tail = '<c:smooth val="0"/>' if spec.kind == "line" else ""
         series.append(f'<c:ser><c:idx val="{idx}"/><c:order val="{idx}"/>{tx}{extra}{cat_xml}{val}{tail}</c:ser>')
     title = (
-        "<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr b=\"1\"/></a:pPr>"
-        f'<a:r><a:rPr lang="sv-SE" b="1"/><a:t>{_escape(_text(spec.title))}</a:t></a:r></a:p></c:rich></c:tx>'
+        "<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz=\"1300\" b=\"1\"/></a:pPr>"
+        f'<a:r><a:rPr lang="sv-SE" sz="1300" b="1"/><a:t>{_escape(_text(spec.title))}</a:t></a:r></a:p></c:rich></c:tx>'
         '<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
     )
     if spec.kind == "pie":
@@ -1414,7 +1457,8 @@ def guard(before: Package, after: Package, plan: Plan) -> None:
     may_change = {"[Content_Types].xml", Package.rels_name(after.workbook_part()), after.workbook_part()}
     may_change |= {p for p in before.parts if p.startswith("xl/styles")}
     may_change |= plan.replaced | {Package.rels_name(p) for p in plan.replaced}
-    may_change |= set(plan.edited) | plan.tables_changed
+    may_change |= set(plan.edited) | plan.tables_changed | plan.may_remove
+    may_change |= {Package.rels_name(p) for p in plan.may_remove}
     for part in sorted(before.parts, key=lambda n: (not n.startswith(("customUI/", "xl/vbaProject")), n)):
         if part in after.parts and part not in may_change and before.parts[part] != after.parts[part]:
             raise WriteRefused(f"Skrivningen avbröts: delen {part} ({describe(part, names)}) skulle ändras. {UNCHANGED}")
