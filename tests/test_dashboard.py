@@ -62,7 +62,8 @@ ROWS = [
     row("U003|FORD|2025", D(2025, 8, 1), proposed=D(2025, 6, 2), planned=D(2025, 6, 3),  # r8
         notify_by=D(2025, 5, 10), responsible="Anna"),
     row("U002|HAND|2025-03-14", D(2025, 4, 13), proposed=D(2025, 4, 1), responsible="Bertil"),  # r9
-    row("U002|EGEN|2025-T1", D(2025, 4, 30), proposed=D(2025, 4, 20), status="Utgår"),  # r10
+    # r10: Utgår and not yet past Senast (past it, schedule.row_status makes it Försenad)
+    row("U002|EGEN|2025-T2", D(2025, 8, 31), proposed=D(2025, 6, 20), status="Utgår"),
 ]  # fmt: skip
 
 FINDINGS = [
@@ -198,9 +199,9 @@ def test_terminal_output(d) -> None:
     assert lines(d) == [
         "Översikt uppföljning 2025 – Exempelkommun, per 2025-05-15.",
         "2 av 9 planerade uppföljningar är genomförda; 2 är försenade.",
-        "1 kallelser ska skickas inom 14 dagar; 1 är sena.",
+        "1 kallelse ska skickas inom 14 dagar; 1 är sen.",
         "2 utförare är utanför sitt intervall.",
-        "3 öppna åtgärdsplaner, varav 1 försenade; 3 öppna allvarliga brister, 2 att eskalera.",
+        "3 öppna åtgärdsplaner, varav 1 försenad; 3 öppna allvarliga brister, 2 att eskalera.",
     ]
     out = terminal_tables(d)
     titles = [t for t, _, _ in out]

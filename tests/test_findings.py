@@ -330,6 +330,14 @@ def test_verify_at_picks_the_next_visit_after_approval() -> None:
     assert verify_at(finding(requested=D(2025, 3, 2)), ROWS, [KVAL, AVT, VP]) == ""
 
 
+def test_verify_at_after_verification_names_the_visit_that_verified() -> None:
+    f = finding(key="U001|KVAL|2025", requested=D(2025, 3, 2), received=D(2025, 3, 10), approved=D(2025, 3, 20),
+                verified=D(2025, 9, 25))  # fmt: skip
+    assert verify_at(f, ROWS, [KVAL, AVT, VP]) == "U001|KVAL|2025-06-01"  # done 2025-09-20
+    f.verified = D(2025, 9, 19)  # verified without a visit in the Årshjul
+    assert verify_at(f, ROWS, [KVAL, AVT, VP]) == ""
+
+
 # --- tool-owned columns -------------------------------------------------------------------
 
 

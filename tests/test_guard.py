@@ -160,3 +160,16 @@ def test_report_lists_internal_descriptions_nowhere(tmp_path):
     result = write_reports(reg, reg.schedule, 2025, "T1", VON, tmp_path / "r.docx", T1_TODAY, False, False)
     assert all(i.sheet != "Händelser" and "Anna Berg" not in i.text for r in result.reports for i in r.texts)
     assert [i.sheet for i in result.reports[0].texts if i.sheet == "Årshjul"] == ["Årshjul"]
+
+
+def test_personnummer_in_a_provider_name_is_found_with_its_cell(tmp_path):
+    reg = make_register()
+    u05 = next(p for p in reg.providers if p.id == "U05")
+    u05.name, u05.row = "Enskild firma 121212-1212", 6
+    with pytest.raises(PersonalDataFound) as exc:
+        write_reports(reg, reg.schedule, 2025, "T1", VON, tmp_path / "r.docx", T1_TODAY, False, False)
+    assert [p.text for p in exc.value.problems] == [
+        'Fel: Utförare!B6: personnummer i texten ("Enskild firma XXXXXX-XXXX") – rätta texten i arbetsboken eller kör med --mask'
+    ]
+    result = write_reports(reg, reg.schedule, 2025, "T1", VON, tmp_path / "r.docx", T1_TODAY, False, True)
+    assert result.reports[0].examples[0].provider == "Enskild firma XXXXXX-XXXX"

@@ -401,3 +401,11 @@ def test_output_workbook_keeps_text_as_text_and_formats_dates(tmp_path: Path) ->
     assert ws["A1"].font.bold and ws.freeze_panes == "A2"
     assert ws.column_dimensions["A"].width == 30 and ws.column_dimensions["B"].width >= 10
     assert ws.tables["tbl_Test"].ref == "A1:C5"
+
+
+def test_window_the_wrong_way_round_is_a_usage_error() -> None:
+    from uppf_xl.errors import UsageError
+
+    reg = scenario()
+    with pytest.raises(UsageError, match="^--from 2025-03-01 ligger efter --to 2025-02-01$"):
+        letters.select(reg, reg.schedule, TODAY, ALL, (date(2025, 3, 1), date(2025, 2, 1)))

@@ -171,3 +171,15 @@ def test_payload_keeps_tables_and_dates(tmp_path: Path) -> None:
     sheet = next(s for s in payload["sheets"] if s["name"] == "Utförare")
     assert sheet["tables"][0]["name"] == "tblUtforare"
     assert any(isinstance(v, str) and v.endswith("T00:00:00.000Z") for row in sheet["values"] for v in row)
+
+
+def test_a_patch_never_overwrites_an_error_value_between_its_rows() -> None:
+    case = next(c for c in CASES if c.stem == "excel_errors")
+    book = book_from_file(case)
+    backend = LiveBackend(book)
+    raw = backend.read()
+    (row, header), = [k for k in raw.tables["Utförare"].errors]  # G4: #N/A
+    backend.write(Changes(patches=[CellPatch("Utförare", {(row - 1, header): "A", (row + 1, header): "B"})]))
+
+    runs = [(a["start_row"] + 1, a["values"]) for a in writes(book) if a["func"] == "setValues"]
+    assert runs == [(row - 1, [["A"]]), (row + 1, [["B"]])]

@@ -150,6 +150,16 @@ def test_the_committed_workbook_matches_the_sources(built: dict[str, Path]) -> N
     assert committed.root_rels == fresh.root_rels
     assert {n: lines(s) for n, s in committed.modules.items()} == {n: lines(s) for n, s in fresh.modules.items()}
     assert committed.xlwings_version == fresh.xlwings_version == xlwings.__version__
+    tables = {n: t.header for n, t in open_workbook(COMMITTED).raw().tables.items()}
+    assert tables == {n: t.header for n, t in open_workbook(built["empty"]).raw().tables.items()}
+
+
+def test_no_survey_key_is_shipped(built: dict[str, Path]) -> None:
+    from uppf_xl.survey import KEY_SETTING
+
+    for path in (COMMITTED, built["empty"], built["demo"]):
+        settings = open_workbook(path).raw().tables["Inställningar"]
+        assert KEY_SETTING not in [values.get("Inställning") for _, values in settings.records()], path
 
 
 def test_build_is_deterministic(built: dict[str, Path], tmp_path: Path) -> None:

@@ -397,7 +397,20 @@ def test_pdf_is_tagged_pdfa_and_reads_as_text(written, tmp_path):
     assert len(pdfs) == 3 and all(p.is_file() for p in pdfs)
     info = subprocess.run(["pdfinfo", str(pdfs[0])], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Tagged:\s+yes", info, re.M), info
-    assert b"pdfaid:part" in pdfs[0].read_bytes()
+    data = pdfs[0].read_bytes()
+    assert b"pdfaid:part" in data
+    # Alt text and language reach the PDF's structure (object streams are deflated).
+    import zlib
+
+    streams = []
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            streams.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            pass
+    blob = data + b"".join(streams)
+    assert len(re.findall(rb"/Alt\s*[(<]", blob)) == 3
+    assert b"/Lang(sv-SE)" in blob
     text = subprocess.run(["pdftotext", "-layout", str(pdfs[0]), "-"], capture_output=True, text=True, check=True).stdout
     assert "Förslag till beslut" in text and "Uppföljning av utförare januari–april 2025" in text
     subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdfs[0]), str(tmp_path / "p")], check=True)
@@ -405,3 +418,29 @@ def test_pdf_is_tagged_pdfa_and_reads_as_text(written, tmp_path):
 
 
 from docx.oxml.ns import qn  # noqa: E402
+
+
+def test_mark_reported_keeps_an_earlier_date_and_pdf_missing_is_exit_4(tmp_path, monkeypatch):
+    from uppf_xl import pdf
+    from uppf_xl.errors import ExternalProgramMissing
+
+    reg = make_register()
+    reg.findings[0].reported = date(2025, 4, 15)
+    monkeypatch.setattr(pdf, "find_soffice", lambda: None)
+    result = write_reports(reg, reg.schedule, 2025, "T1", VON, tmp_path / "r.docx", T1_TODAY, True, False)
+    assert (2, "Rapporterad till nämnd") not in result.mark_reported_patch.values
+    assert len(result.mark_reported_patch.values) == 6
+    assert (tmp_path / "r.docx").is_file() and result.pdfs == []
+    with pytest.raises(ExternalProgramMissing) as exc:
+        result.raise_if_pdf_missing()
+    assert exc.value.exit_code == 4
+
+
+def test_year_wheel_is_written_beside_with_alt_text(written):
+    single, _, _ = written
+    png, svg = single.files[2], single.files[3]
+    assert png.read_bytes()[:4] == b"\x89PNG" and "Årshjul" in svg.read_text(encoding="utf-8")
+    doc = Document(str(single.docx[0]))
+    wheel_alt = list(doc.element.body.iter(qn("wp:docPr")))[2].get("descr")
+    assert wheel_alt.startswith("Årshjul 2025: planerade uppföljningar per månad")
+    assert "Månadsuppföljning: februari 1, mars 2, maj 1." in wheel_alt  # Föreslaget datum decides the month

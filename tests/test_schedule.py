@@ -587,7 +587,8 @@ S = f.settings()
         ({"notify_by": date(2025, 5, 1), "notified": date(2025, 4, 20)}, date(2025, 5, 20), RowStatus.KALLAD),
         ({"notified": date(2025, 4, 20)}, date(2025, 7, 1), RowStatus.FORSENAD),  # past Senast
         ({"done": date(2025, 7, 5)}, date(2025, 8, 1), RowStatus.GENOMFORD),
-        ({"status": "Utgår"}, date(2025, 8, 1), RowStatus.UTGAR),
+        ({"status": "Utgår"}, date(2025, 6, 1), RowStatus.UTGAR),
+        ({"status": "Utgår"}, date(2025, 8, 1), RowStatus.FORSENAD),  # past Senast: late whatever else
         ({"status": "Utgår", "done": date(2025, 6, 1)}, date(2025, 8, 1), RowStatus.GENOMFORD),
         ({"status": "Försenad"}, date(2025, 1, 1), RowStatus.PLANERAD),  # recomputed, not kept
         ({}, date(2025, 6, 30), RowStatus.PLANERAD),  # Senast itself is not late

@@ -57,21 +57,23 @@ def _status_changes(register: Register, rows: list[ScheduleRow], year: int, toda
     return changes, dashboard.lines(board), dashboard.terminal_tables(board)
 
 
-def plan(wb: Workbook, year: int | None, today: date) -> Outcome:
-    """Regenerate year Y of Årshjul, then refresh Iakttagelser's status columns and Översikt."""
+def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Regenerate year Y of Årshjul, then refresh Iakttagelser's status columns and Översikt.
+
+    `progress(done, total)` is called as the follow-up types are planned.
+    """
     from uppf_xl import schedule, schedule_sheet
 
     register = wb.register(today)
     year = register.plan_year(year, today)
-    result = schedule.plan(register, year, today)
+    result = schedule.plan(register, year, today, progress=progress)
     changes, lines, tables = _status_changes(register, result.rows, year, today)
     changes.sheets.insert(0, schedule_sheet.schedule_sheet(result.rows))
     counts = f"{result.added} nya, {result.kept} behållna, {result.expired} utgår, {result.removed} borttagna"
     details = f"År {year}: {counts}" + (f"; {len(result.unplaced)} besök kunde inte fördelas" if result.unplaced else "")
     wb.apply(changes, "plan", details, now=_now(today))
-    year_rows = sum(1 for r in result.rows if r.year == year)
     out = Outcome("plan", changes=changes, log=details, warnings=list(getattr(wb, "warnings", [])))
-    out.lines = [f"Årshjulet för {year} har {year_rows} rader ({counts}).", *result.unplaced, *lines]
+    out.lines = [*result.summary_lines(), *lines]
     out.tables = [*result.summary_tables(), *tables]
     return out
 

@@ -26,6 +26,8 @@ from uppf_xl.workbook import open_workbook
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+if not console.is_terminal:  # piped or logged: tables need room more than a terminal's width
+    console.width = 140
 
 
 class IsoDate(click.ParamType):
@@ -200,7 +202,10 @@ def plan(file: Path, year: int | None, today: date) -> Outcome:
     Exempel:
       uppf-xl plan uppfoljning.xlsx --year 2026
     """
-    return actions.plan(open_workbook(file), year, today)
+    with progress_bar("Årshjul") as bar:
+        task = bar.add_task("plan", total=None)
+        return actions.plan(open_workbook(file), year, today,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
 
 
 @main.command()

@@ -517,15 +517,23 @@ def terminal_tables(d: Dashboard) -> list[tuple[str, list[str], list[list[object
     ]
 
 
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def lines(d: Dashboard) -> list[str]:
     """A few Swedish sentences summing up the dashboard."""
     total = d.total
-    out = [
+    late_letters = len(d.letters_late)
+    late_plans = len(d.late_plans)
+    return [
         f"{d.title}, per {d.today.isoformat()}.",
-        f"{total.done} av {total.planned} planerade uppföljningar är genomförda; {total.overdue} är försenade.",
-        f"{len(d.letters_due)} kallelser ska skickas inom {d.notice_days} dagar; {len(d.letters_late)} är sena.",
+        f"{total.done} av {_n(total.planned, 'planerad uppföljning', 'planerade uppföljningar')} är genomförda; "
+        f"{total.overdue} {'är försenad' if total.overdue == 1 else 'är försenade'}.",
+        f"{_n(len(d.letters_due), 'kallelse', 'kallelser')} ska skickas inom {d.notice_days} dagar; "
+        f"{late_letters} {'är sen' if late_letters == 1 else 'är sena'}.",
         f"{len({c.provider_id for c in d.out_of_coverage})} utförare är utanför sitt intervall.",
-        f"{d.open_plans} öppna åtgärdsplaner, varav {len(d.late_plans)} försenade; "
-        f"{len(d.serious)} öppna allvarliga brister, {len(d.escalations)} att eskalera.",
+        f"{_n(d.open_plans, 'öppen åtgärdsplan', 'öppna åtgärdsplaner')}, varav {late_plans} "
+        f"{'försenad' if late_plans == 1 else 'försenade'}; "
+        f"{_n(len(d.serious), 'öppen allvarlig brist', 'öppna allvarliga brister')}, {len(d.escalations)} att eskalera.",
     ]
-    return out

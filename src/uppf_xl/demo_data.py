@@ -215,8 +215,9 @@ def history(today: date) -> list[dict[str, object]]:
         rows.append({
             "Nyckel": f"U{i:03d}|AVT|{y}", "UtförarID": f"U{i:03d}", "Utförare": name, "Verksamhetsområde": area,
             "Nämnd": namnd, "TypID": "AVT", "Uppföljning": "Avtalsuppföljning", "Period": str(y),
-            "Senast": date(y, 10, 31), "Föreslaget datum": done, "Kallas senast": done - timedelta(days=45),
-            "Kallelse skickad": done - timedelta(days=47), "Genomförd": done, "Status": "Genomförd",
+            "Senast": date(y, 10, 31), "Föreslaget datum": done,
+            "Kallas senast": previous_working_day(done - timedelta(days=45)),
+            "Kallelse skickad": previous_working_day(done - timedelta(days=47)), "Genomförd": done, "Status": "Genomförd",
             "Ansvarig": STAFF[i % 3],
         })
     return rows

@@ -296,26 +296,33 @@ def escalate(f: Finding, settings: Settings, today: date) -> bool:
 
 
 def verify_at(f: Finding, rows: Iterable[ScheduleRow], types: Iterable[FollowUpType] | None = None) -> str:
-    """The Nyckel of the provider's first visit on or after the plan's approval, or "".
+    """The Nyckel of the Årshjul row where the finding's measures are (or were) verified, or "".
 
-    With `types`, only rows of a type with Besök Ja count. A row's date is its Genomförd date,
-    else Planerat datum, else Föreslaget datum; rows with Status Utgår do not count.
+    Before verification: the provider's first visit on or after the plan's approval, dated by
+    its Genomförd date, else Planerat datum, else Föreslaget datum. Once Åtgärd verifierad is
+    filled in: the last visit done between the approval and that date. With `types`, only rows
+    of a type with Besök Ja count; rows with Status Utgår never do.
     """
     if f.approved is None:
         return ""
     visits = None if types is None else {t.id for t in types if t.visit}
-    best: tuple[date, str] | None = None
+    candidates: list[tuple[date, str]] = []
     for row in rows:
         if row.provider_id != f.provider_id or row.key == f.key or row.status == RowStatus.UTGAR.value:
             continue
         if visits is not None and row.type_id not in visits:
             continue
-        when = row.done or row.visit_date
-        if when is None or when < f.approved:
+        if f.verified is not None:
+            if row.done is not None and f.approved <= row.done <= f.verified:
+                candidates.append((row.done, row.key))
             continue
-        if best is None or (when, row.key) < best:
-            best = (when, row.key)
-    return best[1] if best else ""
+        when = row.done or row.visit_date
+        if when is not None and when >= f.approved:
+            candidates.append((when, row.key))
+    if not candidates:
+        return ""
+    # The verifying visit is the last one before the verification; a planned one the next.
+    return (max(candidates) if f.verified is not None else min(candidates))[1]
 
 
 def computed_columns(register: Register, rows: list[ScheduleRow], today: date) -> dict[str, dict[str, str]]:

@@ -174,6 +174,9 @@ def plan(
     unknown = set(kinds) - set(KINDS)
     if unknown:
         raise UsageError(f"okänd brevtyp {', '.join(sorted(unknown))}; välj bland {', '.join(KINDS)}")
+    first, last = window
+    if first is not None and last is not None and first > last:
+        raise UsageError(f"--from {first.isoformat()} ligger efter --to {last.isoformat()}")
     letters: list[Letter] = []
     skipped: list[Skip] = []
     if KALLELSE in kinds:

@@ -20,8 +20,10 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
+from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from uppf_xl.errors import UsageError
 
@@ -141,6 +143,7 @@ def _add_vba_project(contract: Path, dest: Path) -> None:
     from openpyxl.workbook.defined_name import DefinedName
 
     wb = load_workbook(contract)
+    _drop_survey_key(wb)
     with zipfile.ZipFile(quickstart_path()) as qs:
         archive = zipfile.ZipFile(io.BytesIO(), "a", zipfile.ZIP_DEFLATED)
         for name in qs.namelist():
@@ -164,6 +167,31 @@ def _add_vba_project(contract: Path, dest: Path) -> None:
     conf.column_dimensions["B"].width = 48
     wb.defined_names[VERSION_NAME] = DefinedName(VERSION_NAME, attr_text=f"'{CONF_SHEET}'!${VERSION_CELL[0]}${label_row}")
     wb.save(dest)
+
+
+def _drop_survey_key(wb: Any) -> None:
+    """Remove the Enkätnyckel row that `init` writes.
+
+    The key signs the questionnaires, so it must be secret to one municipality; a macro
+    workbook is a template that is copied and committed. Without the row, the first
+    "Skicka enkäter" makes a key in the user's own copy (and says so), and builds are
+    byte-for-byte reproducible.
+    """
+    from uppf_xl.contract import SETTINGS
+    from uppf_xl.survey import KEY_SETTING
+
+    if SETTINGS.name not in wb.sheetnames:
+        return
+    ws = wb[SETTINGS.name]
+    rows = [c.row for c in ws["A"] if c.value == KEY_SETTING]
+    for row in reversed(rows):
+        ws.delete_rows(row)
+        for table in ws.tables.values():
+            min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+            if min_row < row <= max_row:
+                table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max(max_row - 1, min_row + 1)}"
+                if table.autoFilter is not None:
+                    table.autoFilter.ref = table.ref
 
 
 def _set_modules(src: Path, dest: Path) -> None:

@@ -43,9 +43,11 @@ def find_soffice() -> Path | None:
         for var in ("PROGRAMFILES", "PROGRAMFILES(X86)", "PROGRAMW6432"):
             base = os.environ.get(var)
             if base:
-                candidate = Path(base) / "LibreOffice" / "program" / "soffice.exe"
-                if candidate.is_file():
-                    return candidate
+                # soffice.com is the console launcher: it waits for the conversion to finish.
+                for exe in ("soffice.com", "soffice.exe"):
+                    candidate = Path(base) / "LibreOffice" / "program" / exe
+                    if candidate.is_file():
+                        return candidate
     elif sys.platform == "darwin":
         candidate = Path("/Applications/LibreOffice.app/Contents/MacOS/soffice")
         if candidate.is_file():
@@ -97,7 +99,9 @@ def convert_to_pdf(
             *[str(p) for p in docx_paths],
         ]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout, check=False
+            )
         except FileNotFoundError as exc:
             raise ExternalProgramMissing(MISSING) from exc
         except subprocess.TimeoutExpired as exc:

@@ -39,7 +39,7 @@ from datetime import date
 from typing import Any, Callable, Iterable
 
 from uppf_xl import findings as workflow
-from uppf_xl.contract import FINDINGS, SCHEDULE, SHEETS
+from uppf_xl.contract import FINDINGS, PROVIDERS, SCHEDULE, SHEETS
 from uppf_xl.dates import month_end, swedish_month
 from uppf_xl.errors import UsageError
 from uppf_xl.guard import GuardItem, suppress
@@ -159,6 +159,7 @@ class NamndReport:
     charts: ChartData
     covered: list[Finding]  # findings the report covers (for --mark-reported)
     texts: list[GuardItem]  # every workbook text the report quotes, for the guard
+    labels: list[GuardItem]  # provider names shown: checked for personnummer only
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -278,6 +279,7 @@ class _Builder:
             [Regi.IDEBUREN] if any(p.regi is Regi.IDEBUREN for p in self.providers) else []
         )
         self.texts: list[GuardItem] = []
+        self.labels: list[GuardItem] = []
         self.warnings: list[str] = []
         self.covered: dict[str, Finding] = {}
 
@@ -325,6 +327,14 @@ class _Builder:
         item = GuardItem(sheet, self.cell(sheet, excel_row, header) if excel_row else "", value)
         if item not in self.texts:
             self.texts.append(item)
+
+    def name(self, provider: Provider) -> str:
+        """A provider's name, registered for the guard's personnummer check (not names: a firm
+        may carry its owner's name, which is public)."""
+        item = GuardItem(PROVIDERS.name, self.cell(PROVIDERS.name, provider.row, "Namn") if provider.row else "", provider.name)
+        if item not in self.labels:
+            self.labels.append(item)
+        return provider.name
 
     def cell(self, sheet: str, excel_row: int, header: str) -> str:
         try:
@@ -379,6 +389,7 @@ class _Builder:
             charts=self.chart_data(),
             covered=[],
             texts=self.texts,
+            labels=self.labels,
             warnings=self.warnings,
         )
         report.summary = self.summary(report)
@@ -531,7 +542,7 @@ class _Builder:
             else:
                 reason = "Händelse"
             done = r.done.isoformat() if self.in_period(r.done) and r.done else ("Planerad" if r.done is None else "")
-            rows.append([f"{provider.name} ({provider.id})", provider.area, self.type_name(r), reason, done])
+            rows.append([f"{self.name(provider)} ({provider.id})", provider.area, self.type_name(r), reason, done])
         return Table("fordjupade", "Fördjupade och händelsestyrda", header, rows, numeric=False)
 
     def events_table(self) -> Table:
@@ -583,7 +594,7 @@ class _Builder:
                 if escalate
                 else "Bevakas: åtgärdsplanen följs upp"
             )
-            rows.append([f"{provider.name} ({provider.id})", f.day.isoformat(), f.area or NO_AREA,
+            rows.append([f"{self.name(provider)} ({provider.id})", f.day.isoformat(), f.area or NO_AREA,
                          workflow.finding_status(then, self.as_of, self.reg.settings).value, self.quote(f) or "–", proposal])  # fmt: skip
         return Table("allvarliga_brister", "Allvarliga brister", header, rows, numeric=False)
 
@@ -618,7 +629,7 @@ class _Builder:
             text = self.quote(f)
             if text:
                 provider = self.by_id[f.provider_id]
-                out.append(Example(provider.name, provider.area, text))
+                out.append(Example(self.name(provider), provider.area, text))
         return out
 
     def chart_data(self) -> ChartData:

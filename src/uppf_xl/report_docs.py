@@ -103,7 +103,9 @@ def write_reports(
 
     names = guard.person_names(register)
     items = list(dict.fromkeys(item for rep in reports for item in rep.texts))
-    hits = guard.scan(items, names)
+    labels = [i for i in dict.fromkeys(item for rep in reports for item in rep.labels) if i not in items]
+    hits = guard.scan(items, names) + guard.scan(labels, [])
+    items += labels
     if hits and not mask:
         guard.raise_if_found(hits)
 
@@ -229,7 +231,7 @@ def _long(d: date) -> str:
 
 
 # Fields of a NamndReport that are not published (records, guard input, terminal output).
-_UNPUBLISHED = frozenset({"covered", "texts", "warnings", "charts", "first", "last", "today", "as_of"})
+_UNPUBLISHED = frozenset({"covered", "texts", "labels", "warnings", "charts", "first", "last", "today", "as_of"})
 
 
 def public_report(rep: NamndReport, masked: dict[str, str], mask: bool) -> NamndReport:

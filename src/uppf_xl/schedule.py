@@ -99,8 +99,9 @@ MONTH_ABBR = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "ok
 def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
     """The Status of an Årshjul row on `today`.
 
-    Genomförd when done; Utgår stays Utgår (a row the plan no longer produces cannot be late);
-    Försenad when past Senast; Kallad when the kallelse is sent; Att kalla from "Kallelse
+    Genomförd when done; Försenad when past Senast, whatever else it is (the contract's rule,
+    so a row the plan no longer produces still shows as late once its date has passed); Utgår
+    stays Utgår until then; Kallad when the kallelse is sent; Att kalla from "Kallelse
     varsel dagar" before Kallas senast (and after it, until sent); else Planerad.
 
     Example:
@@ -109,10 +110,10 @@ def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
     """
     if row.done is not None:
         return RowStatus.GENOMFORD
-    if row.status == RowStatus.UTGAR.value:
-        return RowStatus.UTGAR
     if row.due is not None and today > row.due:
         return RowStatus.FORSENAD
+    if row.status == RowStatus.UTGAR.value:
+        return RowStatus.UTGAR
     if row.notified is not None:
         return RowStatus.KALLAD
     if row.notify_by is not None and today >= row.notify_by - timedelta(days=settings.kallelse_varsel_dagar):

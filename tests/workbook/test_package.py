@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -369,49 +367,80 @@ def test_append_refuses_to_overwrite_rows_below_the_table(book: Path) -> None:
 
 KILL_SCRIPT = textwrap.dedent(
     """
-    import datetime as dt, sys
+    import datetime as dt, sys, time
     from pathlib import Path
     from uppf_xl.contract import SCHEDULE
+    from uppf_xl.workbook import package, safe
     from uppf_xl.workbook.content import Changes, SheetContent, TableBlock
-    from uppf_xl.workbook.package import write_changes
+
+    def pause_in(module, name):
+        real = getattr(module, name)
+        def paused(*args, **kwargs):
+            result = real(*args, **kwargs)
+            print("paused", flush=True)
+            time.sleep(60)
+            return result
+        setattr(module, name, paused)
+
+    if sys.argv[3] != "none":  # stop for good at one step of the write: "verify" or "_keep_backup"
+        pause_in(package if sys.argv[3] == "verify" else safe, sys.argv[3])
     d = dt.date(2025, 3, 1)
     rows = [[f"U{i:05d}|KVAL|2025", f"U{i:05d}", "Utförare AB", "Hemtjänst", "Nämnden", "KVAL", "Kvalitet", "2025",
              d, d, None, "", "", d, None, None, "Planerad", "Eva", "", "", ""] for i in range(int(sys.argv[2]))]
     print("start", flush=True)
-    write_changes(Path(sys.argv[1]), Changes(sheets=[SheetContent("Årshjul", tables=[TableBlock("tblArshjul", 1, 1, SCHEDULE.headers, rows)])]))
+    content = SheetContent("Årshjul", tables=[TableBlock("tblArshjul", 1, 1, SCHEDULE.headers, rows)])
+    package.write_changes(Path(sys.argv[1]), Changes(sheets=[content]))
     print("done", flush=True)
     """
 )
 
 
-def test_killing_the_writer_never_damages_the_workbook(book: Path) -> None:
+def _kill_and_check(book: Path, original: bytes, proc: subprocess.Popen) -> bool:
+    """SIGKILL the writer; the workbook is the original or a whole new version. True if it was the original."""
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    unchanged = book.read_bytes() == original
+    if not unchanged:  # the replace had happened: then the new file is whole
+        assert len(sheet_values(book)["Årshjul"]) == 20001
+        book.write_bytes(original)
+    assert sheet_values(book)["Mina anteckningar"][5][0] == "Summa"
+    workbooks = sorted(p.name for p in book.parent.iterdir() if p.suffix in (".xlsm", ".xlsx"))
+    assert set(workbooks) <= {"uppfoljning.xlsm", "uppfoljning.bak.xlsm"}
+    return unchanged
+
+
+@pytest.mark.parametrize("step", ["verify", "_keep_backup"])
+def test_killed_at_a_step_of_the_write_the_original_stays(book: Path, step: str) -> None:
+    """Killed with the temp file written and verified, or with the backup made and the rename next."""
+    original = book.read_bytes()
+    script = book.parent / "writer.py"
+    script.write_text(KILL_SCRIPT, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(book), "2000", step], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert [proc.stdout.readline().strip() for _ in range(2)] == ["start", "paused"]
+    temps = [p for p in book.parent.iterdir() if p.name.endswith(".uppf-xl.tmp")]
+    assert len(temps) == 1 and temps[0].name.startswith(".uppfoljning.xlsm.")
+    assert _kill_and_check(book, original, proc)
+    write_changes(book, full_changes())  # takes over the dead run's lock and clears its temp file
+    assert sorted(p.name for p in book.parent.iterdir()) == ["uppfoljning.bak.xlsm", "uppfoljning.xlsm", "writer.py"]
+
+
+def test_killing_the_writer_at_random_moments_never_damages_the_workbook(book: Path) -> None:
     original = book.read_bytes()
     script = book.parent / "writer.py"
     script.write_text(KILL_SCRIPT, encoding="utf-8")
     killed_mid_write = 0
-    for delay in (0.0, 0.15, 0.3, 0.5, 0.8):
-        proc = subprocess.Popen([sys.executable, str(script), str(book), "20000"], stdout=subprocess.PIPE, text=True)
+    for delay in (0.1, 0.4, 0.7):
+        proc = subprocess.Popen([sys.executable, str(script), str(book), "20000", "none"], stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "start"
         time.sleep(delay)
         finished = proc.poll() is not None
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        data = book.read_bytes()
-        if data == original:
-            killed_mid_write += not finished
-        else:  # the replace had happened: then the new file is whole
-            assert len(sheet_values(book)["Årshjul"]) == 20001
-            book.write_bytes(original)
-        assert sheet_values(book)["Mina anteckningar"][5][0] == "Summa"
-        workbooks = sorted(p.name for p in book.parent.iterdir() if p.suffix in (".xlsm", ".xlsx"))
-        assert set(workbooks) <= {"uppfoljning.xlsm", "uppfoljning.bak.xlsm"}
-    assert killed_mid_write >= 3
-    # The next run takes over the dead run's lock, clears its temp file and writes.
+        killed_mid_write += _kill_and_check(book, original, proc) and not finished
+    assert killed_mid_write >= 2
     write_changes(book, full_changes())
     assert sheet_values(book)["Iakttagelser"][1][14] == "Åtgärdsplan försenad"
-    leftovers = [p.name for p in book.parent.iterdir() if p.name.startswith(".")]
-    assert leftovers == []
+    assert [p.name for p in book.parent.iterdir() if p.name.startswith(".")] == []
 
 
 def _findings_without(tmp_path: Path, drop: str, beside: str | None = None) -> Path:

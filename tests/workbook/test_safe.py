@@ -172,45 +172,42 @@ def test_a_second_run_refuses_while_the_first_holds_the_lock(book: Path) -> None
 
 CONCURRENT = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from pathlib import Path
-    from uppf_xl.errors import FileAccessError
     from uppf_xl.workbook.content import CellPatch, Changes
-    from uppf_xl.workbook.package import write_changes
-    from uppf_xl.workbook import safe
-    path = Path(sys.argv[1])
-    real = safe.atomic_write
-    def slow(*args, **kwargs):
-        time.sleep(1.0)  # widen the window in which both runs are busy
-        return real(*args, **kwargs)
-    safe.atomic_write = slow
     import uppf_xl.workbook.package as package
-    package.atomic_write = slow
-    start = float(sys.argv[3])
-    while time.time() < start:
-        time.sleep(0.005)
-    try:
-        write_changes(path, Changes(patches=[CellPatch("Iakttagelser", {(2, "Status"): sys.argv[2]})]))
-        print("ok")
-    except FileAccessError as exc:
-        print("refused:" + exc.message)
+    real = package.atomic_write
+    def paused(*args, **kwargs):
+        print("writing", flush=True)  # inside the run lock, the new package built
+        sys.stdin.readline()
+        return real(*args, **kwargs)
+    package.atomic_write = paused
+    package.write_changes(Path(sys.argv[1]), Changes(patches=[CellPatch("Iakttagelser", {(2, "Status"): "Rapporterad"})]))
+    print("ok", flush=True)
     """
 )
 
 
 def test_two_runs_at_once_one_wins_the_other_refuses(book: Path) -> None:
-    import time
+    original = book.read_bytes()
+    first = subprocess.Popen(
+        [sys.executable, "-c", CONCURRENT, str(book)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert first.stdout is not None and first.stdout.readline().strip() == "writing"
+        with pytest.raises(FileAccessError) as exc:
+            write_changes(book, PATCH)  # the second run, while the first is mid-write
+        assert exc.value.message == (
+            f"Arbetsboken uppfoljning.xlsm används av en annan körning av uppf-xl (process {first.pid}). "
+            "Vänta tills den är klar och försök igen."
+        )
+        assert book.read_bytes() == original
+    finally:
+        out, _ = first.communicate("\n", timeout=60)
+    assert out.strip() == "ok" and first.returncode == 0
+    from python_calamine import CalamineWorkbook
 
-    start = str(time.time() + 1.5)
-    runs = [
-        subprocess.Popen([sys.executable, "-c", CONCURRENT, str(book), status, start], stdout=subprocess.PIPE, text=True)
-        for status in ("Ny", "Rapporterad")
-    ]
-    outputs = [run.communicate(timeout=60)[0].strip() for run in runs]
-    assert sorted(o.split(":")[0] for o in outputs) == ["ok", "refused"], outputs
-    refused = next(o for o in outputs if o.startswith("refused"))
-    assert "används av en annan körning av uppf-xl" in refused
-    inspect_file(book)
+    assert CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Iakttagelser").to_python()[1][14] == "Rapporterad"
     assert not safe.run_lock_path(book).exists()
 
 
@@ -295,3 +292,10 @@ def test_backup_holds_the_previous_version_only(book: Path) -> None:
     write_changes(book, Changes(patches=[CellPatch("Iakttagelser", {(2, "Status"): "Rapporterad"})]))
     assert safe.backup_path(book).read_bytes() == second
     assert _names(book.parent) == ["uppfoljning.bak.xlsm", "uppfoljning.xlsm"]
+
+
+def test_a_lock_with_our_own_pid_is_a_dead_runs_lock(book: Path) -> None:
+    # In a container every run may get the same pid: a lock we do not hold is stale then.
+    safe.run_lock_path(book).write_text(str(os.getpid()), encoding="ascii")
+    write_changes(book, PATCH)
+    assert not safe.run_lock_path(book).exists()

@@ -221,7 +221,9 @@ def _xml_bytes(root: etree._Element) -> bytes:
 
 
 def _attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    # A parser turns a literal line break in an attribute into a space.
+    return text.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
 
 def _text(text: str) -> str:
@@ -429,7 +431,7 @@ class Styles:
         num = int(xfs[xf_index].get("numFmtId", "0"))
         if num in _BUILTIN_DATE_IDS:
             return True
-        for el in self._section("numFmts").iter(_q("numFmt")):
+        for el in self.root.iter(_q("numFmt")):
             if el.get("numFmtId") == str(num):
                 code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", el.get("formatCode", "")).lower()
                 return bool(re.search(r"[dmyhs]", code))
@@ -1070,6 +1072,12 @@ class _Builder:
         cells = _SheetCells(root)
         wanted = {k.strip() for row in append.rows for k in row}
         columns, header_row, bounds, table = self._columns(part, cells, wanted)
+        spec = SHEETS.get(append.sheet)
+        if spec is not None and table is not None and bounds is not None:
+            for header in [h for h in spec.tool_columns if h in wanted and h not in columns]:
+                bounds = self._add_column(append.sheet, cells, table, bounds, header)
+                columns[header] = bounds[2]
+                self.plan.edited.setdefault(part, set()).add((header_row, bounds[2]))
         if bounds is not None:
             min_col, _, max_col, end_row = bounds
         else:

@@ -154,7 +154,8 @@ def _acquire(lock: Path, workbook: Path) -> None:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             pid = _read_pid(lock)
-            if pid is not None and _pid_alive(pid):
+            # Our own pid in a lock we do not hold is a dead run's lock whose pid was reused.
+            if pid is not None and pid != os.getpid() and _pid_alive(pid):
                 raise FileAccessError(
                     f"Arbetsboken {workbook.name} används av en annan körning av uppf-xl (process {pid}). "
                     "Vänta tills den är klar och försök igen."
