@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from uppf_xl.dashboard import PlanCount, build, lines, tables, terminal_tables
+from uppf_xl.dashboard import ALERT_FIGURES, PlanCount, build, lines, tables, terminal_tables
 from uppf_xl.dashboard_sheet import col_letter, dashboard_sheet
 from uppf_xl.model import Finding, FollowUpType, PlanEntry, Provider, Register, ScheduleRow, Settings
 from uppf_xl.vocab import ALLA, Avtalsform, Category, Interval, Regi
@@ -109,6 +109,7 @@ def test_key_figures(d) -> None:
         ("Uppgifter kommande 30 dagar", 6),
     ]
     assert d.figure("Eskaleringar") == 2
+    assert set(ALERT_FIGURES) <= {label for label, _ in d.key_figures}
 
 
 def test_planned_and_done(d) -> None:

@@ -409,3 +409,27 @@ def test_window_the_wrong_way_round_is_a_usage_error() -> None:
     reg = scenario()
     with pytest.raises(UsageError, match="^--from 2025-03-01 ligger efter --to 2025-02-01$"):
         letters.select(reg, reg.schedule, TODAY, ALL, (date(2025, 3, 1), date(2025, 2, 1)))
+
+
+def test_material_due_on_a_weekend_moves_to_the_working_day_before() -> None:
+    reg = scenario()
+    reg.types = [replace(t, material_days=16) if t.id == "KVAL" else t for t in reg.types]
+    reg.__dict__.pop("_types", None)
+    first = letters.select(reg, reg.schedule, TODAY, {"kallelse"}, NO_WINDOW)[0]
+    assert first.context["underlag_senast"] == "fredag 21 februari 2025"  # 2025-03-11 minus 16 days is a Sunday
+
+
+def test_unknown_provider_and_past_visit_are_skipped() -> None:
+    reg = scenario()
+    rows = [
+        schedule_row("U999|KVAL|2025", type_name="Kvalitetsuppföljning", due=date(2025, 12, 31), row=20,
+                     proposed=date(2025, 3, 1), notify_by=date(2025, 1, 15)),
+        schedule_row("U040|KVAL|2024", type_name="Kvalitetsuppföljning", due=date(2025, 12, 31), row=21,
+                     proposed=date(2025, 1, 8), notify_by=date(2025, 1, 2)),
+    ]
+    found, skipped = letters.plan(reg, rows, TODAY, {"kallelse"}, (date(2025, 1, 1), None))
+    assert found == []
+    assert [s.text for s in skipped] == [
+        "U040 KVAL (kallelse): besöksdatumet 2025-01-08 har redan passerat",
+        "U999 KVAL (kallelse): utföraren U999 finns inte i Utförare",
+    ]

@@ -41,7 +41,7 @@ def test_one_soffice_call_for_the_batch(batch: tuple[letters.LetterResult, Path,
     )
     assert [p.name for p in result.pdfs] == [p.with_suffix(".pdf").name for p in result.files]
     assert len(result.pdfs) == 5
-    assert result.lines[1] == "PDF/A: 5 filer."
+    assert result.lines[1] == "PDF/A: 5 filer (LibreOffice)."
 
 
 @pytest.mark.parametrize("name", [KALLELSE_PDF, "2025-01-10_U017_Atgardsplan_I-001.pdf"])

@@ -109,9 +109,9 @@ def letters(
 
     kinds = set(kinds)
     unknown = kinds - set(LETTER_KINDS)
-    if unknown:
+    if unknown:  # a usage error (exit 2), found before the workbook is read
         raise UsageError(f"okänd brevtyp {', '.join(sorted(unknown))}; välj bland {', '.join(LETTER_KINDS)}")
-    register = wb.register(today)
+    register = _with_paths(wb, wb.register(today))
     out_dir = output_folder(wb, register, out_dir)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     pdf_missing: ExternalProgramMissing | None = None
@@ -126,6 +126,7 @@ def letters(
                  now=_now(today))
         outcome.changes = changes
         outcome.lines.append(f"Kallelse skickad är ifylld för {len(result.mark_sent_patch.values)} rader i Årshjul.")
+    log_to_folder(out_dir, "letters", result.log or f"{len(result.files)} brev", today)
     if pdf_missing is not None:
         pdf_missing.lines = outcome.lines  # type: ignore[attr-defined]
         raise pdf_missing
@@ -148,7 +149,7 @@ def report(
 
     if period not in PERIODS:
         raise UsageError(f"okänd period {period}; välj bland {', '.join(PERIODS)}")
-    register = wb.register(today)
+    register = _with_paths(wb, wb.register(today))
     year = register.plan_year(year, today)
     if namnd and namnd not in {p.namnd for p in register.providers}:
         known = ", ".join(sorted({p.namnd for p in register.providers}))
@@ -175,8 +176,9 @@ def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> O
     from uppf_xl import ical
 
     register = wb.register(today)
+    year = register.plan_year(year, today)
     if out is None:
-        out = output_folder(wb, register, None) / "uppfoljningar.ics"
+        out = output_folder(wb, register, None) / f"uppfoljningar_{year}.ics"
     out.parent.mkdir(parents=True, exist_ok=True)
     count = ical.write_calendar(register, register.schedule, year, out)
     log_to_folder(out.parent, "calendar", f"{count} händelser", today)
@@ -211,6 +213,14 @@ def survey_in(wb: Workbook, paths: list[Path], today: date) -> Outcome:
     if any(p.is_error for p in outcome.warnings):
         outcome.exit_code = 1  # the accepted files are in; the rejected ones are named above
     return outcome
+
+
+def _with_paths(wb: Workbook, register: Register) -> Register:
+    """A relative Mallmapp means: beside the workbook, as for Utdatamapp."""
+    folder = register.settings.mallmapp
+    if folder and not Path(folder).is_absolute() and wb.path is not None:
+        register.settings.mallmapp = str(wb.path.parent / folder)
+    return register
 
 
 def output_folder(wb: Workbook, register: Register, out: Path | None) -> Path:

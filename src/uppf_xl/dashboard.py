@@ -24,6 +24,15 @@ from uppf_xl.vocab import Category, FindingStatus, Interval, RowStatus
 from uppf_xl.workbook.content import Value
 
 WORK_DAYS_AHEAD = 30
+# Key figures where anything above zero needs attention (red on the sheet, green at zero).
+ALERT_FIGURES = (
+    "Försenade uppföljningar",
+    "Sena kallelser",
+    "Utförare utanför intervall",
+    "Försenade åtgärdsplaner",
+    "Öppna allvarliga brister",
+    "Eskaleringar",
+)
 NO_HANDLER = "(ej angiven)"
 
 # How far back a completed follow-up still covers a provider, in months.

@@ -15,7 +15,7 @@ import math
 from datetime import date, datetime
 
 from uppf_xl.contract import DASHBOARD
-from uppf_xl.dashboard import Dashboard, DashTable, tables
+from uppf_xl.dashboard import ALERT_FIGURES, Dashboard, DashTable, tables
 from uppf_xl.workbook.content import Cell, ChartSpec, ConditionalFormat, SheetContent, TableBlock, Value
 
 FIRST_TABLE_ROW = 4
@@ -25,15 +25,6 @@ ROW_HEIGHT_CM = 0.53  # Excel's default row height, 15 points
 CM_PER_WIDTH_UNIT = 0.196  # one width unit (a digit of Calibri 11) is about 7.4 pixels at 96 dpi
 MIN_WIDTH, MAX_WIDTH = 8.0, 60.0
 
-# Key figures where anything above zero needs attention.
-ALERT_FIGURES = (
-    "Försenade uppföljningar",
-    "Sena kallelser",
-    "Utförare utanför intervall",
-    "Försenade åtgärdsplaner",
-    "Öppna allvarliga brister",
-    "Eskaleringar",
-)
 # (table, header) -> [(rule kind, value, style)]; rules on text columns compare the whole text.
 RULES: dict[tuple[str, str], list[tuple[str, Value, str]]] = {
     ("tblOversiktNamnd", "Försenade"): [("greater", 0, "red")],

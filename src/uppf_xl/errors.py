@@ -4,6 +4,7 @@
     ├── UsageError                 2  wrong options, init onto an existing file
     ├── WorkbookInvalid            1  the workbook's content has errors (carries every Problem)
     ├── PersonalDataFound          1  the personal-data guard stopped an output
+    ├── TemplateError              1  a letter or report template is missing or does not render
     ├── FileAccessError            3  missing, not a workbook, encrypted, locked, truncated
     │   └── WriteRefused           3  a write would lose user content
     └── ExternalProgramMissing     4  e.g. LibreOffice for --pdf
@@ -74,6 +75,12 @@ class PersonalDataFound(UppfError):
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+
+
+class TemplateError(UppfError):
+    """A template cannot be found or does not render with the context it was given."""
+
+    exit_code = 1
 
 
 class FileAccessError(UppfError):

@@ -46,7 +46,7 @@ from typing import Any
 from uppf_xl import findings as fnd
 from uppf_xl import guard, render
 from uppf_xl.contract import FINDINGS, SCHEDULE
-from uppf_xl.dates import swedish_date_with_week, swedish_long_date, swedish_month
+from uppf_xl.dates import previous_working_day, swedish_date_with_week, swedish_long_date, swedish_month
 from uppf_xl.errors import ExternalProgramMissing, UsageError
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.report import default_cell
@@ -216,23 +216,28 @@ def _kallelser(
                 continue
         elif row.notified or row_status(row, register.settings, today) is not RowStatus.ATT_KALLA:
             continue
-
-        def skip(reason: str) -> None:
-            skipped.append(Skip(KALLELSE, row.provider_id, row.type_id, reason))
-
         provider = register.provider(row.provider_id)
-        visit = row.visit_date
-        if provider is None:
-            skip(f"utföraren {row.provider_id} finns inte i Utförare")
-        elif visit is None:
-            skip("inget besöksdatum (Planerat datum och Föreslaget datum är tomma)")
-        elif provider.end is not None and provider.end < visit:
-            skip(f"utföraren slutar {provider.end.isoformat()}, före besöket {visit.isoformat()}")
-        elif visit < today:
-            skip(f"besöksdatumet {visit.isoformat()} har redan passerat")
+        reason = _why_no_kallelse(row, provider, today)
+        if reason:
+            skipped.append(Skip(KALLELSE, row.provider_id, row.type_id, reason))
         else:
-            letters.append(_kallelse(register, row, ftype, provider, visit, today))
+            assert provider is not None and row.visit_date is not None
+            letters.append(_kallelse(register, row, ftype, provider, row.visit_date, today))
     return letters, skipped
+
+
+def _why_no_kallelse(row: ScheduleRow, provider: Provider | None, today: date) -> str:
+    """Why a due kallelse cannot be written (Swedish), or "" when it can."""
+    visit = row.visit_date
+    if provider is None:
+        return f"utföraren {row.provider_id} finns inte i Utförare"
+    if visit is None:
+        return "inget besöksdatum (Planerat datum och Föreslaget datum är tomma)"
+    if provider.end is not None and provider.end < visit:
+        return f"utföraren slutar {provider.end.isoformat()}, före besöket {visit.isoformat()}"
+    if visit < today:
+        return f"besöksdatumet {visit.isoformat()} har redan passerat"
+    return ""
 
 
 def _kallelse(
@@ -241,7 +246,8 @@ def _kallelse(
     settings = register.settings
     material_due = None
     if ftype.material and ftype.material_days is not None:
-        material_due = visit - timedelta(days=ftype.material_days)
+        # A due date on a weekend or holiday moves to the working day before it.
+        material_due = previous_working_day(visit - timedelta(days=ftype.material_days))
     focus = [f for f in register.focus if f.year == visit.year]
     subject = f"Kallelse till {lower_first(ftype.name)} – {provider.name}"
     context = {
@@ -556,7 +562,7 @@ def _summarise(result: LetterResult, out_dir: Path, pdf: bool) -> None:
     else:
         lines.append("Inga brev att skriva för de valda brevtyperna och datumen.")
     if pdf and result.pdfs:
-        lines.append(f"PDF/A: {len(result.pdfs)} filer.")
+        lines.append(f"PDF/A: {len(result.pdfs)} filer (LibreOffice).")
     if result.pdf_error:
         lines.append(result.pdf_error)
     if result.emls:

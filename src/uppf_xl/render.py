@@ -25,16 +25,12 @@ from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
-from uppf_xl.errors import UppfError
+from uppf_xl.errors import TemplateError
+
+__all__ = ["TemplateError", "render_bytes", "render_docx", "check_template", "write_all"]
 from uppf_xl.model import Settings
 
 TEMPLATE_PACKAGE = "uppf_xl.templates"
-
-
-class TemplateError(UppfError):
-    """A template cannot be found or does not render with the context it was given."""
-
-    exit_code = 1
 
 
 def _environment() -> SandboxedEnvironment:

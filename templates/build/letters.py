@@ -68,7 +68,7 @@ def _setup_styles(doc) -> None:
     normal.paragraph_format.line_spacing = 1.1
     _set_lang_and_font(normal.element)
 
-    for name, size, before in (("Heading 1", 15, 12), ("Heading 2", 12, 9), ("Title", 20, 0)):
+    for name, size, before in (("Heading 1", 15, 14), ("Heading 2", 12, 8), ("Title", 20, 0)):
         style = styles[name]
         style.font.name = FONT
         style.font.size = Pt(size)
@@ -183,20 +183,17 @@ def _recipient(doc) -> None:
     ]
     for style, content in blocks:
         _paragraph(doc, style, content)
-    doc.add_paragraph(style="Adress")
 
 
 def _signature(doc) -> None:
     """The closing; kept on one page with the lines before it (keep with next)."""
     closing = _paragraph(doc, "Normal", "Har ni frågor är ni välkomna att kontakta mig.")
-    closing.paragraph_format.space_before = Pt(12)
+    closing.paragraph_format.space_before = Pt(8)
     paragraphs = [closing, _paragraph(doc, "Normal", "Med vänlig hälsning"), _paragraph(doc, "Adress", "")]
+    # Contact details stand in the header block, so the signature is name and title only.
     for style, content in [
         ("Adress", [("{{ avsandare.handlaggare }}", True)]),
-        ("Adress", "{{ avsandare.titel }}"),
-        ("Adress", "{{ avsandare.forvaltning }}, {{ avsandare.kommun }}"),
-        *_if("avsandare.telefon or avsandare.epost", "Adress",
-             "{{ avsandare.telefon }}{% if avsandare.telefon and avsandare.epost %} · {% endif %}{{ avsandare.epost }}"),
+        ("Adress", "{{ avsandare.titel }}, {{ avsandare.forvaltning }}"),
     ]:
         paragraphs.append(_paragraph(doc, style, content))
     for para in paragraphs[:-1]:
@@ -224,8 +221,8 @@ KALLELSE: list[Block] = [
      "enligt 10 kap. 8 § kommunallagen kontrollera och följa upp verksamhet som har lämnats över till en "
      "privat utförare.{% endif %}"),
     ("Heading 2", "Tid och plats"),
-    ("Normal", [("Datum: ", True), "{{ besok.datum }}"]),
-    ("Normal", [("Tid: ", True), "{% if besok.tid %}{{ besok.tid }}{% else %}meddelas senare{% endif %}"]),
+    ("Adress", [("Datum: ", True), "{{ besok.datum }}"]),
+    ("Adress", [("Tid: ", True), "{% if besok.tid %}{{ besok.tid }}{% else %}meddelas senare{% endif %}"]),
     ("Normal", [("Plats: ", True), "{% if besok.plats %}{{ besok.plats }}{% else %}i er verksamhet{% endif %}"]),
     ("Normal", "Från förvaltningen deltar {{ besok.deltagare }}. Vi vill att verksamhetschefen deltar, "
      "gärna tillsammans med någon som ansvarar för det systematiska kvalitetsarbetet."),
