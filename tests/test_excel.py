@@ -237,3 +237,44 @@ def test_next_due_is_the_earliest_open_senast() -> None:
     ])
     assert excel.next_due(register, "U001", "KVAL") == dt.date(2025, 8, 31)
     assert excel.next_due(register, "U002", "KVAL") is None
+
+
+def test_atgardsplanbrev_writes_letters_to_the_output_folder_only(demo_master: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ut"
+    acts = press(demo_master, "atgardsbrev", out)
+    (text, title, mode), = alerts(acts)
+    assert (title, mode) == ("Åtgärdsplanbrev", "info"), text
+    assert written(acts) == []
+    assert sorted(p.suffix for p in out.iterdir()) and (out / "uppf-xl.log").is_file()
+    assert str(out) in text
+
+
+def test_skicka_enkater_writes_questionnaires(demo_master: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ut"
+    acts = press(demo_master, "survey_out", out)
+    (text, title, mode), = alerts(acts)
+    assert (title, mode) == ("Skicka enkäter", "info"), text
+    files = sorted((out / excel.SURVEY_OUT_FOLDER).glob("*.xlsx"))
+    assert files and text.startswith(f"{len(files)} enkäter för ")
+    assert written(acts) == []
+
+
+def test_skicka_enkater_without_a_key_asks_for_one(demo_master: Path, tmp_path: Path) -> None:
+    payload = payload_from_file(demo_master)
+    settings = next(s for s in payload["sheets"] if s["name"] == "Inställningar")
+    settings["values"] = [row for row in settings["values"] if row[0] != "Enkätnyckel"]  # as in the macro workbook
+    acts = press(payload, "survey_out", tmp_path / "ut")
+    (text, title, mode), = alerts(acts)
+    assert written(acts) == [] and (title, mode) == ("Skicka enkäter", "critical")
+    assert text.startswith('Fel: Inställningar: inställningen "Enkätnyckel" saknas; den signerar enkäterna.')
+
+
+def test_las_in_enkatsvar_without_answers_says_where_to_put_them(demo_master: Path, tmp_path: Path) -> None:
+    acts = press(demo_master, "survey_in", tmp_path / "ut")
+    assert written(acts) == []
+    assert alerts(acts) == [(
+        f"Fel: Mappen {tmp_path / 'ut' / excel.SURVEY_IN_FOLDER} har inga ifyllda enkäter (.xlsx). "
+        "Lägg de besvarade enkäterna där och försök igen.",
+        "Läs in enkätsvar",
+        "critical",
+    )]

@@ -183,3 +183,26 @@ def test_a_patch_never_overwrites_an_error_value_between_its_rows() -> None:
 
     runs = [(a["start_row"] + 1, a["values"]) for a in writes(book) if a["func"] == "setValues"]
     assert runs == [(row - 1, [["A"]]), (row + 1, [["B"]])]
+
+
+def test_runs_leave_out_the_kept_rows() -> None:
+    from uppf_xl.workbook.live import _runs
+
+    assert _runs(2, 9, set()) == [(2, 9)]
+    assert _runs(2, 9, {2, 5, 6, 9}) == [(3, 4), (7, 8)]
+
+
+def test_a_patched_column_the_table_lacks_is_added_after_the_last_one() -> None:
+    case = next(c for c in CASES if c.stem == "good")
+    book = book_from_file(case)
+    backend = LiveBackend(book)
+    providers = backend.read().tables["Utförare"]
+    row = providers.row_numbers[0]
+    backend.write(Changes(patches=[CellPatch("Utförare", {(row, "Egen kolumn"): "x"})]))
+
+    header, value = [a for a in writes(book) if a["func"] == "setValues"]
+    new_col = providers.col - 1 + len(providers.header)
+    assert (header["start_row"], header["start_column"], header["values"]) == (0, new_col, [["Egen kolumn"]])
+    assert (value["start_row"], value["start_column"], value["values"]) == (row - 1, new_col, [["x"]])
+    resize = next(a for a in writes(book) if a["func"] == "resizeTable")
+    assert resize["args"][1].startswith("$A$1:$S$")

@@ -444,3 +444,22 @@ def test_year_wheel_is_written_beside_with_alt_text(written):
     wheel_alt = list(doc.element.body.iter(qn("wp:docPr")))[2].get("descr")
     assert wheel_alt.startswith("Årshjul 2025: planerade uppföljningar per månad")
     assert "Månadsuppföljning: februari 1, mars 2, maj 1." in wheel_alt  # Föreslaget datum decides the month
+
+
+def test_every_namnd_needs_a_folder(tmp_path):
+    reg = make_register()
+    with pytest.raises(UsageError) as exc:
+        write_reports(reg, reg.schedule, 2025, "år", None, tmp_path / "r.docx", T1_TODAY, False, False)
+    assert exc.value.message == "Utan --nämnd skrivs en rapport per nämnd, så --out ska vara en mapp, inte r.docx."
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shipped_template_is_what_the_build_script_makes(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "namndrapport.docx"
+    subprocess.run([sys.executable, str(root / "templates" / "build" / "report.py"), str(out)], check=True,
+                   capture_output=True)  # fmt: skip
+    assert out.read_bytes() == (root / "templates" / "namndrapport.docx").read_bytes()

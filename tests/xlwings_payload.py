@@ -18,7 +18,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import xlwings as xw  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
-from openpyxl.utils.cell import range_boundaries  # noqa: E402
+from openpyxl.utils.cell import get_column_letter, range_boundaries  # noqa: E402
 
 
 def _ensure_remote_engine() -> None:
@@ -47,13 +47,14 @@ def cell_json(value: Any) -> Any:
     return value
 
 
+def _address(c1: int, r1: int, c2: int, r2: int) -> str:
+    return f"${get_column_letter(c1)}${r1}:${get_column_letter(c2)}${r2}"
+
+
 def table_json(ref: str, name: str) -> dict[str, Any]:
+    """An Excel table as the client describes it."""
     min_col, min_row, max_col, max_row = range_boundaries(ref)
-    def addr(c1: int, r1: int, c2: int, r2: int) -> str:
-        from openpyxl.utils.cell import get_column_letter as L
-
-        return f"${L(c1)}${r1}:${L(c2)}${r2}"
-
+    addr = _address
     return {
         "name": name,
         "range_address": addr(min_col, min_row, max_col, max_row),
@@ -132,8 +133,6 @@ def scaled_copy(src: Path, dest: Path, providers: int) -> Path:
         row += 1
         for c, value in enumerate(clone, start=min_col):
             ws.cell(row, c, value).number_format = ws.cell(min_row + 1, c).number_format
-    from openpyxl.utils.cell import get_column_letter
-
     table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max(row, max_row)}"
     if table.autoFilter is not None:
         table.autoFilter.ref = table.ref

@@ -158,7 +158,7 @@ def report(
         folder = output_folder(wb, register, None)
         out = folder / f"Nämndrapport_{year}_{period}.docx" if namnd else folder
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
-    result = report_docs.write_reports(register, rows, year, period, namnd, out, today, pdf, mask)
+    result = report_docs.write_reports(register, rows, year, period, namnd, out, today, pdf, mask, locate=wb.raw().cell)
     outcome = Outcome("report", lines=list(result.lines), files=list(result.files))
     if mark_reported and result.mark_reported_patch is not None and result.mark_reported_patch.values:
         changes = Changes(patches=[result.mark_reported_patch])

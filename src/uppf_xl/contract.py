@@ -337,6 +337,23 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in ALL_SHEETS}
 TOOL_SHEETS = frozenset(s.name for s in ALL_SHEETS if s.tool_owned)
 
 
+def default_cell(sheet: str, excel_row: int, header: str) -> str:
+    """The A1 name of a cell when the sheet's columns stand in the contract's order.
+
+    Used where the workbook as read is not at hand; `RawWorkbook.cell` knows the real place.
+
+    Example:
+        >>> default_cell("Utförare", 14, "Startdatum")
+        'N14'
+    """
+    n = SHEETS[sheet].headers.index(header) + 1
+    letters = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return f"{letters}{excel_row}"
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str

@@ -125,6 +125,10 @@ def build_workbook(out: Path, demo: bool, today: date) -> None:
     out = Path(out)
     if out.suffix.lower() != ".xlsm":
         raise UsageError(f"{out.name}: makroarbetsboken måste sluta på .xlsm.")
+    try:
+        import pyopenvba  # noqa: F401
+    except ImportError as exc:
+        raise UsageError("build-workbook behöver paketet pyopenvba: pip install \"uppf-xl[build]\"") from exc
     with tempfile.TemporaryDirectory(prefix="uppf-xl-build-") as tmp:
         contract = Path(tmp) / "contract.xlsx"
         with_vba = Path(tmp) / "with_vba.xlsm"

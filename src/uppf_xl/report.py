@@ -17,7 +17,11 @@ Definitions (WORKBOOK.md, Decisions "Nämnd report"):
   that are not resolved (findings dated in the period, and older ones still open at its start).
 - Texts come only from Sammanfattning för nämnd (findings), Orsak (Årshjul), Fokusområde
   and its Beskrivning; never from a finding's or an event's Beskrivning. Every one is listed
-  in `NamndReport.texts` for the guard, with its sheet and cell.
+  in `NamndReport.texts` for the guard, with its sheet and cell; provider names shown are in
+  `NamndReport.labels` (checked for personnummer only: a firm may carry its owner's name).
+- Covered findings (what --mark-reported dates): every finding the report counts or quotes:
+  dated, requested, approved or verified in the period, needing action and still open at its
+  start, open serious deficiencies, and focus-area findings and good examples of the period.
 - Counts about individuals: the number of events of type Klagomål, Avvikelse, Lex Sarah and
   Lex Maria (each concerns a care situation of one person) are shown "<3" below Minsta
   redovisade antal. Counts of providers, follow-ups and findings describe organisations and
@@ -39,7 +43,7 @@ from datetime import date
 from typing import Any, Callable, Iterable
 
 from uppf_xl import findings as workflow
-from uppf_xl.contract import FINDINGS, PROVIDERS, SCHEDULE, SHEETS
+from uppf_xl.contract import FINDINGS, PROVIDERS, SCHEDULE, default_cell
 from uppf_xl.dates import month_end, swedish_month
 from uppf_xl.errors import UsageError
 from uppf_xl.guard import GuardItem, suppress
@@ -196,32 +200,6 @@ def period_bounds(register: Register, year: int, period: str) -> tuple[date, dat
     t1, t2, t3 = register.settings.tertial_ends(year)
     last = {"T1": t1, "T2": t2, "år": t3}[normalize_period(period)]
     return date(year, 1, 1), last
-
-
-def default_cell(sheet: str, excel_row: int, header: str) -> str:
-    """The cell's A1 name when the columns stand in the contract's order."""
-    index = SHEETS[sheet].headers.index(header)
-    letters = ""
-    n = index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return f"{letters}{excel_row}"
-
-
-def raw_locator(raw: Any) -> CellLocator:
-    """Cell names from the workbook as read (`RawWorkbook`), wherever the user put the columns.
-
-    Example: `write_reports(..., locate=raw_locator(wb.raw()))`.
-    """
-
-    def locate(sheet: str, excel_row: int, header: str) -> str:
-        table = raw.tables.get(sheet)
-        if table is None or table.index(header) is None:
-            return default_cell(sheet, excel_row, header)
-        return str(table.cell(excel_row, header))
-
-    return locate
 
 
 def build_report(
@@ -541,7 +519,10 @@ class _Builder:
                 reason = f"Ny utförare (start {provider.start.isoformat()})"
             else:
                 reason = "Händelse"
-            done = r.done.isoformat() if self.in_period(r.done) and r.done else ("Planerad" if r.done is None else "")
+            if r.done is not None and self.in_period(r.done):
+                done = r.done.isoformat()
+            else:  # not done by the period's end: the row's state (Planerad, Kallad, Försenad)
+                done = r.status if r.status and r.status != "Genomförd" else "Planerad"
             rows.append([f"{self.name(provider)} ({provider.id})", provider.area, self.type_name(r), reason, done])
         return Table("fordjupade", "Fördjupade och händelsestyrda", header, rows, numeric=False)
 

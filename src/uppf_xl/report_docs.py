@@ -40,10 +40,11 @@ from uppf_xl import charts as charts_mod
 from uppf_xl import guard, render
 from uppf_xl.contract import FINDINGS
 from uppf_xl.dates import swedish_month
-from uppf_xl.errors import ExternalProgramMissing
+from uppf_xl.errors import ExternalProgramMissing, UsageError
 from uppf_xl.letters import safe_name_part
 from uppf_xl.model import Register, ScheduleRow
-from uppf_xl.report import CellLocator, NamndReport, Table, build_report, default_cell, namnder, normalize_period
+from uppf_xl.contract import default_cell
+from uppf_xl.report import CellLocator, NamndReport, Table, build_report, namnder, normalize_period
 from uppf_xl.workbook.content import Cell, CellPatch, SheetContent, TableBlock
 
 TEMPLATE = "namndrapport.docx"
@@ -98,6 +99,10 @@ def write_reports(
     `mask` is False; UsageError for an unknown nämnd or period.
     """
     period = normalize_period(period)
+    if namnd is None and out.suffix.lower() == ".docx":
+        raise UsageError(
+            f"Utan --nämnd skrivs en rapport per nämnd, så --out ska vara en mapp, inte {out.name}."
+        )
     boards = [namnd] if namnd else namnder(register)
     reports = [build_report(register, rows, year, period, b, today, locate=locate) for b in boards]
 

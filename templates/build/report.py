@@ -13,10 +13,11 @@ header, so a municipality can restyle a table in Word without touching the code.
 from __future__ import annotations
 
 import sys
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
@@ -79,6 +80,8 @@ def _core(doc) -> None:
     props.language = "sv-SE"
     props.author = ""
     props.comments = ""
+    props.last_modified_by = "uppf-xl"
+    props.created = props.modified = datetime(2025, 1, 1)  # a rebuild changes nothing when the code did not
     # The document-wide language Word and LibreOffice report (settings.xml themeFontLang).
     settings = doc.settings.element
     lang = settings.find(qn("w:themeFontLang"))
@@ -336,7 +339,17 @@ def build(out: Path = OUT) -> Path:
 
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(out)
+    _stable_zip(out)
     return out
+
+
+def _stable_zip(path: Path) -> None:
+    """Rewrite the package with fixed entry times, so an unchanged build gives the same bytes."""
+    with zipfile.ZipFile(path) as zf:
+        entries = [(info.filename, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries:
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
 def main(argv: list[str] | None = None) -> int:

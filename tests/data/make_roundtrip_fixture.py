@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from lxml import etree
 from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Font, PatternFill
@@ -161,6 +162,42 @@ def _add_rel(xml: str, rel_id: str, rel_type: str, target: str) -> str:
     return xml.replace("</Relationships>", f'<Relationship Id="{rel_id}" Type="{rel_type}" Target="{target}"/></Relationships>')
 
 
+def _to_shared_strings(parts: dict[str, bytes]) -> None:
+    """Store texts in xl/sharedStrings.xml as Excel does (openpyxl writes them inline)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    strings: dict[str, int] = {}
+    for name in sorted(n for n in parts if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)):
+        root = etree.fromstring(parts[name])
+        for c in root.iter(f"{{{main}}}c"):
+            if c.get("t") != "inlineStr":
+                continue
+            inline = c.find(f"{{{main}}}is")
+            if inline is None:  # openpyxl's empty text: Excel stores no value at all
+                del c.attrib["t"]
+                continue
+            text = "".join(inline.itertext())
+            c.remove(inline)
+            c.set("t", "s")
+            etree.SubElement(c, f"{{{main}}}v").text = str(strings.setdefault(text, len(strings)))
+        parts[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    sst = etree.Element(f"{{{main}}}sst", nsmap={None: main}, count=str(len(strings)), uniqueCount=str(len(strings)))
+    for text in strings:
+        t = etree.SubElement(etree.SubElement(sst, f"{{{main}}}si"), f"{{{main}}}t")
+        t.text = text
+        if text != text.strip() or "\n" in text:
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    parts["xl/sharedStrings.xml"] = etree.tostring(sst, xml_declaration=True, encoding="UTF-8", standalone=True)
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = _add_rel(
+        rels, "rIdSst", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings", "sharedStrings.xml"
+    ).encode()
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+
+
 def build() -> bytes:
     with zipfile.ZipFile(io.BytesIO(base_workbook())) as zf:
         parts = {name: zf.read(name) for name in zf.namelist()}
@@ -193,6 +230,7 @@ def build() -> bytes:
     root_rels = _add_rel(root_rels, "rIdUi", RT_UI, "customUI/customUI.xml")
     parts["_rels/.rels"] = root_rels.encode()
 
+    _to_shared_strings(parts)
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
     sheet = sheet.replace("</worksheet>", X14_VALIDATION + "</worksheet>")
     parts["xl/worksheets/sheet1.xml"] = sheet.encode()

@@ -244,7 +244,10 @@ def _drop_ext(pkg: Package) -> None:
 
 
 def _change_user_cell(pkg: Package) -> None:
-    pkg.parts["xl/worksheets/sheet1.xml"] = pkg.parts["xl/worksheets/sheet1.xml"].replace(b"Bra m\xc3\xa5ltidsmilj\xc3\xb6", b"X")
+    root = etree.fromstring(pkg.parts["xl/worksheets/sheet1.xml"])
+    cell = next(c for c in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}c") if c.get("r") == "G4")
+    cell[0].text = "0"  # another shared string
+    pkg.parts["xl/worksheets/sheet1.xml"] = etree.tostring(root)
 
 
 @pytest.mark.parametrize(
@@ -505,3 +508,23 @@ def test_the_demo_workbook_takes_a_logged_write(demo_book: Path) -> None:
     log = sheet_values(demo_book)["Logg"][-1]
     assert log[:3] == [dt.datetime(2025, 11, 22, 10, 0), "test", "skrivtest"]
     assert not [p for p in open_workbook(demo_book).check(dt.date(2025, 11, 22)) if p.is_error]
+
+
+def test_an_append_adds_a_missing_logg_column(tmp_path: Path) -> None:
+    from openpyxl.worksheet.table import Table
+
+    path = tmp_path / "bok.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Logg"
+    ws.append(["Tidpunkt", "Åtgärd", "Detaljer"])
+    ws.append([dt.datetime(2025, 1, 9, 8, 0), "init", ""])
+    ws["A2"].number_format = "yyyy-mm-dd hh:mm"
+    ws.add_table(Table(displayName="tblLogg", ref="A1:C2"))
+    wb.save(path)
+    row = {"Tidpunkt": dt.datetime(2025, 1, 10, 8, 0), "Åtgärd": "plan", "Detaljer": "x", "Användare": "eva"}
+    write_changes(path, Changes(appends=[RowAppend("Logg", [row])]))
+    assert sheet_values(path)["Logg"] == [["Tidpunkt", "Åtgärd", "Detaljer", "Användare"],
+                                          [dt.datetime(2025, 1, 9, 8, 0), "init", "", ""],
+                                          [dt.datetime(2025, 1, 10, 8, 0), "plan", "x", "eva"]]
+    assert openpyxl.load_workbook(path)["Logg"].tables["tblLogg"].ref == "A1:D3"

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from openpyxl.utils.cell import get_column_letter
 
+from uppf_xl.contract import default_cell
 from uppf_xl.workbook.content import Changes, Value
 
 
@@ -79,6 +80,13 @@ class RawWorkbook:
     sheet_names: list[str]
     tables: dict[str, RawTable]
     problems: list = field(default_factory=list)  # Problems met while reading (e.g. a table not at A1)
+
+    def cell(self, sheet: str, excel_row: int, header: str) -> str:
+        """The A1 name of a cell wherever the user put the column (contract order if unknown)."""
+        table = self.tables.get(sheet)
+        if table is None or table.index(header) is None:
+            return default_cell(sheet, excel_row, header)
+        return table.cell(excel_row, header)
 
 
 class Backend(Protocol):

@@ -5,6 +5,13 @@ block (a table, the cells of a sheet, a patched column, the appended rows), so t
 Excel round-trips does not grow with the number of rows. The same code runs on classic
 xlwings (Windows, COM) and on xlwings' remote engine (`xw.Book(json=...)`), which the tests use.
 
+What live mode writes of a SheetContent: values, Excel tables, number formats, bold/size/
+colour styles, column widths, frozen panes, native charts (their source is one rectangle:
+columns between the chosen ones become series too) and cell-value conditional formats. What
+it leaves out: tab colours (not in xlwings' API) and, when reading, merged cells (Excel has no
+one-call way to list them; `uppf-xl check` on the saved file reports them). Formulas are read
+where the engine offers them (classic Excel), not on the remote engine.
+
 Example:
     >>> wb = Workbook(LiveBackend(xw.Book.caller()))          # doctest: +SKIP
     >>> register = wb.register(date.today())                 # doctest: +SKIP

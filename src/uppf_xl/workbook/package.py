@@ -481,7 +481,7 @@ def _serial_text(value: dt.date, date1904: bool) -> str:
 
 def _kind(value: Value) -> str:
     """text, bool, number, date, datetime or empty."""
-    if value is None:
+    if value is None or type(value).__name__ in ("NaTType", "NAType"):  # pandas' missing values
         return "empty"
     if isinstance(value, str):
         return "text"
