@@ -32,6 +32,15 @@ def check(wb: Workbook, today: date) -> list[Problem]:
     return wb.check(today)
 
 
+def check_summary(problems: list[Problem], name: str) -> str:
+    """The closing line of a check: "Inga fel i x.xlsx." or "2 fel och 1 varningar i x.xlsx."."""
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if errors:
+        return f"{errors} fel och {warnings} varningar i {name}."
+    return f"Inga fel i {name}" + (f" ({warnings} varningar)." if warnings else ".")
+
+
 def init(path: Path, demo: bool, force: bool, today: date) -> Outcome:
     """Create a new workbook; refuses to overwrite an existing file unless `force`."""
     from uppf_xl.workbook.initbook import create_workbook

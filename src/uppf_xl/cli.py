@@ -178,12 +178,11 @@ def check(file: Path, today: date) -> int:
     """
     problems = actions.check(open_workbook(file), today)
     print_problems(problems)
-    errors = sum(p.is_error for p in problems)
-    warnings = len(problems) - errors
-    if errors:
-        err_console.print(f"{errors} fel och {warnings} varningar i {file.name}.")
+    summary = actions.check_summary(problems, file.name)
+    if any(p.is_error for p in problems):
+        err_console.print(summary)
         return 1
-    console.print(f"Inga fel i {file.name}" + (f" ({warnings} varningar)." if warnings else "."))
+    console.print(summary)
     return 0
 
 

@@ -188,13 +188,7 @@ def _survey_in(wb: Workbook, today: date) -> Outcome:
 
 def check_text(problems: list[Problem], name: str) -> str:
     """What `uppf-xl check` prints: each problem, then the count line."""
-    errors = sum(p.is_error for p in problems)
-    warnings = len(problems) - errors
-    if errors:
-        summary = f"{errors} fel och {warnings} varningar i {name}."
-    else:
-        summary = f"Inga fel i {name}" + (f" ({warnings} varningar)." if warnings else ".")
-    return _join([p.text for p in problems], summary)
+    return _join([p.text for p in problems], actions.check_summary(problems, name))
 
 
 def outcome_text(outcome: Outcome) -> str:

@@ -288,13 +288,13 @@ def read_grid(
 
 def read_table(sheet: Any, name: str, problems: list) -> RawTable:
     """One sheet's table, found in its values as the file reader finds it in the file."""
-    from uppf_xl.workbook.reader import _make_table, _Structure
+    from uppf_xl.workbook.reader import make_table, SheetStructure
 
     grid, errors, formulas = read_grid(sheet, with_formulas=True)
-    structure = _Structure()
+    structure = SheetStructure()
     structure.errors.update(errors)
     structure.formulas.update(formulas)
-    return _make_table(name, grid, structure, table_info(sheet), problems)
+    return make_table(name, grid, structure, table_info(sheet), problems)
 
 
 def normalise(value: Any) -> Value:

@@ -46,7 +46,7 @@ def read_workbook(path: Path) -> RawWorkbook:
                 grid: list[list[Any]] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 structure = _scan_sheet(zf.read(part))
                 table_info = _table_info(zf, table_parts)
-                tables[name] = _make_table(name, grid, structure, table_info, problems)
+                tables[name] = make_table(name, grid, structure, table_info, problems)
     except FileAccessError:
         raise
     except (zipfile.BadZipFile, python_calamine.CalamineError, KeyError, etree.XMLSyntaxError, OSError) as exc:
@@ -96,7 +96,7 @@ def _table_info(zf: zipfile.ZipFile, table_parts: list[str]) -> tuple[str, str] 
     return None
 
 
-class _Structure:
+class SheetStructure:
     __slots__ = ("formulas", "errors", "hidden_rows", "merged")
 
     def __init__(self) -> None:
@@ -106,9 +106,9 @@ class _Structure:
         self.merged: list[str] = []
 
 
-def _scan_sheet(xml: bytes) -> _Structure:
+def _scan_sheet(xml: bytes) -> SheetStructure:
     """Formulas, error values, hidden rows and merged ranges of one sheet, in one pass."""
-    found = _Structure()
+    found = SheetStructure()
     wants_cells = b"<f" in xml or b't="e"' in xml
     wants_rows = b'hidden="1"' in xml or b'hidden="true"' in xml
     wants_merges = b"<mergeCell " in xml
@@ -160,10 +160,10 @@ class _BytesReader:
         return bytes(chunk)
 
 
-def _make_table(
+def make_table(
     name: str,
     grid: list[list[Value]],
-    structure: _Structure,
+    structure: SheetStructure,
     table_info: tuple[str, str] | None,
     problems: list[Problem],
 ) -> RawTable:
@@ -238,7 +238,7 @@ def _make_table(
     )
 
 
-def _has_structure(row: int, structure: _Structure, first_col: int, width: int) -> bool:
+def _has_structure(row: int, structure: SheetStructure, first_col: int, width: int) -> bool:
     return any(r == row and first_col <= c < first_col + width for (r, c) in (*structure.formulas, *structure.errors))
 
 
