@@ -44,6 +44,7 @@ ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lists whose unknown values are warnings only: themes and roles vary between municipalities.
 SOFT_VOCABS = {"Område", "Ansvarig roll"}
+FIRST_YEAR, LAST_YEAR = 1950, 2100  # dates outside are typing mistakes, not history
 # A typed row: header -> the value its column's kind converts to (str, date, int, tuple...).
 Row = dict[str, Any]
 
@@ -131,9 +132,12 @@ class Reader:
         return str(raw).strip()
 
     def _date(self, row: int, header: str, raw: Value, keep_time: bool = False) -> Any:
-        if isinstance(raw, dt.datetime):
-            return raw if keep_time else raw.date()
-        if isinstance(raw, dt.date):
+        if isinstance(raw, (dt.date, dt.datetime)):
+            if not FIRST_YEAR <= raw.year <= LAST_YEAR:  # e.g. 2025 typed into a date cell: 1905-07-17
+                self.problem(row, header, f"{raw:%Y-%m-%d} är inget rimligt datum (skriv ÅÅÅÅ-MM-DD)")
+                return None
+            if isinstance(raw, dt.datetime):
+                return raw if keep_time else raw.date()
             return raw
         if isinstance(raw, str):
             m = ISO_DATE_RE.match(raw)
@@ -208,9 +212,11 @@ class Reader:
 
 
 def _quote(raw: object) -> str:
-    text = str(raw)
+    """The value as the message shows it: quoted, shortened, control characters made visible."""
+    text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
     if len(text) > 60:
         text = text[:57] + "..."
+    text = CONTROL_RE.sub(lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421", text)
     return f'"{text}"'
 
 
@@ -274,9 +280,11 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     ]
     if questions and type_ids:
         refs.append((contract.QUESTIONS, "TypID", type_ids, "TypID"))
+    # A reference into a missing sheet is not checked: the missing sheet is the one error to fix.
+    target = {"UtförarID": contract.PROVIDERS.name, "TypID": contract.TYPES.name, "Nyckel": contract.SCHEDULE.name}
     for sheet, header, known, label in refs:
         ref_reader = readers.get(sheet.name, (None,))[0]
-        if ref_reader is None or (sheet is contract.FINDINGS and header == "Nyckel" and contract.SCHEDULE.name not in raw.tables):
+        if ref_reader is None or target[header] not in raw.tables:
             continue
         for r, v in rows(sheet):
             value = v.get(header)
@@ -404,7 +412,8 @@ def _read_settings(table: RawTable | None, problems: list[Problem], lists: dict[
             problems.append(Problem(WARNING, table.sheet, table.cell(excel_row, "Inställning"), f'okänd inställning "{key}"{hint}'))
             continue
         column = contract.Column("Värde", definition.kind)
-        value = reader.value(excel_row, {"Värde": row[value_i]}, column) if row[value_i] is not None else None
+        found = row[value_i] is not None or (excel_row, "Värde") in table.formulas or (excel_row, "Värde") in table.errors
+        value = reader.value(excel_row, {"Värde": row[value_i]}, column) if found else None
         raw_value = row[value_i]
         if definition.day_month and value is None and isinstance(raw_value, str):
             # "07-01" is a day-month; the reader reported it as a bad date, take it back if it parses.

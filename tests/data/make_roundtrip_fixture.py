@@ -21,6 +21,9 @@ import openpyxl
 from lxml import etree
 from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image
+from openpyxl.formatting.rule import Rule
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from PIL import Image as PILImage
@@ -43,11 +46,11 @@ CUSTOM_UI14 = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 CUSTOM_UI = CUSTOM_UI14.replace("2009/07/customui", "2006/01/customui")
 
 X14_VALIDATION = (
-    '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+    '<extLst><ext uri="{{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}}" '
     'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
     '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
     '<x14:dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1">'
-    "<x14:formula1><xm:f>Listor!$A$2:$A$6</xm:f></x14:formula1><xm:sqref>E2:E200</xm:sqref>"
+    "<x14:formula1><xm:f>Listor!$A$2:$A$6</xm:f></x14:formula1><xm:sqref>{sqref}</xm:sqref>"
     "</x14:dataValidation></x14:dataValidations></ext></extLst>"
 )
 THREADED = (
@@ -114,6 +117,12 @@ def base_workbook() -> bytes:
     ]
     _table(ws, SCHEDULE.table, SCHEDULE.headers, schedule)
     _date_format(ws, SCHEDULE.headers, {c.header: "yyyy-mm-dd" for c in SCHEDULE.columns if c.kind.value == "date"})
+    # What a user adds to the tool's sheet: a dropdown for Ansvarig and a colour for Utgår.
+    people = DataValidation(type="list", formula1='"Eva,Anna,Karin"', allow_blank=True)
+    people.add("R2:R500")
+    ws.add_data_validation(people)
+    grey = DifferentialStyle(font=Font(color="FF808080"), fill=PatternFill(bgColor="FFEDEDED"))
+    ws.conditional_formatting.add("Q2:Q500", Rule(type="cellIs", operator="equal", formula=['"Utgår"'], dxf=grey))
 
     ws = wb.create_sheet("Listor")
     _table(ws, "tblListor", ["Kategori"], [["Avvikelse"], ["Allvarlig brist"], ["Förbättringsområde"], ["Förtydligande"], ["Gott exempel"]])
@@ -232,8 +241,12 @@ def build() -> bytes:
 
     _to_shared_strings(parts)
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
-    sheet = sheet.replace("</worksheet>", X14_VALIDATION + "</worksheet>")
+    sheet = sheet.replace("</worksheet>", X14_VALIDATION.format(sqref="E2:E200") + "</worksheet>")
     parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    # The user's own validation on the tool's Årshjul (its Kommentar column), which a rewrite keeps.
+    schedule = parts["xl/worksheets/sheet2.xml"].decode()
+    schedule = schedule.replace("</worksheet>", X14_VALIDATION.format(sqref="S2:S500") + "</worksheet>")
+    parts["xl/worksheets/sheet2.xml"] = schedule.encode()
     parts["xl/threadedComments/threadedComment1.xml"] = THREADED.encode()
     parts["xl/persons/person.xml"] = PERSONS.encode()
     sheet_rels = parts["xl/worksheets/_rels/sheet1.xml.rels"].decode()

@@ -286,6 +286,21 @@ def test_guard_refuses_a_write_that_would_lose_user_content(
     assert sorted(p.name for p in book.parent.iterdir()) == ["uppfoljning.xlsm"]
 
 
+def test_a_written_part_that_is_not_well_formed_is_refused(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = book.read_bytes()
+
+    def unbound_prefix(pkg: Package) -> None:
+        part = "xl/worksheets/sheet2.xml"  # Årshjul, written fresh: the guard lets it change
+        pkg.parts[part] = pkg.parts[part].replace(b'<tablePart r:id="rId1"/>', b'<tablePart q:id="rId1"/>')
+
+    _sabotage(monkeypatch, unbound_prefix)
+    with pytest.raises(WriteRefused) as exc:
+        write_changes(book, full_changes())
+    assert exc.value.message.startswith("Skrivningen avbröts: delen xl/worksheets/sheet2.xml blev ogiltig XML (")
+    assert exc.value.message.endswith(f"). {UNCHANGED}")
+    assert book.read_bytes() == original
+
+
 def test_patch_of_a_missing_column_is_refused(book: Path) -> None:
     original = book.read_bytes()
     with pytest.raises(WriteRefused) as exc:
@@ -528,3 +543,28 @@ def test_an_append_adds_a_missing_logg_column(tmp_path: Path) -> None:
                                           [dt.datetime(2025, 1, 9, 8, 0), "init", "", ""],
                                           [dt.datetime(2025, 1, 10, 8, 0), "plan", "x", "eva"]]
     assert openpyxl.load_workbook(path)["Logg"].tables["tblLogg"].ref == "A1:D3"
+
+
+def test_a_tool_sheet_rewritten_without_tables_loses_only_its_table(book: Path) -> None:
+    write_changes(book, Changes(sheets=[SheetContent("Årshjul", cells=[Cell(1, 1, "Inga uppföljningar")])]))
+    after = Package.read(book)
+    assert "xl/tables/table2.xml" not in after.parts
+    assert "xl/worksheets/_rels/sheet2.xml.rels" not in after.parts
+    assert b"tblArshjul" not in after.parts["[Content_Types].xml"] + after.parts["xl/workbook.xml"]
+    assert sheet_values(book)["Årshjul"] == [["Inga uppföljningar"]]
+
+
+def test_the_users_rules_on_a_tool_sheet_survive_its_rewrite(written: dict[str, object]) -> None:
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    for path in (written["path"], written["latest"]):  # after one write and after two
+        root = etree.fromstring(Package.read(path).parts["xl/worksheets/sheet2.xml"])  # type: ignore[arg-type]
+        rules = [(cf.get("sqref"), rule.get("priority"), rule.findtext(f"{main}formula"))
+                 for cf in root.iter(f"{main}conditionalFormatting") for rule in cf.iter(f"{main}cfRule")]
+        assert rules == [("Q2:Q200", "1", '"Försenad"'), ("Q2:Q500", "2", '"Utgår"')]
+        assert [v.get("sqref") for v in root.iter(f"{main}dataValidation")] == ["R2:R500"]
+        assert ext_block(etree.tostring(root)) == ext_block(FIXTURE_SCHEDULE)
+    wb = openpyxl.load_workbook(written["path"])  # type: ignore[arg-type]
+    assert [str(v.sqref) for v in wb["Årshjul"].data_validations.dataValidation] == ["R2:R500"]
+
+
+FIXTURE_SCHEDULE = Package.read(FIXTURE).parts["xl/worksheets/sheet2.xml"]

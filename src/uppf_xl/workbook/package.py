@@ -86,10 +86,9 @@ EMU_PER_CM = 360000
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _ESCAPED_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_NEEDS_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
-_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[ >/].*?(?:</(?:\w+:)?sheetData>|$)", re.S)
+_SHEET_DATA_START = re.compile(rb"<(?:\w+:)?sheetData[ >/]")
 
 
 _CODE_NAME = re.compile(rb'<(?:\w+:)?sheetPr\b[^>]*?\bcodeName="([^"]*)"')
@@ -102,8 +101,53 @@ def _code_name(sheet_xml: bytes) -> str | None:
 
 def _has_formulas(sheet_xml: bytes) -> bool:
     """Whether any cell holds a formula (formulas in validation or format rules do not count)."""
-    found = _SHEET_DATA.search(sheet_xml)
-    return bool(found and _FORMULA_TAG.search(found.group()))
+    start = _SHEET_DATA_START.search(sheet_xml)
+    if start is None:
+        return False
+    end = sheet_xml.rfind(b"sheetData>")
+    return _FORMULA_TAG.search(sheet_xml, start.end(), end if end > start.end() else len(sheet_xml)) is not None
+
+
+_ROOT_TAG = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
+# Extension blocks the user may have on a tool sheet: list validation and conditional formats (Excel 2010+).
+_KEPT_EXTS = {"{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}", "{78C0D931-6437-407d-A8EE-F0AAD7539E65}"}
+_REVISION_NS = "http://schemas.microsoft.com/office/spreadsheetml/2014/revision"
+
+
+@dataclass
+class _UserRules:
+    """What a user added to a tool sheet that survives its rewrite: validation and conditional formats."""
+
+    conditional: list[etree._Element] = field(default_factory=list)
+    validations: etree._Element | None = None
+    exts: list[etree._Element] = field(default_factory=list)
+
+
+def _user_rules(sheet_xml: bytes) -> _UserRules:
+    """The rules after sheetData of an old tool sheet, read without parsing its (large) cell data."""
+    root_tag = _ROOT_TAG.search(sheet_xml[:4096])
+    end = max(
+        (i + len(tag) for tag in (b"sheetData>", b"sheetData/>") if (i := sheet_xml.rfind(tag)) >= 0), default=-1
+    )
+    if root_tag is None or end < 0:
+        return _UserRules()
+    try:
+        root = etree.fromstring(root_tag.group() + sheet_xml[end:])
+    except etree.XMLSyntaxError:
+        return _UserRules()
+    for el in root.iter():
+        for attr in [a for a in el.attrib if a.startswith("{" + _REVISION_NS)]:
+            del el.attrib[attr]  # revision ids (xr:uid) mean nothing outside the old sheet
+    exts = [e for e in root.iterfind(f"{_q('extLst')}/{_q('ext')}") if e.get("uri") in _KEPT_EXTS]
+    return _UserRules(root.findall(_q("conditionalFormatting")), root.find(_q("dataValidations")), exts)
+
+
+def _rule_key(el: etree._Element) -> tuple:
+    """A conditional format compared without its priority, which changes when rules are renumbered."""
+    clone = copy.deepcopy(el)
+    for rule in clone.iter(_q("cfRule")):
+        rule.attrib.pop("priority", None)
+    return _key(clone)
 
 
 def _q(tag: str, ns: str = MAIN_NS) -> str:
@@ -232,7 +276,7 @@ def _text(text: str) -> str:
     """Cell text made safe for XML, with control characters in Excel's _xHHHH_ form."""
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
-    if _NEEDS_ESCAPE.search(text) is None:
+    if "_x" not in text and _ILLEGAL_XML.search(text) is None:
         return text
     text = _ESCAPED_LOOKALIKE.sub(r"_x005F_\1", text)
     return _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
@@ -708,9 +752,11 @@ class _Builder:
         carried: list[Rel] = []
         tab_selected = False
         code_name = None
+        kept = _UserRules()
         if part is not None:
             old = self.pkg.parts.get(part, b"")
             code_name = _code_name(old)
+            kept = _user_rules(old)
             if _has_formulas(old):
                 self.formulas_touched = True
             tab_selected = b'tabSelected="1"' in old
@@ -744,7 +790,7 @@ class _Builder:
         if content.charts:
             drawing_rid = new_rel(RT_DRAWING, self._write_drawing(content, blocks))
         legacy_rid = next((r.id for r in carried if r.type == RT_VML), None)
-        xml = self._render(content, tab_selected, drawing_rid, legacy_rid, table_rids, code_name)
+        xml = self._render(content, tab_selected, drawing_rid, legacy_rid, table_rids, code_name, kept)
         self.pkg.parts[part] = xml
         self.pkg.set_rels(part, rels)
 
@@ -859,6 +905,7 @@ class _Builder:
         legacy_rid: str | None,
         table_rids: list[str],
         code_name: str | None = None,
+        kept: _UserRules | None = None,
     ) -> bytes:
         """The worksheet XML, built as text: tens of thousands of cells without a DOM."""
         xf = self.styles.xf
@@ -951,8 +998,21 @@ class _Builder:
             out.append("".join([cols_xml[c] for c in sorted(cols_xml)]))
             out.append("</row>")
         out.append("</sheetData>")
-        for priority, cf in enumerate(content.conditional, start=1):
-            out.append(_conditional_xml(cf, self.styles.dxf(cf.style), priority))
+        ours = [_conditional_xml(cf, self.styles.dxf(cf.style), i) for i, cf in enumerate(content.conditional, start=1)]
+        out += ours
+        kept = kept or _UserRules()
+        # The user's own rules follow the tool's; the tool's from the last run are not repeated.
+        mine = {_rule_key(etree.fromstring(f'<x xmlns="{MAIN_NS}">{xml}</x>')[0]) for xml in ours}
+        priority = len(ours)
+        for cf in kept.conditional:
+            if _rule_key(cf) in mine:
+                continue
+            for rule in cf.iter(_q("cfRule")):
+                priority += 1
+                rule.set("priority", str(priority))
+            out.append(etree.tostring(cf, encoding="unicode"))
+        if kept.validations is not None:
+            out.append(etree.tostring(kept.validations, encoding="unicode"))
         out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
         if drawing_rid:
             out.append(f'<drawing r:id="{drawing_rid}"/>')
@@ -962,6 +1022,8 @@ class _Builder:
             out.append(f'<tableParts count="{len(table_rids)}">')
             out += [f'<tablePart r:id="{rid}"/>' for rid in table_rids]
             out.append("</tableParts>")
+        if kept.exts:
+            out.append("<extLst>" + "".join(etree.tostring(e, encoding="unicode") for e in kept.exts) + "</extLst>")
         out.append("</worksheet>")
         return "".join(out).encode("utf-8")
 
@@ -1077,8 +1139,8 @@ class _Builder:
         return (min_col, min_row, col, max_row)
 
     def append(self, append: RowAppend) -> None:
-        if append.sheet not in self.pkg.sheet_parts(self.wb_root) and append.sheet in TOOL_SHEETS and append.sheet in SHEETS:
-            spec = SHEETS[append.sheet]
+        spec = SHEETS.get(append.sheet)
+        if spec is not None and spec.tool_owned and append.sheet not in self.pkg.sheet_parts(self.wb_root):
             self.write_sheet(
                 SheetContent(
                     spec.name,
@@ -1091,7 +1153,6 @@ class _Builder:
         cells = _SheetCells(root)
         wanted = {k.strip() for row in append.rows for k in row}
         columns, header_row, bounds, table = self._columns(part, cells, wanted)
-        spec = SHEETS.get(append.sheet)
         if spec is not None and table is not None and bounds is not None:
             for header in [h for h in spec.tool_columns if h in wanted and h not in columns]:
                 bounds = self._add_column(append.sheet, cells, table, bounds, header)
@@ -1442,6 +1503,9 @@ _DESCRIPTIONS = [
 
 def describe(part: str, sheet_names: dict[str, str]) -> str:
     """A Swedish name for what a package part holds, for messages."""
+    if part.endswith(".rels"):
+        source = Package.source_of(part)
+        return f"relationerna för {describe(source, sheet_names) if source else 'paketet'}"
     if part in sheet_names:
         return f"bladet {sheet_names[part]}"
     if part.startswith("xl/worksheets/"):
@@ -1464,7 +1528,8 @@ def guard(before: Package, after: Package, plan: Plan) -> None:
     ordered = sorted(before.parts, key=lambda n: (not n.startswith(("customUI/", "xl/vbaProject")), n))
     for part in ordered:
         if part not in after.parts and part not in plan.may_remove:
-            if part.endswith(".rels") and Package.source_of(part) in plan.may_remove:
+            # A rewritten sheet's relationships are checked one by one below.
+            if part.endswith(".rels") and Package.source_of(part) in plan.may_remove | plan.replaced:
                 continue
             raise _lost(f"delen {part} ({describe(part, names)})")
     for rels_name in sorted(before.rels_parts(), key=lambda n: (n != "_rels/.rels", n)):
@@ -1530,14 +1595,13 @@ def _guard_workbook(before: Package, after: Package) -> None:
             raise WriteRefused(f"Skrivningen avbröts: arbetsbokens inställning {tag} skulle ändras. {UNCHANGED}")
 
 
-def _cell_values(root: etree._Element) -> dict[str, tuple]:
-    out: dict[str, tuple] = {}
+def _cell_sig(c: etree._Element) -> tuple:
+    return (c.get("s"), c.get("t"), tuple(_key(ch) + (ch.text, "".join(ch.itertext())) for ch in c))
+
+
+def _rows(root: etree._Element) -> dict[str, etree._Element]:
     data = root.find(_q("sheetData"))
-    if data is None:
-        return out
-    for c in data.iter(_q("c")):
-        out[c.get("r", "")] = (c.get("s"), c.get("t"), tuple(_key(ch) + (ch.text, "".join(ch.itertext())) for ch in c))
-    return out
+    return {} if data is None else {row.get("r", ""): row for row in data.iter(_q("row"))}
 
 
 def _guard_edited_sheet(old: bytes, new: bytes, edited: set[tuple[int, int]], sheet: str) -> None:
@@ -1547,17 +1611,32 @@ def _guard_edited_sheet(old: bytes, new: bytes, edited: set[tuple[int, int]], sh
     except etree.XMLSyntaxError as exc:
         raise WriteRefused(f"Skrivningen avbröts: bladet {sheet} blev oläsbart ({exc}). {UNCHANGED}") from exc
     ignore = {_ref(c, r) for r, c in edited}
-    a, b = _cell_values(old_root), _cell_values(new_root)
-    for ref, value in a.items():
-        if ref in ignore:
+    edited_rows = {str(r) for r, _ in edited}
+    old_rows, new_rows = _rows(old_root), _rows(new_root)
+    for r, old_row in old_rows.items():
+        new_row = new_rows.get(r)
+        # A row without a written cell must come out exactly as it went in: compare it whole.
+        if r not in edited_rows and new_row is not None and etree.tostring(old_row) == etree.tostring(new_row):
             continue
-        if b.get(ref) != value:
+        after = {c.get("r", ""): c for c in (new_row if new_row is not None else [])}
+        for c in old_row:
+            ref = c.get("r", "")
+            if ref not in ignore and (ref not in after or _cell_sig(after.pop(ref)) != _cell_sig(c)):
+                raise WriteRefused(
+                    f"Skrivningen avbröts: cellen {sheet}!{ref} skulle ändras fast uppf-xl inte ska skriva där. {UNCHANGED}"
+                )
+            after.pop(ref, None)
+        extra = sorted(set(after) - ignore)
+        if extra:
             raise WriteRefused(
-                f"Skrivningen avbröts: cellen {sheet}!{ref} skulle ändras fast uppf-xl inte ska skriva där. {UNCHANGED}"
+                f"Skrivningen avbröts: cellen {sheet}!{extra[0]} skulle skrivas utan att höra till ändringen. {UNCHANGED}"
             )
-    extra = set(b) - set(a) - ignore
-    if extra:
-        raise WriteRefused(f"Skrivningen avbröts: cellen {sheet}!{sorted(extra)[0]} skulle skrivas utan att höra till ändringen. {UNCHANGED}")
+    for r in set(new_rows) - set(old_rows):
+        extra = sorted({c.get("r", "") for c in new_rows[r]} - ignore)
+        if extra:
+            raise WriteRefused(
+                f"Skrivningen avbröts: cellen {sheet}!{extra[0]} skulle skrivas utan att höra till ändringen. {UNCHANGED}"
+            )
     skip = {"sheetData", "dimension"}
     old_rest = [_key(el) for el in old_root if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
     new_rest = [_key(el) for el in new_root if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
@@ -1621,6 +1700,7 @@ def verify(tmp: Path, before: Package, plan: Plan) -> None:
     except ZIP_ERRORS as exc:
         raise WriteRefused(f"Skrivningen avbröts: den nya filen blev inte ett giltigt zip-arkiv ({exc}). {UNCHANGED}") from exc
     guard(before, after, plan)
+    _check_well_formed(before, after)
     written = {plan.sheet_names.get(p) for p in plan.replaced | set(plan.edited)} - {None}
     try:
         from python_calamine import CalamineWorkbook
@@ -1629,11 +1709,23 @@ def verify(tmp: Path, before: Package, plan: Plan) -> None:
         try:
             for name in book.sheet_names:
                 if name in written:
-                    book.get_sheet_by_name(name).to_python()
+                    book.get_sheet_by_name(name)  # parses the whole sheet; converting it adds nothing
         finally:
             book.close()
     except Exception as exc:  # calamine raises its own error types
         raise WriteRefused(f"Skrivningen avbröts: den nya arbetsboken gick inte att läsa tillbaka ({exc}). {UNCHANGED}") from exc
+
+
+def _check_well_formed(before: Package, after: Package) -> None:
+    """Excel offers to "repair" (and drops) a part that is not well-formed XML: parse every new one."""
+    parser = etree.XMLParser(huge_tree=True)
+    for name, data in after.parts.items():
+        if before.parts.get(name) == data or not name.endswith((".xml", ".rels")):
+            continue
+        try:
+            etree.fromstring(data, parser)
+        except etree.XMLSyntaxError as exc:
+            raise WriteRefused(f"Skrivningen avbröts: delen {name} blev ogiltig XML ({exc}). {UNCHANGED}") from exc
 
 
 def write_changes(path: Path, changes: Changes) -> None:

@@ -242,8 +242,15 @@ def _has_structure(row: int, structure: SheetStructure, first_col: int, width: i
     return any(r == row and first_col <= c < first_col + width for (r, c) in (*structure.formulas, *structure.errors))
 
 
+# Characters a copy from a web page or a PDF brings along that nobody means to type.
+_INVISIBLE = str.maketrans({"\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+                            "\u00a0": " "})
+
+
 def _clean(value: Value) -> Value:
-    """Calamine gives '' for an empty cell; the model wants None."""
-    if value == "":
-        return None
+    """None for an empty or blank cell (calamine gives ''); text without invisible characters."""
+    if isinstance(value, str):
+        value = value.translate(_INVISIBLE)
+        if not value.strip():
+            return None
     return value
