@@ -314,3 +314,20 @@ def test_rendered_oversikt_shows_the_figures(rendered) -> None:
         assert shown in text
     # two native charts
     assert len([n for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("since", "months", "until"),
+    [
+        (date(2025, 10, 2), 1, date(2025, 11, 30)),  # a monthly check covers the next month too
+        (date(2025, 1, 31), 1, date(2025, 2, 28)),
+        (date(2025, 2, 10), 3, date(2025, 6, 30)),  # Q1 done: covered through Q2
+        (date(2025, 4, 30), 4, date(2025, 8, 31)),  # T1 done: covered through T2
+        (date(2024, 3, 1), 12, date(2025, 12, 31)),  # done last year: covered this year
+        (date(2023, 9, 1), 24, date(2025, 12, 31)),
+    ],
+)
+def test_covered_until_the_end_of_the_next_period(since: date, months: int, until: date) -> None:
+    from uppf_xl.dashboard import covered_until
+
+    assert covered_until(since, months) == until

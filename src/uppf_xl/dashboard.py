@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from uppf_xl import findings as fnd
-from uppf_xl.dates import add_months, swedish_month
+from uppf_xl.dates import add_months, month_end, swedish_month
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow
 from uppf_xl.schedule import row_status
 from uppf_xl.vocab import Category, FindingStatus, Interval, RowStatus
@@ -272,6 +272,21 @@ def _title(register: Register, year: int) -> str:
     return f"Översikt uppföljning {year}" + (f" – {kommun}" if kommun else "")
 
 
+def covered_until(since: date, months: int) -> date:
+    """The last day a follow-up done on `since` still covers: the end of the next period.
+
+    Periods are aligned to the calendar (months, quarters, tertials, halves, years), so a
+    monthly check done on 2 October covers the provider until 30 November.
+
+    Example:
+        >>> covered_until(date(2025, 10, 2), 1)
+        datetime.date(2025, 11, 30)
+    """
+    nxt = add_months(since, months)
+    align = min(months, 12)
+    return month_end(nxt.year, ((nxt.month - 1) // align + 1) * align)
+
+
 def _coverage(register: Register, live: list[ScheduleRow], year: int, today: date) -> list[Coverage]:
     last: dict[tuple[str, str], date] = {}
     upcoming: dict[tuple[str, str], date] = {}
@@ -292,7 +307,7 @@ def _coverage(register: Register, live: list[ScheduleRow], year: int, today: dat
             k = (p.id, t.id)
             # A provider new within the interval is not yet due, so its start counts as the reference.
             since = last.get(k, p.start)
-            within = add_months(since, INTERVAL_MONTHS[interval]) >= today
+            within = today <= covered_until(since, INTERVAL_MONTHS[interval])
             out.append(Coverage(p.id, p.name, t.id, interval.value, last.get(k), within, upcoming.get(k)))
     return out
 

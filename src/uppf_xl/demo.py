@@ -37,8 +37,12 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
     problems = actions.check(wb, today)
     step("Kontroll", Outcome("check", lines=[p.text for p in problems] or ["Inga fel."]))
 
-    step("Årshjul", actions.plan(wb, today.year, today))
-    step("Fältarbete (demo)", _simulate_fieldwork(book, today))
+    # The year as it went: last year planned in January and carried out, this year planned in
+    # January and carried out up to today; then the dashboard for today.
+    for year, until in ((today.year - 1, date(today.year - 1, 12, 31)), (today.year, today)):
+        january = min(date(year, 1, 10), until)
+        step(f"Årshjul {year} (planerat {january:%Y-%m-%d})", actions.plan(open_workbook(book), year, january))
+        step(f"Fältarbete {year} (demo)", _simulate_fieldwork(book, year, until))
     step("Översikt", actions.status(open_workbook(book), today.year, today))
 
     pdf = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
@@ -57,21 +61,21 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
     return Outcome("demo", files=[book, *made])
 
 
-def _simulate_fieldwork(book: Path, today: date) -> Outcome:
-    """Fill in what the administrators would have typed by now: letters sent, visits done.
+def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:
+    """Fill in what the administrators would have typed by `today`: letters sent, visits done.
 
-    Most past visits are done and their letters sent; a few are left undone so the
-    dashboard shows overdue work and letters to send.
+    Most past follow-ups of `year` are done and their letters sent; this year a few are left
+    undone so the dashboard shows overdue work and letters to send.
     """
     wb = open_workbook(book)
     register = wb.register(today)
     values: dict[tuple[int, str], Value] = {}
     done = sent = 0
-    for i, row in enumerate(r for r in register.schedule if r.year == today.year):
+    for i, row in enumerate(r for r in register.schedule if r.year == year):
         when = row.visit_date or row.due
         if when is None or row.done is not None:
             continue
-        left_undone = i % 9 == 4
+        left_undone = i % 9 == 4 and year == today.year
         if row.notify_by and row.notify_by <= today and not row.notified and not left_undone:
             values[row.row, "Kallelse skickad"] = row.notify_by - timedelta(days=2)
             sent += 1
