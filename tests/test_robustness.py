@@ -24,6 +24,7 @@ from lxml import etree
 
 from uppf_xl.cli import main
 from uppf_xl.workbook.initbook import create_workbook
+from uppf_xl.workbook.safe import run_lock_path
 
 CASES = sorted((Path(__file__).parent / "data" / "robust").glob("*.xlsx"))
 TODAY = "2025-11-22"
@@ -196,7 +197,7 @@ def demo_book(tmp_path: Path) -> Path:
 
 
 def test_second_run_refuses_while_first_writes(demo_book: Path) -> None:
-    lock = demo_book.with_name(f".{demo_book.name}.uppf-xl.lock")
+    lock = run_lock_path(demo_book)
     plan = ["plan", demo_book.name, "--year", "2025", "--today", TODAY]
     first = _uppf(SLOW_RUN, "4", *plan, cwd=demo_book.parent)
     deadline = time.monotonic() + 60

@@ -316,11 +316,15 @@ def _new_providers(
     register: Register, live: list[ScheduleRow], status: dict[int, str], year: int, today: date
 ) -> list[NewProvider]:
     at_start = {t.id for t in register.types if t.interval is Interval.AT_START}
+    start_rows: dict[str, list[ScheduleRow]] = {}
+    for r in live:
+        if r.type_id in at_start:
+            start_rows.setdefault(r.provider_id, []).append(r)
     out = []
     for p in sorted(register.providers, key=lambda p: (p.start, p.id)):
         if p.start.year != year:
             continue
-        own = [r for r in live if r.provider_id == p.id and r.type_id in at_start]
+        own = start_rows.get(p.id, [])
         due = add_months(p.start, register.settings.fordjupad_inom_manader)
         if not own:
             out.append(NewProvider(p.id, p.name, p.start, "Saknas", None, due))

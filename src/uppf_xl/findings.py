@@ -328,11 +328,14 @@ def verify_at(f: Finding, rows: Iterable[ScheduleRow], types: Iterable[FollowUpT
 def computed_columns(register: Register, rows: list[ScheduleRow], today: date) -> dict[str, dict[str, str]]:
     """IakttagelseID -> {"Status", "Eskalera", "Verifieras vid"}: the tool-owned values."""
     s = register.settings
+    by_provider: dict[str, list[ScheduleRow]] = {}
+    for row in rows:  # grouped once: each finding looks only at its own provider's rows
+        by_provider.setdefault(row.provider_id, []).append(row)
     return {
         f.id: {
             STATUS: finding_status(f, today, s).value,
             ESCALATE: "Ja" if escalate(f, s, today) else "",
-            VERIFY_AT: verify_at(f, rows, register.types),
+            VERIFY_AT: verify_at(f, by_provider.get(f.provider_id, []), register.types),
         }
         for f in register.findings
     }

@@ -299,3 +299,29 @@ def test_a_lock_with_our_own_pid_is_a_dead_runs_lock(book: Path) -> None:
     safe.run_lock_path(book).write_text(str(os.getpid()), encoding="ascii")
     write_changes(book, PATCH)
     assert not safe.run_lock_path(book).exists()
+
+
+def test_a_read_only_workbook_is_not_replaced(book: Path) -> None:
+    original = book.read_bytes()
+    book.chmod(0o444)
+    try:
+        with pytest.raises(FileAccessError) as exc:
+            write_changes(book, PATCH)
+        assert exc.value.message == "Arbetsboken uppfoljning.xlsm är skrivskyddad. Ta bort skrivskyddet och försök igen."
+        assert book.read_bytes() == original
+    finally:
+        book.chmod(0o644)
+
+
+def test_temp_files_of_dead_runs_are_cleared(book: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = [
+        safe.temp_path(book).with_name(f".uppfoljning.xlsm.{dead.pid}{safe.TEMP_SUFFIX}"),
+        safe.temp_path(book),  # our own pid, reused after a killed run
+        book.with_name(f".uppfoljning.bak.xlsm.{dead.pid}{safe.TEMP_SUFFIX}"),
+    ]
+    for tmp in stale:
+        tmp.write_bytes(b"PK half a workbook")
+    write_changes(book, PATCH)
+    assert _names(book.parent) == ["uppfoljning.bak.xlsm", "uppfoljning.xlsm"]

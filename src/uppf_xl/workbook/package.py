@@ -5,6 +5,10 @@ tool-owned sheets are written fresh (inline strings, so shared strings stay unto
 styles the tool uses are appended to xl/styles.xml, single cells of user sheets are edited in
 place, and the result is checked against the original (`guard`) before it replaces the file.
 
+A tool sheet written anew keeps what the user added to it: its VBA code name, comments,
+data validation (also in x14 extension blocks), their own conditional formats, pictures and
+shapes; its old tables and the tool's own charts are replaced.
+
 Example:
     >>> write_changes(Path("uppfoljning.xlsx"), changes)         # doctest: +SKIP
 """
@@ -12,8 +16,8 @@ Example:
 from __future__ import annotations
 
 import copy
-import functools
 import datetime as dt
+import functools
 import math
 import numbers
 import os
@@ -40,7 +44,16 @@ from uppf_xl.workbook.content import (
     TableBlock,
     Value,
 )
-from uppf_xl.workbook.safe import UNCHANGED, ZIP_ERRORS, atomic_write, check_not_open, inspect_file, remove_stale_temps, run_lock
+from uppf_xl.workbook.safe import (
+    UNCHANGED,
+    ZIP_ERRORS,
+    atomic_write,
+    check_not_open,
+    check_writable,
+    inspect_file,
+    remove_stale_temps,
+    run_lock,
+)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -142,9 +155,35 @@ def _user_rules(sheet_xml: bytes) -> _UserRules:
     return _UserRules(root.findall(_q("conditionalFormatting")), root.find(_q("dataValidations")), exts)
 
 
+# The name the tool gives its chart frames, so a later rewrite tells them from the user's objects.
+TOOL_SHAPE_PREFIX = "uppf-xl:"
+
+
+@dataclass
+class _UserShapes:
+    """The user's own drawing objects on a tool sheet: anchors as XML and the relationships they use."""
+
+    anchors: list[str] = field(default_factory=list)
+    rels: list[Rel] = field(default_factory=list)  # targets as part names (resolved), not relative
+    max_id: int = 1  # the highest shape id among them
+
+
+def _fragment(el: etree._Element) -> str:
+    """An element of an old sheet as text for the new one, whose root already declares main and r."""
+    text = etree.tostring(el, encoding="unicode")
+    head, sep, rest = text.partition(">")
+    head = head.replace(f' xmlns="{MAIN_NS}"', "").replace(f' xmlns:r="{R_NS}"', "")
+    return head + sep + rest
+
+
 def _rule_key(el: etree._Element) -> tuple:
-    """A conditional format compared without its priority, which changes when rules are renumbered."""
+    """A conditional format compared without its range and priority.
+
+    The tool's own rules cover as many rows as the sheet has and are renumbered, so a rule of
+    an earlier run differs from this run's only there; it must not be kept as the user's.
+    """
     clone = copy.deepcopy(el)
+    clone.attrib.pop("sqref", None)
     for rule in clone.iter(_q("cfRule")):
         rule.attrib.pop("priority", None)
     return _key(clone)
@@ -747,12 +786,12 @@ class _Builder:
             raise WriteRefused(
                 f"Skrivningen avbröts: bladet {content.name} ägs av användaren och skrivs aldrig om av uppf-xl. {UNCHANGED}"
             )
-        parts = self.pkg.sheet_parts(self.wb_root)
-        part = parts.get(content.name)
+        part = self._worksheet(content.name)
         carried: list[Rel] = []
         tab_selected = False
         code_name = None
         kept = _UserRules()
+        shapes = _UserShapes()
         if part is not None:
             old = self.pkg.parts.get(part, b"")
             code_name = _code_name(old)
@@ -761,7 +800,9 @@ class _Builder:
                 self.formulas_touched = True
             tab_selected = b'tabSelected="1"' in old
             for rel in self.pkg.rels(part):
-                if rel.type in DROPPABLE:
+                if rel.type == RT_DRAWING and not rel.external:
+                    shapes = self._keep_user_shapes(self.pkg.resolve(part, rel.target), shapes)
+                elif rel.type in DROPPABLE:
                     if not rel.external:
                         target = self.pkg.resolve(part, rel.target)
                         if not (self._incoming.get(target, set()) - {part} - self.plan.removed):
@@ -787,8 +828,8 @@ class _Builder:
         blocks = {t.name: t for t in content.tables if t.name}
         table_rids = [new_rel(RT_TABLE, self._write_table(t)) for t in content.tables if t.name]
         drawing_rid = None
-        if content.charts:
-            drawing_rid = new_rel(RT_DRAWING, self._write_drawing(content, blocks))
+        if content.charts or shapes.anchors:
+            drawing_rid = new_rel(RT_DRAWING, self._write_drawing(content, blocks, shapes))
         legacy_rid = next((r.id for r in carried if r.type == RT_VML), None)
         xml = self._render(content, tab_selected, drawing_rid, legacy_rid, table_rids, code_name, kept)
         self.pkg.parts[part] = xml
@@ -865,11 +906,55 @@ class _Builder:
         self.ct.set_override(part, CT_TABLE)
         return part
 
-    def _write_drawing(self, content: SheetContent, blocks: dict[str, TableBlock]) -> str:
+    def _keep_user_shapes(self, drawing: str, shapes: _UserShapes) -> _UserShapes:
+        """Take a tool sheet's old drawing apart: the tool's charts go, the user's pictures and shapes stay.
+
+        The tool's chart frames are named "uppf-xl: ..."; everything else in the drawing (a logo,
+        a text box, the user's own chart) is carried into the new drawing with its relationships.
+        """
+        data = self.pkg.parts.get(drawing)
+        if data is None:
+            return shapes
+        root = etree.fromstring(data)
+        rels = {r.id: r for r in self.pkg.rels(drawing)}
+        used: set[str] = set()
+        for anchor in root:
+            if not isinstance(anchor.tag, str):
+                continue
+            names = [el.get("name", "") for el in anchor.iter(_q("cNvPr", XDR_NS))]
+            if names and all(n.startswith(TOOL_SHAPE_PREFIX) for n in names):
+                continue
+            shapes.anchors.append(etree.tostring(anchor, encoding="unicode"))
+            ids = [int(i) for el in anchor.iter(_q("cNvPr", XDR_NS)) if (i := el.get("id", "")).isdigit()]
+            shapes.max_id = max([shapes.max_id, *ids])
+            for el in anchor.iter():
+                used |= {v for k, v in el.attrib.items() if k.startswith("{" + R_NS + "}")}
+        for rel_id, rel in rels.items():
+            if rel_id in used:
+                shapes.rels.append(Rel(rel.id, rel.type, rel.target if rel.external else self.pkg.resolve(drawing, rel.target), rel.external))
+            elif not rel.external:
+                target = self.pkg.resolve(drawing, rel.target)
+                if not (self._incoming.get(target, set()) - {drawing} - self.plan.removed):
+                    self._remove(target, rel.type in DROPPABLE)
+        # The old drawing part goes; what it held of the user's is in the new one.
+        self.plan.removed.add(drawing)
+        self.plan.may_remove.add(drawing)
+        self.pkg.parts.pop(drawing, None)
+        self.pkg.parts.pop(Package.rels_name(drawing), None)
+        self.ct.remove_override(drawing)
+        return shapes
+
+    def _write_drawing(self, content: SheetContent, blocks: dict[str, TableBlock], shapes: _UserShapes) -> str:
         drawing = self._free_part("xl/drawings/drawing{}.xml")
         self.ct.set_override(drawing, CT_DRAWING)
-        rels: list[Rel] = []
-        anchors = []
+        # The user's relationships keep their ids (their anchors name them); targets are re-pointed.
+        rels: list[Rel] = [
+            Rel(r.id, r.type, r.target if r.external else Package.relative(drawing, r.target), r.external) for r in shapes.rels
+        ]
+        taken = {r.id for r in rels}
+        anchors = list(shapes.anchors)
+        # Shape ids must be unique within the drawing: the tool's frames number after the user's.
+        first_id = shapes.max_id + 1
         for i, spec in enumerate(content.charts, start=1):
             block = blocks.get(spec.table)
             if block is None:
@@ -877,7 +962,12 @@ class _Builder:
             chart = self._free_part("xl/charts/chart{}.xml")
             self.pkg.parts[chart] = _chart_xml(spec, content.name, block)
             self.ct.set_override(chart, CT_CHART)
-            rels.append(Rel(f"rId{i}", RT_CHART, Package.relative(drawing, chart)))
+            n = i
+            while f"rId{n}" in taken:
+                n += 1
+            rid = f"rId{n}"
+            taken.add(rid)
+            rels.append(Rel(rid, RT_CHART, Package.relative(drawing, chart)))
             col_letters, row = _CELL_REF.fullmatch(spec.anchor.upper()).groups()  # type: ignore[union-attr]
             col = column_index_from_string(col_letters)
             cx, cy = int(spec.width_cm * EMU_PER_CM), int(spec.height_cm * EMU_PER_CM)
@@ -885,9 +975,10 @@ class _Builder:
                 f"<xdr:oneCellAnchor><xdr:from><xdr:col>{col - 1}</xdr:col><xdr:colOff>0</xdr:colOff>"
                 f"<xdr:row>{int(row) - 1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
                 f'<xdr:ext cx="{cx}" cy="{cy}"/><xdr:graphicFrame macro="">'
-                f'<xdr:nvGraphicFramePr><xdr:cNvPr id="{i + 1}" name="Diagram {i}" descr="{_attr(_text(spec.title))}"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
+                f'<xdr:nvGraphicFramePr><xdr:cNvPr id="{first_id + i - 1}" name="{TOOL_SHAPE_PREFIX} {_attr(_text(spec.title))}" '
+                f'descr="{_attr(_text(spec.title))}"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
                 '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
-                f'<a:graphic><a:graphicData uri="{C_NS}"><c:chart xmlns:c="{C_NS}" r:id="rId{i}"/></a:graphicData></a:graphic>'
+                f'<a:graphic><a:graphicData uri="{C_NS}"><c:chart xmlns:c="{C_NS}" r:id="{rid}"/></a:graphicData></a:graphic>'
                 "</xdr:graphicFrame><xdr:clientData/></xdr:oneCellAnchor>"
             )
         self.pkg.parts[drawing] = (
@@ -1010,9 +1101,9 @@ class _Builder:
             for rule in cf.iter(_q("cfRule")):
                 priority += 1
                 rule.set("priority", str(priority))
-            out.append(etree.tostring(cf, encoding="unicode"))
+            out.append(_fragment(cf))
         if kept.validations is not None:
-            out.append(etree.tostring(kept.validations, encoding="unicode"))
+            out.append(_fragment(kept.validations))
         out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
         if drawing_rid:
             out.append(f'<drawing r:id="{drawing_rid}"/>')
@@ -1023,13 +1114,26 @@ class _Builder:
             out += [f'<tablePart r:id="{rid}"/>' for rid in table_rids]
             out.append("</tableParts>")
         if kept.exts:
-            out.append("<extLst>" + "".join(etree.tostring(e, encoding="unicode") for e in kept.exts) + "</extLst>")
+            out.append("<extLst>" + "".join(_fragment(e) for e in kept.exts) + "</extLst>")
         out.append("</worksheet>")
         return "".join(out).encode("utf-8")
 
     # -- cells of existing sheets ------------------------------------------------------------
-    def _tree(self, sheet: str) -> tuple[str, etree._Element]:
+    def _worksheet(self, sheet: str) -> str | None:
+        """The worksheet part of a sheet, None when there is no such sheet."""
         part = self.pkg.sheet_parts(self.wb_root).get(sheet)
+        if part is None:
+            return None
+        kinds = {self.pkg.resolve(self.wb_part, r.target): r.type for r in self.pkg.rels(self.wb_part)}
+        if kinds.get(part) != RT_WORKSHEET:
+            raise WriteRefused(
+                f"Skrivningen avbröts: bladet {sheet} är inget vanligt kalkylblad (till exempel ett diagramblad) "
+                f"och uppf-xl kan inte skriva i det. Byt namn på det och försök igen. {UNCHANGED}"
+            )
+        return part
+
+    def _tree(self, sheet: str) -> tuple[str, etree._Element]:
+        part = self._worksheet(sheet)
         if part is None:
             raise WriteRefused(f"Skrivningen avbröts: bladet {sheet} saknas i arbetsboken. {UNCHANGED}")
         if part not in self.trees:
@@ -1516,6 +1620,13 @@ def describe(part: str, sheet_names: dict[str, str]) -> str:
     return "en del av arbetsboken"
 
 
+# The only parts a write may drop: those of a rewritten tool sheet, and calcChain.xml.
+_DROPPABLE_PART = re.compile(
+    r"xl/(tables/|charts/|drawings/(?!vmlDrawing)[^/]+\.xml$|drawings/_rels/(?!vmlDrawing)|printerSettings/|calcChain\.xml$"
+    r"|theme/themeOverride)"
+)
+
+
 def _lost(what: str) -> WriteRefused:
     return WriteRefused(f"Skrivningen avbröts: {what} skulle gå förlorad. {UNCHANGED}")
 
@@ -1524,6 +1635,12 @@ def guard(before: Package, after: Package, plan: Plan) -> None:
     """Raise WriteRefused naming what the new package would lose compared to `before`."""
     names = dict(plan.sheet_names)
     names.update({v: k for k, v in _sheet_parts_or_empty(before).items()})
+    # The plan comes from the writer; the guard does not take its word for what may go.
+    for part in sorted(plan.replaced):
+        if part in before.parts and names.get(part) not in TOOL_SHEETS:
+            raise WriteRefused(f"Skrivningen avbröts: {describe(part, names)} skulle skrivas om. {UNCHANGED}")
+    plan = copy.copy(plan)
+    plan.may_remove = {p for p in plan.may_remove if _DROPPABLE_PART.match(p)}
     # The parts the user sees as most precious are named first.
     ordered = sorted(before.parts, key=lambda n: (not n.startswith(("customUI/", "xl/vbaProject")), n))
     for part in ordered:
@@ -1744,6 +1861,7 @@ def write_changes(path: Path, changes: Changes) -> None:
     inspect_file(path)
     with run_lock(path):
         check_not_open(path)
+        check_writable(path)
         remove_stale_temps(path)
         stamp = _stamp(path)
         before = Package.read(path)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import shutil
+import stat
 import sys
 import threading
 import zipfile
@@ -100,6 +102,13 @@ def check_not_open(path: Path) -> None:
             f"Arbetsboken är öppen i LibreOffice (låsfilen {lock.name} finns). Stäng den och försök igen."
         )
     raise FileAccessError(f"Arbetsboken är öppen i Excel (låsfilen {lock.name} finns). Stäng den i Excel och försök igen.")
+
+
+def check_writable(path: Path) -> None:
+    """Refuse a workbook marked read-only: the replace would otherwise go through on Linux."""
+    mode = path.stat().st_mode
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        raise FileAccessError(f"Arbetsboken {path.name} är skrivskyddad. Ta bort skrivskyddet och försök igen.")
 
 
 def run_lock_path(path: Path) -> Path:
@@ -235,13 +244,16 @@ def temp_path(path: Path) -> Path:
 
 
 def remove_stale_temps(path: Path) -> None:
-    """Remove temporary files left by runs that were killed mid-write."""
-    prefix = f".{path.name}."
-    for tmp in path.parent.glob(f"{prefix}*{TEMP_SUFFIX}"):
-        pid_text = tmp.name[len(prefix) : -len(TEMP_SUFFIX)]
-        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+    """Remove temporary files left by runs that were killed mid-write (call it holding the run lock).
+
+    A temp file with this process's own pid is stale too: its pid was reused after the kill.
+    """
+    for prefix in (f".{path.name}.", f".{backup_path(path).name}."):
+        for tmp in path.parent.glob(f"{glob.escape(prefix)}*{TEMP_SUFFIX}"):
+            pid_text = tmp.name[len(prefix) : -len(TEMP_SUFFIX)]
+            if pid_text.isdigit() and (int(pid_text) == os.getpid() or not _pid_alive(int(pid_text))):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], None], verify: Callable[[Path], None]) -> None:
