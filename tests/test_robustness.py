@@ -1,7 +1,8 @@
 """Awkward and broken workbooks, formula injection, and two runs at once on one workbook.
 
 The corpus in tests/data/robust (made by tests/data/make_robust_cases.py) is checked case by
-case: exit code, exact output, no traceback, the file byte-identical afterwards.
+case: exit code, exact output, no traceback, the file byte-identical afterwards; the tolerated
+cases are also read right (the same content whatever the layout, text read as what it means).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -23,6 +25,9 @@ from click.testing import CliRunner
 from lxml import etree
 
 from uppf_xl.cli import main
+from uppf_xl.model import Register
+from uppf_xl.vocab import Avtalsform, Category, Regi
+from uppf_xl.workbook import open_workbook
 from uppf_xl.workbook.initbook import create_workbook
 from uppf_xl.workbook.safe import run_lock_path
 
@@ -51,6 +56,56 @@ def test_check_survives_the_case(case: Path, tmp_path: Path, monkeypatch: pytest
     assert "Traceback" not in result.output
     assert sha256(book) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [case.name]  # no lock or temp file left
+
+
+def register_of(case: str) -> Register:
+    return open_workbook(Path(__file__).parent / "data" / "robust" / f"{case}.xlsx").register(date(2025, 11, 22))
+
+
+def by_row(items: list[Any]) -> dict[int, Any]:
+    return {item.row: item for item in items}
+
+
+# Cases that change how the workbook looks, never what it says: each reads as the others do.
+SAME_CONTENT = ["hidden_rows", "autofilter", "header_spaces", "columns_reordered", "extra_columns"]
+
+
+@pytest.mark.parametrize("case", SAME_CONTENT[1:])
+def test_tolerated_layout_reads_the_same(case: str) -> None:
+    reference, register = register_of(SAME_CONTENT[0]), register_of(case)
+    for name in ("settings", "providers", "types", "plan", "focus", "events", "findings", "schedule", "lists"):
+        assert getattr(register, name) == getattr(reference, name), name
+
+
+def test_tolerated_values_read_right() -> None:
+    dates = register_of("dates_as_text")
+    events, findings = by_row(dates.events), by_row(dates.findings)
+    assert (events[2].day, events[3].day) == (date(2025, 9, 12), date(2025, 10, 7))
+    assert (findings[2].requested, findings[2].deadline) == (date(2025, 10, 15), date(2025, 11, 14))
+    assert findings[3].day == date(2025, 8, 5)
+    assert by_row(dates.providers)[2].start == date(2015, 2, 1)
+    assert by_row(dates.schedule)[2].done == date(2024, 4, 10)
+
+    numbers = register_of("numbers_as_text")
+    assert by_row(numbers.plan)[2].year == 2024
+    assert by_row(numbers.focus)[3].year == 2025
+    types = by_row(numbers.types)
+    assert (types[2].month, types[3].material_days, types[4].active) == (10, 14, True)
+    assert (numbers.settings.max_besok_per_vecka, numbers.settings.planar) == (4, 2025)
+    assert by_row(numbers.providers)[3].phone == "123456789"
+    assert by_row(numbers.events)[2].serious is False
+
+    invisible = register_of("invisible_spaces")
+    providers = by_row(invisible.providers)
+    assert (providers[2].regi, providers[10].avtalsform) == (Regi.PRIVAT, Avtalsform.LOV)
+    assert by_row(invisible.events)[2].provider_id == "U004"
+    assert by_row(invisible.findings)[2].category is Category.AVVIKELSE
+
+    long = register_of("long_texts")
+    comment = by_row(long.providers)[2].comment
+    assert len(comment) > 31000 and comment.endswith("inte följs fullt ut.")  # whole, only trimmed
+    assert by_row(long.findings)[2].description.count("\n") == 2
+    assert by_row(register_of("emoji").providers)[2].name == "Omsorgshuset Linnea AB 🌻"
 
 
 def test_corpus_covers_every_outcome() -> None:

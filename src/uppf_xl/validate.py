@@ -69,15 +69,24 @@ class Reader:
     def value(self, row: int, values: dict[str, Value], column: contract.Column) -> Any:
         """The typed value of a cell, or None (empty or wrong; a wrong one is reported)."""
         header = column.header
-        if (row, header) in self.table.errors:
-            self.problem(row, header, f"felvärdet {self.table.errors[row, header]}; skriv in ett giltigt värde")
+        table = self.table
+        if table.errors and (row, header) in table.errors:
+            self.problem(row, header, f"felvärdet {table.errors[row, header]}; skriv in ett giltigt värde")
             return None
-        if (row, header) in self.table.formulas:
-            self.problem(
-                row, header, f"cellen innehåller formeln {self.table.formulas[row, header]}; skriv in själva värdet"
-            )
+        if table.formulas and (row, header) in table.formulas:
+            self.problem(row, header, f"cellen innehåller formeln {table.formulas[row, header]}; skriv in själva värdet")
             return None
         raw = values.get(header)
+        if raw is None:
+            if column.required:
+                self.problem(row, header, f'"{header}" måste fyllas i')
+            return None
+        kind = column.kind
+        # The common cases, straight through: plain text, and real dates in range.
+        if type(raw) is str and kind is Kind.TEXT and not column.vocab and raw.isprintable():
+            return raw.strip()  # the reader already turned blank cells into None
+        if type(raw) is dt.date and kind is Kind.DATE and FIRST_YEAR <= raw.year <= LAST_YEAR:
+            return raw
         if isinstance(raw, str):
             if CONTROL_RE.search(raw):
                 self.problem(row, header, f"{_quote(raw)} innehåller osynliga styrtecken; skriv om texten")

@@ -26,6 +26,8 @@ NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL_RE = re.compile(r"([A-Z]+)(\d+)")
+# A cell formula element (<f>, <f t="shared" .../>, <x:f>), not <formula> of a conditional format.
+_FORMULA_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def read_workbook(path: Path) -> RawWorkbook:
@@ -109,7 +111,7 @@ class SheetStructure:
 def _scan_sheet(xml: bytes) -> SheetStructure:
     """Formulas, error values, hidden rows and merged ranges of one sheet, in one pass."""
     found = SheetStructure()
-    wants_cells = b"<f" in xml or b't="e"' in xml
+    wants_cells = _FORMULA_RE.search(xml) is not None or b't="e"' in xml
     wants_rows = b'hidden="1"' in xml or b'hidden="true"' in xml
     wants_merges = b"<mergeCell " in xml
     if not (wants_cells or wants_rows or wants_merges):
