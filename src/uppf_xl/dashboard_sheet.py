@@ -152,6 +152,8 @@ def dashboard_sheet(d: Dashboard) -> SheetContent:
         charts=charts,
         conditional=_conditional(d, blocks),
         tab_color="1F4E79",
+        landscape=True,
+        fit_to_width=True,
     )
 
 

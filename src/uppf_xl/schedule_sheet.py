@@ -102,4 +102,6 @@ def schedule_sheet(rows: list[ScheduleRow]) -> SheetContent:
         widths=widths,
         freeze="A2",
         conditional=conditional,
+        landscape=True,
+        fit_to_width=True,
     )

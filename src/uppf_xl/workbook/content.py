@@ -114,6 +114,8 @@ class SheetContent:
     charts: list[ChartSpec] = field(default_factory=list)
     conditional: list[ConditionalFormat] = field(default_factory=list)
     tab_color: str | None = None  # "RRGGBB"
+    landscape: bool = False  # printed on A4 landscape
+    fit_to_width: bool = False  # printed one page wide, as many pages down as it takes
 
 
 @dataclass

@@ -1067,8 +1067,10 @@ class _Builder:
         out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
         # codeName ties the sheet to its module in the VBA project; it must survive the rewrite.
         code = f' codeName="{_attr(code_name)}"' if code_name else ""
-        if content.tab_color:
-            out.append(f'<sheetPr{code}><tabColor rgb="FF{content.tab_color.lstrip("#").upper()[-6:]}"/></sheetPr>')
+        tab = f'<tabColor rgb="FF{content.tab_color.lstrip("#").upper()[-6:]}"/>' if content.tab_color else ""
+        fit = '<pageSetUpPr fitToPage="1"/>' if content.fit_to_width else ""
+        if tab or fit:
+            out.append(f"<sheetPr{code}>{tab}{fit}</sheetPr>")
         elif code:
             out.append(f"<sheetPr{code}/>")
         out.append(f'<dimension ref="A1:{_ref(max_col, max_row)}"/>')
@@ -1105,6 +1107,10 @@ class _Builder:
         if kept.validations is not None:
             out.append(_fragment(kept.validations))
         out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+        if content.landscape or content.fit_to_width:
+            orientation = "landscape" if content.landscape else "portrait"
+            fit_attrs = ' fitToWidth="1" fitToHeight="0"' if content.fit_to_width else ""
+            out.append(f'<pageSetup paperSize="9" orientation="{orientation}"{fit_attrs}/>')
         if drawing_rid:
             out.append(f'<drawing r:id="{drawing_rid}"/>')
         if legacy_rid:
@@ -1512,6 +1518,10 @@ def _chart_xml(spec: ChartSpec, sheet: str, block: TableBlock) -> bytes:
         f"<c:cat><c:strRef><c:f>{_escape(q)}!${cat_letter}${first}:${cat_letter}${last}</c:f>"
         f'<c:strCache><c:ptCount val="{len(cats)}"/>{cat_cache}</c:strCache></c:strRef></c:cat>'
     )
+    values = [row[col_of(h)] for h in spec.series for row in block.rows if _kind(row[col_of(h)]) == "number"]
+    # Counts up to ten get whole-number steps; Excel's automatic 0.5 steps make no sense for them.
+    small_counts = bool(values) and all(float(v).is_integer() for v in values) and max(values) <= 10  # type: ignore[arg-type]
+    major_unit = '<c:majorUnit val="1"/>' if small_counts else ""
     series = []
     for idx, header in enumerate(spec.series):
         i = col_of(header)
@@ -1565,7 +1575,7 @@ def _chart_xml(spec: ChartSpec, sheet: str, block: TableBlock) -> bytes:
             '<c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
             f'<c:axPos val="{val_pos}"/><c:majorGridlines/>{y_title}<c:numFmt formatCode="General" sourceLinked="1"/>'
             '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="500000001"/>'
-            '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
+            f'<c:crosses val="autoZero"/><c:crossBetween val="between"/>{major_unit}</c:valAx>'
         )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
