@@ -1518,9 +1518,10 @@ def _chart_xml(spec: ChartSpec, sheet: str, block: TableBlock) -> bytes:
         f"<c:cat><c:strRef><c:f>{_escape(q)}!${cat_letter}${first}:${cat_letter}${last}</c:f>"
         f'<c:strCache><c:ptCount val="{len(cats)}"/>{cat_cache}</c:strCache></c:strRef></c:cat>'
     )
-    values = [row[col_of(h)] for h in spec.series for row in block.rows if _kind(row[col_of(h)]) == "number"]
+    values = [float(v) for h in spec.series for row in block.rows
+              if isinstance(v := row[col_of(h)], (int, float)) and not isinstance(v, bool)]
     # Counts up to ten get whole-number steps; Excel's automatic 0.5 steps make no sense for them.
-    small_counts = bool(values) and all(float(v).is_integer() for v in values) and max(values) <= 10  # type: ignore[arg-type]
+    small_counts = bool(values) and all(v.is_integer() for v in values) and max(values) <= 10
     major_unit = '<c:majorUnit val="1"/>' if small_counts else ""
     series = []
     for idx, header in enumerate(spec.series):
