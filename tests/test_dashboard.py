@@ -11,7 +11,8 @@ from datetime import date
 import pytest
 
 from uppf_xl.dashboard import ALERT_FIGURES, PlanCount, build, lines, tables, terminal_tables
-from uppf_xl.dashboard_sheet import col_letter, dashboard_sheet
+from uppf_xl.contract import column_letter
+from uppf_xl.dashboard_sheet import dashboard_sheet
 from uppf_xl.model import Finding, FollowUpType, PlanEntry, Provider, Register, ScheduleRow, Settings
 from uppf_xl.vocab import ALLA, Avtalsform, Category, Interval, Regi
 
@@ -260,7 +261,7 @@ def test_sheet_content(d) -> None:
 
 
 def test_col_letter() -> None:
-    assert [col_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+    assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
 
 
 # --- rendered through LibreOffice -----------------------------------------------------------

@@ -20,7 +20,7 @@ from uppf_xl.errors import ExternalProgramMissing, Problem, UsageError
 from uppf_xl.model import Register, ScheduleRow
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import Workbook, current_user
-from uppf_xl.workbook.content import Changes
+from uppf_xl.workbook.content import CellPatch, Changes
 
 Progress = Callable[[int], None]
 LETTER_KINDS = ("kallelse", "atgardsplan", "paminnelse", "aterkoppling")
@@ -129,12 +129,8 @@ def letters(
     except ExternalProgramMissing as exc:  # the letters are written; only the PDFs are missing
         result, pdf_missing = exc.result, exc  # type: ignore[attr-defined]
     outcome = Outcome("letters", lines=list(result.lines), tables=list(result.tables), files=list(result.files))
-    if mark_sent and result.mark_sent_patch is not None and result.mark_sent_patch.values:
-        changes = Changes(patches=[result.mark_sent_patch])
-        wb.apply(changes, "letters", f"Kallelse skickad {today:%Y-%m-%d} för {len(result.mark_sent_patch.values)} rader",
-                 now=_now(today))
-        outcome.changes = changes
-        outcome.lines.append(f"Kallelse skickad är ifylld för {len(result.mark_sent_patch.values)} rader i Årshjul.")
+    if mark_sent:
+        _record_date(wb, outcome, result.mark_sent_patch, "Kallelse skickad", "rader i Årshjul", today)
     log_to_folder(out_dir, "letters", result.log or f"{len(result.files)} brev", today)
     if pdf_missing is not None:
         pdf_missing.lines = outcome.lines  # type: ignore[attr-defined]
@@ -169,12 +165,8 @@ def report(
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     result = report_docs.write_reports(register, rows, year, period, namnd, out, today, pdf, mask, locate=wb.raw().cell)
     outcome = Outcome("report", lines=list(result.lines), files=list(result.files))
-    if mark_reported and result.mark_reported_patch is not None and result.mark_reported_patch.values:
-        changes = Changes(patches=[result.mark_reported_patch])
-        wb.apply(changes, "report", f"Rapporterad till nämnd {today:%Y-%m-%d} för {len(result.mark_reported_patch.values)} iakttagelser",
-                 now=_now(today))
-        outcome.changes = changes
-        outcome.lines.append(f"Rapporterad till nämnd är ifylld för {len(result.mark_reported_patch.values)} iakttagelser.")
+    if mark_reported:
+        _record_date(wb, outcome, result.mark_reported_patch, "Rapporterad till nämnd", "iakttagelser", today)
     log_to_folder(out if out.is_dir() else out.parent, "report", f"{len(result.files)} filer", today)
     result.raise_if_pdf_missing()
     return outcome
@@ -222,6 +214,17 @@ def survey_in(wb: Workbook, paths: list[Path], today: date) -> Outcome:
     if any(p.is_error for p in outcome.warnings):
         outcome.exit_code = 1  # the accepted files are in; the rejected ones are named above
     return outcome
+
+
+def _record_date(wb: Workbook, outcome: Outcome, patch: CellPatch | None, column: str, what: str, today: date) -> None:
+    """Write the dates a document run records on request (--mark-sent, --mark-reported)."""
+    if patch is None or not patch.values:
+        return
+    changes = Changes(patches=[patch])
+    count = len(patch.values)
+    wb.apply(changes, outcome.action, f"{column} {today:%Y-%m-%d} för {count} {what}", now=_now(today))
+    outcome.changes = changes
+    outcome.lines.append(f"{column} är ifylld för {count} {what}.")
 
 
 def _with_paths(wb: Workbook, register: Register) -> Register:

@@ -337,6 +337,15 @@ SHEETS: dict[str, Sheet] = {s.name: s for s in ALL_SHEETS}
 TOOL_SHEETS = frozenset(s.name for s in ALL_SHEETS if s.tool_owned)
 
 
+def column_letter(col: int) -> str:
+    """The letters of a 1-based column: 1 -> "A", 27 -> "AA"."""
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def default_cell(sheet: str, excel_row: int, header: str) -> str:
     """The A1 name of a cell when the sheet's columns stand in the contract's order.
 
@@ -346,12 +355,7 @@ def default_cell(sheet: str, excel_row: int, header: str) -> str:
         >>> default_cell("Utförare", 14, "Startdatum")
         'N14'
     """
-    n = SHEETS[sheet].headers.index(header) + 1
-    letters = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return f"{letters}{excel_row}"
+    return f"{column_letter(SHEETS[sheet].headers.index(header) + 1)}{excel_row}"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from uppf_xl.contract import DASHBOARD
+from uppf_xl.contract import DASHBOARD, column_letter
 from uppf_xl.dashboard import ALERT_FIGURES, Dashboard, DashTable, tables
 from uppf_xl.workbook.content import Cell, ChartSpec, ConditionalFormat, SheetContent, TableBlock, Value
 
@@ -49,15 +49,6 @@ RULES: dict[tuple[str, str], list[tuple[str, Value, str]]] = {
     ("tblOversiktAllvarliga", "Begäran saknas"): [("equals", "Ja", "red")],
     ("tblOversiktTackning", "Inom intervall"): [("equals", "Nej", "red"), ("equals", "Ja", "green")],
 }
-
-
-def col_letter(col: int) -> str:
-    """1 -> "A", 27 -> "AA"."""
-    out = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def _shown(value: Value) -> str:
@@ -162,7 +153,7 @@ def _conditional(d: Dashboard, blocks: list[TableBlock]) -> list[ConditionalForm
     key = blocks[0]
     for i, (label, _) in enumerate(d.key_figures):
         if label in ALERT_FIGURES:
-            ref = f"{col_letter(key.col + 1)}{key.row + 1 + i}"
+            ref = f"{column_letter(key.col + 1)}{key.row + 1 + i}"
             out.append(ConditionalFormat(ref, "greater", 0, "red"))
             out.append(ConditionalFormat(ref, "less", 1, "green"))
     for b in blocks:
@@ -170,7 +161,7 @@ def _conditional(d: Dashboard, blocks: list[TableBlock]) -> list[ConditionalForm
             continue
         for i, h in enumerate(b.header):
             for kind, value, style in RULES.get((b.name or "", h), []):
-                letter = col_letter(b.col + i)
+                letter = column_letter(b.col + i)
                 ref = f"{letter}{b.row + 1}:{letter}{b.row + len(b.rows)}"
                 out.append(ConditionalFormat(ref, kind, value, style))  # type: ignore[arg-type]
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from uppf_xl.contract import SCHEDULE, Kind
+from uppf_xl.contract import SCHEDULE, Kind, column_letter
 from uppf_xl.model import ScheduleRow
 from uppf_xl.vocab import RowStatus
 from uppf_xl.workbook.content import ConditionalFormat, SheetContent, Style, TableBlock, Value
@@ -49,14 +49,6 @@ STATUS_COLORS: tuple[tuple[RowStatus, str], ...] = (
 EXTRA_WIDTH = 16.0
 
 
-def _column_letter(col: int) -> str:
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _cell(value: object) -> Value:
     """A value a backend can write: empty text becomes an empty cell, unknown objects text."""
     if value is None or value == "":
@@ -93,7 +85,7 @@ def schedule_sheet(rows: list[ScheduleRow]) -> SheetContent:
     # The contract's width, widened to the header (and its filter button) where that is longer.
     widths = {i: max(c.width, len(c.header) + 3.0) for i, c in enumerate(SCHEDULE.columns, 1)}
     widths.update({len(SCHEDULE.columns) + i: max(EXTRA_WIDTH, len(h) + 2.0) for i, h in enumerate(extras, 1)})
-    status_col = _column_letter(header.index("Status") + 1)
+    status_col = column_letter(header.index("Status") + 1)
     ref = f"{status_col}2:{status_col}{max(len(rows), 1) + 1}"
     conditional = [ConditionalFormat(ref, "equals", status.value, color) for status, color in STATUS_COLORS]  # type: ignore[arg-type]
     return SheetContent(

@@ -20,7 +20,7 @@ from typing import Any
 from stdnum.se import orgnr as _orgnr
 
 from uppf_xl import contract, vocab
-from uppf_xl.contract import Kind, Sheet
+from uppf_xl.contract import Kind, Sheet, column_letter
 from uppf_xl.errors import ERROR, WARNING, Problem
 from uppf_xl.model import (
     SETTING_ATTRS,
@@ -337,7 +337,7 @@ def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, Row]]:
             continue
         if header in seen:
             first = f"{table.column_letter(header)}{table.header_row}"
-            here = f"{_col_letter(table.col + i)}{table.header_row}"
+            here = f"{column_letter(table.col + i)}{table.header_row}"
             reader.problems.append(
                 Problem(ERROR, sheet.name, here, f'kolumnen "{header}" finns två gånger ({first} och {here}); ta bort den ena')
             )
@@ -358,7 +358,7 @@ def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, Row]]:
         if all(v is None for v in values.values()) and not any((excel_row, h) in table.errors or (excel_row, h) in table.formulas for h in values):
             if i < last_filled:
                 reader.problems.append(
-                    Problem(ERROR, sheet.name, f"{_col_letter(table.col)}{excel_row}", "tom rad mitt i tabellen; ta bort raden")
+                    Problem(ERROR, sheet.name, f"{column_letter(table.col)}{excel_row}", "tom rad mitt i tabellen; ta bort raden")
                 )
             continue
         typed: Row = {c.header: reader.value(excel_row, values, c) for c in columns}
@@ -374,12 +374,6 @@ def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, Row]]:
                 key_rows[key] = excel_row
         out.append((excel_row, typed))
     return out
-
-
-def _col_letter(index: int) -> str:
-    from openpyxl.utils.cell import get_column_letter
-
-    return get_column_letter(index)
 
 
 def _read_lists(table: RawTable | None, problems: list[Problem]) -> dict[str, list[str]]:

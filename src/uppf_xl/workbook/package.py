@@ -835,6 +835,15 @@ class _Builder:
         self.pkg.parts[part] = xml
         self.pkg.set_rels(part, rels)
 
+    def _resize_table(self, tpart: str, troot: etree._Element, new_ref: str) -> None:
+        """Give a table (and its filter) a new range."""
+        troot.set("ref", new_ref)
+        auto = troot.find(_q("autoFilter"))
+        if auto is not None:
+            auto.set("ref", new_ref)
+        self.pkg.parts[tpart] = _xml_bytes(troot)
+        self.plan.tables_changed.add(tpart)
+
     def _add_sheet(self, name: str) -> str:
         part = self._free_part("xl/worksheets/sheet{}.xml")
         wb_rels = self.pkg.rels(self.wb_part)
@@ -1239,13 +1248,7 @@ class _Builder:
         ids = [int(tc.get("id", "0")) for tc in columns_el.iter(_q("tableColumn"))]
         etree.SubElement(columns_el, _q("tableColumn"), id=str(max(ids, default=0) + 1), name=header)
         columns_el.set("count", str(len(ids) + 1))
-        new_ref = f"{_ref(min_col, min_row)}:{_ref(col, max_row)}"
-        troot.set("ref", new_ref)
-        auto = troot.find(_q("autoFilter"))
-        if auto is not None:
-            auto.set("ref", new_ref)
-        self.pkg.parts[tpart] = _xml_bytes(troot)
-        self.plan.tables_changed.add(tpart)
+        self._resize_table(tpart, troot, f"{_ref(min_col, min_row)}:{_ref(col, max_row)}")
         return (min_col, min_row, col, max_row)
 
     def append(self, append: RowAppend) -> None:
@@ -1301,13 +1304,7 @@ class _Builder:
         new_end = max(end_row, last + len(append.rows))
         if table is not None and new_end != end_row:
             tpart, troot = table
-            new_ref = f"{_ref(min_col, header_row)}:{_ref(max_col, new_end)}"
-            troot.set("ref", new_ref)
-            auto = troot.find(_q("autoFilter"))
-            if auto is not None:
-                auto.set("ref", new_ref)
-            self.pkg.parts[tpart] = _xml_bytes(troot)
-            self.plan.tables_changed.add(tpart)
+            self._resize_table(tpart, troot, f"{_ref(min_col, header_row)}:{_ref(max_col, new_end)}")
         cells.update_dimension()
 
     # -- finishing ---------------------------------------------------------------------------
