@@ -1,0 +1,161 @@
+"""The commands end to end on the demo workbook, as a user runs them: who writes what, exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import DEMO_TODAY
+from uppf_xl.cli import main
+from uppf_xl.workbook import open_workbook
+
+TODAY = DEMO_TODAY.isoformat()
+
+
+def run(*args: str) -> Result:
+    result = CliRunner().invoke(main, [*args, "--today", TODAY])
+    assert "Traceback" not in result.output
+    return result
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def planned_master(demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("planned") / "uppfoljning.xlsx"
+    shutil.copyfile(demo_master, path)
+    assert run("plan", str(path)).exit_code == 0
+    return path
+
+
+@pytest.fixture
+def planned(planned_master: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "uppfoljning.xlsx"
+    shutil.copyfile(planned_master, path)
+    return path
+
+
+def test_plan_twice_changes_nothing_but_the_log(planned: Path) -> None:
+    first = open_workbook(planned).raw()
+    assert run("plan", str(planned)).exit_code == 0
+    second = open_workbook(planned).raw()
+    for sheet in ("Årshjul", "Iakttagelser", "Utförare"):
+        assert second.tables[sheet].rows == first.tables[sheet].rows, sheet
+
+
+def test_plan_writes_one_logg_row_per_run(planned: Path) -> None:
+    import python_calamine
+
+    def log_rows() -> list[list[object]]:
+        sheet = python_calamine.CalamineWorkbook.from_path(str(planned)).get_sheet_by_name("Logg")
+        return [r for r in sheet.to_python()[1:] if any(r)]
+
+    before = log_rows()
+    assert run("status", str(planned)).exit_code == 0
+    after = log_rows()
+    assert after[: len(before)] == before
+    assert [r[1] for r in after[len(before):]] == ["status"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check",),
+        ("letters", "--out", "{out}"),
+        ("report", "--out", "{out}"),
+        ("calendar", "--out", "{out}/k.ics"),
+        ("survey-out", "--type", "AVT", "--out", "{out}"),
+    ],
+    ids=["check", "letters", "report", "calendar", "survey-out"],
+)
+def test_document_commands_never_write_the_workbook(planned: Path, tmp_path: Path, args: tuple[str, ...]) -> None:
+    before = digest(planned)
+    out = tmp_path / "ut"
+    result = run(args[0], str(planned), *(a.format(out=out) for a in args[1:]))
+    assert result.exit_code == 0, result.output
+    assert digest(planned) == before
+    if args[0] != "check":
+        log = (out / "uppf-xl.log").read_text(encoding="utf-8").splitlines()
+        assert log[-1].split("\t")[1] == args[0]
+
+
+def test_mark_sent_records_the_kallelser(planned: Path, tmp_path: Path) -> None:
+    result = run("letters", str(planned), "--out", str(tmp_path / "ut"), "--kind", "kallelse", "--mark-sent")
+    assert result.exit_code == 0, result.output
+    sent = [r for r in open_workbook(planned).register(DEMO_TODAY).schedule if r.notified == DEMO_TODAY]
+    kallelser = sorted(p.name for p in (tmp_path / "ut").glob("*_Kallelse_*.docx"))
+    assert len(sent) == len(kallelser) > 0
+    assert {f"{r.provider_id}_Kallelse_{r.type_id}" for r in sent} == {n.split("_", 1)[1][:-5] for n in kallelser}
+    # Sent now: a second run has nothing left to send.
+    again = run("letters", str(planned), "--out", str(tmp_path / "ut2"), "--kind", "kallelse")
+    assert again.exit_code == 0
+    assert not list((tmp_path / "ut2").glob("*_Kallelse_*.docx"))
+
+
+def test_mark_reported_records_the_findings(planned: Path, tmp_path: Path) -> None:
+    result = run("report", str(planned), "--out", str(tmp_path / "r"), "--mark-reported")
+    assert result.exit_code == 0, result.output
+    reported = [f for f in open_workbook(planned).register(DEMO_TODAY).findings if f.reported == DEMO_TODAY]
+    assert reported
+
+
+def test_pdf_without_libreoffice_exits_4_after_writing_the_letters(
+    planned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "tomt"))
+    monkeypatch.delenv("UPPF_XL_SOFFICE", raising=False)
+    before = digest(planned)
+    result = run("letters", str(planned), "--out", str(tmp_path / "ut"), "--pdf")
+    assert result.exit_code == 4
+    assert "LibreOffice hittades inte" in result.stderr
+    assert list((tmp_path / "ut").glob("*.docx"))
+    assert not list((tmp_path / "ut").glob("*.pdf"))
+    assert digest(planned) == before
+
+
+def test_a_workbook_with_errors_is_refused_whole(planned: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(planned)
+    wb["Utförare"]["N3"] = "2025-13-01"
+    wb.save(planned)
+    before = digest(planned)
+    result = run("plan", str(planned))
+    assert result.exit_code == 1
+    assert 'Fel: Utförare!N3: "2025-13-01" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)' in result.stdout
+    assert digest(planned) == before
+
+
+def test_excel_lock_file_refuses_the_write(planned: Path) -> None:
+    lock = planned.parent / f"~${planned.name}"
+    lock.write_bytes(b"")
+    before = digest(planned)
+    result = run("plan", str(planned))
+    assert result.exit_code == 3
+    assert "Stäng den i Excel" in result.stderr
+    assert digest(planned) == before
+
+
+def test_unknown_letter_kind_is_a_usage_error(planned: Path) -> None:
+    result = run("letters", str(planned), "--kind", "brev")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Fel: okänd brevtyp brev")
+
+
+def test_demo_runs_the_whole_chain(tmp_path: Path) -> None:
+    result = run("demo", str(tmp_path / "demo"))
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "demo"
+    assert (out / "uppfoljning.xlsx").is_file()
+    assert list((out / "Utskick").glob("*_Kallelse_*.docx"))
+    assert (out / "Utskick" / "utskickslista.xlsx").is_file()
+    assert len(list((out / "Nämndrapporter").glob("Nämndrapport_*.docx"))) == 2
+    assert list((out / "Enkäter").glob("*_Enkat_AVT.xlsx"))
+    assert "Klart." in result.stdout
+    assert [p.text for p in open_workbook(out / "uppfoljning.xlsx").check(DEMO_TODAY) if p.is_error] == []
