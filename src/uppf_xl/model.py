@@ -288,14 +288,6 @@ class Answer:
 
 
 @dataclass
-class LogEntry:
-    at: _dt.datetime
-    action: str
-    details: str
-    user: str = ""
-
-
-@dataclass
 class Register:
     """Everything one workbook holds, typed. Built by `uppf_xl.validate.build_register`."""
 
@@ -310,7 +302,6 @@ class Register:
     lists: dict[str, list[str]]
     questions: list[Question] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
-    log: list[LogEntry] = field(default_factory=list)
 
     def provider(self, provider_id: str) -> Provider | None:
         return self._providers.get(provider_id)
