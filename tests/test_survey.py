@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from uppf_xl.workbook.questionnaire import fill_answers
+
 from uppf_xl.errors import WorkbookInvalid
 from openpyxl import load_workbook
 
 from factories import plan_entry, provider, register, schedule_row
 from uppf_xl import survey
 from uppf_xl.contract import LIST_COLUMNS, QUESTIONS
-from uppf_xl.model import Answer, Finding, FocusArea, Question, Register, Settings
+from uppf_xl.model import Answer, Finding, FocusArea, Question, Register
 from uppf_xl.outcome import Outcome
 from uppf_xl.survey import (
     applicable_questions,
@@ -65,12 +67,7 @@ def survey_register(key: str = KEY, **kw: object) -> Register:
 
 def answer_file(path: Path, answers: dict[str, object]) -> None:
     """Fill in a questionnaire as a provider would: type into the answer cells and save."""
-    wb = load_workbook(path)
-    ws = wb["Enkät"]
-    cells = {str(ws.cell(r, 1).value): r for r in range(1, ws.max_row + 1)}
-    for qid, value in answers.items():
-        ws.cell(cells[qid], 4).value = value
-    wb.save(path)
+    fill_answers(path, answers)
 
 
 def compliant_answers(reg: Register, pid: str, type_id: str = "AVT", year: int = 2025) -> dict[str, object]:

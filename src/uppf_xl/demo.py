@@ -52,13 +52,51 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
         step("Brev", Outcome("letters", lines=[exc.message]))
     step("Kalender", actions.calendar(open_workbook(book), letters_dir / "uppfoljningar.ics", None, today))
     step("Nämndrapporter", actions.report(open_workbook(book), today.year, "år", None, reports_dir, today, pdf=pdf))
-    step("Enkäter", actions.survey_out(open_workbook(book), "AVT", survey_dir, today.year, today))
+    sent = actions.survey_out(open_workbook(book), "AVT", survey_dir, today.year, today)
+    step("Enkäter", sent)
+    answered = _simulate_answers(book, sent.files[:3], today)
+    step("Enkätsvar (demo)", actions.survey_in(open_workbook(book), answered, today))
+    macro_book = folder / "uppfoljning.xlsm"
+    from uppf_xl import macrobook
+
+    macrobook.build_workbook(macro_book, demo=True, today=today)
+    step("Makroarbetsbok för Excel", Outcome("build-workbook", lines=[f"Skapade {macro_book}"], files=[macro_book]))
 
     echo(f"\nKlart. Arbetsboken: {book}")
     echo(f"Brev och utskickslista: {letters_dir}")
     echo(f"Nämndrapporter: {reports_dir}")
     echo(f"Enkäter: {survey_dir}")
+    echo(f"Makroarbetsbok med menyfliken Uppföljning: {macro_book}")
     return Outcome("demo", files=[book, *made])
+
+
+def _simulate_answers(book: Path, files: list[Path], today: date) -> list[Path]:
+    """Answer some questionnaires as the providers would; the first one misses two requirements."""
+    from uppf_xl import survey
+    from uppf_xl.vocab import AnswerType
+    from uppf_xl.workbook.questionnaire import fill_answers
+
+    register = open_workbook(book).register(today)
+    for n, path in enumerate(files):
+        provider = register.provider(path.name.split("_")[1])
+        assert provider is not None
+        answers: dict[str, object] = {}
+        for q in survey.applicable_questions(register, provider, "AVT", today.year):
+            wanted = q.requirement.lstrip("<>= ") or (q.options[0] if q.options else "")
+            if q.answer_type is AnswerType.JA_NEJ:
+                answers[q.id] = "Nej" if n == 0 and len(answers) < 2 and wanted == "Ja" else wanted or "Ja"
+            elif q.answer_type is AnswerType.TAL:
+                base = float(wanted) if wanted else 3.0
+                answers[q.id] = next(c for c in (base, base + 1, base - 1)
+                                     if not survey.evaluate(q.requirement, f"{c:g}", q.answer_type))
+            elif q.answer_type is AnswerType.DATUM:
+                answers[q.id] = today - timedelta(days=90)
+            elif q.answer_type is AnswerType.FLERVAL:
+                answers[q.id] = wanted
+            else:
+                answers[q.id] = "Se bifogad rutin."
+        fill_answers(path, answers)
+    return files
 
 
 def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:

@@ -714,7 +714,8 @@ def survey_in(register: Register, paths: list[Path], today: date, now: dt.dateti
     outcome.lines.extend(p.text for p in rejected)
     outcome.lines.extend(notes)
     if proposals:
-        outcome.lines.append(f"{len(proposals)} föreslagna iakttagelser (Avvikelse) lades till i Iakttagelser; bekräfta eller ta bort dem.")
+        what = "föreslagen iakttagelse" if len(proposals) == 1 else "föreslagna iakttagelser"
+        outcome.lines.append(f"{len(proposals)} {what} (Avvikelse) lades till i Iakttagelser; bekräfta eller ta bort dem.")
     answers_now = [a for rows in final.values() for a in _rows_to_answers(rows)]
     for type_id, year in sorted({(g[1], g[2]) for g in chosen}):
         lines, table = follow_up_summary(register, type_id, year, answers_now)

@@ -236,6 +236,19 @@ def _write_identity(ws: Worksheet, spec: QuestionnaireSpec, cells: dict[str, str
     ws.column_dimensions["B"].width = 66
 
 
+def fill_answers(path: Path, answers: dict[str, object]) -> None:
+    """Type answers into a questionnaire's answer cells and save it, as a provider does in Excel.
+
+    `answers` maps FrågeID to the value typed. Used by the demo and the tests.
+    """
+    wb = load_workbook(path)
+    ws = wb[SHEET]
+    rows = {str(ws.cell(r, 1).value): r for r in range(1, ws.max_row + 1)}
+    for question_id, value in answers.items():
+        ws.cell(rows[question_id], 4).value = value
+    wb.save(path)
+
+
 def read_questionnaire(path: Path) -> ReturnedQuestionnaire:
     """Read a returned questionnaire without judging it; raise QuestionnaireRejected if unreadable."""
     path = Path(path)
