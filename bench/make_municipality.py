@@ -24,9 +24,9 @@ from stdnum import luhn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from uppf_xl import contract, demo_data, vocab  # noqa: E402
-from uppf_xl.dates import previous_working_day  # noqa: E402
-from uppf_xl.workbook.initbook import default_tables, write_new_workbook  # noqa: E402
+from uppf_xl import contract, demo_data, vocab
+from uppf_xl.dates import previous_working_day
+from uppf_xl.workbook.initbook import default_tables, write_new_workbook
 
 SIZES = (500, 2000, 8000)
 NAMND_AO, NAMND_ON = demo_data.NAMND_AO, demo_data.NAMND_ON

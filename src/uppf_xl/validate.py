@@ -308,6 +308,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
             plan_reader.problem(entry.row, "Nämnd", f'ingen utförare hör till nämnden "{entry.namnd}"', WARNING)
 
     _finding_rules(register, readers.get(contract.FINDINGS.name, (None,))[0], today, problems)
+    _schedule_rules(register.schedule, readers.get(contract.SCHEDULE.name, (None,))[0])
     return register, _sorted(problems)
 
 
@@ -516,6 +517,21 @@ def _question(r: int, v: Row) -> Question:
         areas=v.get("Verksamhetsområden") or (vocab.ALLA,), regi=str(v.get("Regi") or vocab.ALLA),
         type_id=str(v.get("TypID") or ""), active=v.get("Aktiv") != "Nej", row=r,
     )
+
+
+def _schedule_rules(rows: list[ScheduleRow], reader: Reader | None) -> None:
+    """Årshjul's tool-owned columns: a typed-over key or status is overwritten at the next run."""
+    if reader is None:
+        return
+    statuses = set(vocab.RowStatus.labels())
+    for row in rows:
+        expected_key = f"{row.provider_id}|{row.type_id}|{row.period}"
+        if row.key != expected_key:
+            reader.problem(row.row, "Nyckel", f'kolumnen "Nyckel" fylls i av verktyget; "{row.key}" stämmer inte med '
+                                              f'UtförarID, TypID och Period ("{expected_key}")', WARNING)
+        if row.status and row.status not in statuses:
+            reader.problem(row.row, "Status", f'kolumnen "Status" fylls i av verktyget; "{row.status}" skrivs över '
+                                              "vid nästa körning", WARNING)
 
 
 def _finding_rules(register: Register, reader: Reader | None, today: date, problems: list[Problem]) -> None:

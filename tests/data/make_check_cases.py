@@ -167,7 +167,7 @@ def _empty_row(wb: Workbook) -> None:
 @case(
     "settings",
     'Fel: Inställningar!B13: "fyra" är inget heltal',
-    'Varning: Inställningar!A26: okänd inställning "Kallelse dagar innan"; menade du "Kallelse dagar före"?',
+    'Varning: Inställningar!A27: okänd inställning "Kallelse dagar innan"; menade du "Kallelse dagar före"?',
 )
 def _settings(wb: Workbook) -> None:
     ws = wb["Inställningar"]
@@ -177,6 +177,17 @@ def _settings(wb: Workbook) -> None:
     ws.append(["Kallelse dagar innan", 30, None])
     table = ws.tables["tblInstallningar"]
     table.ref = f"A1:C{ws.max_row}"
+
+
+@case(
+    "tool_columns_typed",
+    'Varning: Årshjul!Q3: kolumnen "Status" fylls i av verktyget; "Klar" skrivs över vid nästa körning',
+    'Varning: Iakttagelser!O2: kolumnen "Status" fylls i av verktyget; "Klar" skrivs över med "Åtgärdsplan försenad"',
+    "Inga fel i tool_columns_typed.xlsx (2 varningar).",
+)
+def _tool_columns_typed(wb: Workbook) -> None:
+    set_cell(wb, "Årshjul", 3, "Status", "Klar")
+    set_cell(wb, "Iakttagelser", 2, "Status", "Klar")
 
 
 def build() -> None:

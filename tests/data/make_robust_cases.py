@@ -41,7 +41,7 @@ OUT = HERE / "robust"
 TODAY = date(2025, 11, 22)
 sys.path.insert(0, str(HERE.parent.parent / "src"))
 
-from uppf_xl.workbook.initbook import create_workbook  # noqa: E402
+from uppf_xl.workbook.initbook import create_workbook
 
 Mutation = Callable[[Workbook], None]
 # Placeholders for characters openpyxl refuses to write; replaced by Excel's _xHHHH_ escape
@@ -96,7 +96,7 @@ def set_cell(wb: Workbook, sheet: str, row: int, header: str, value: object) -> 
     ws.cell(row, header_col(ws, header)).value = value
 
 
-def table_of(ws: Worksheet):  # noqa: ANN201 - openpyxl's Table
+def table_of(ws: Worksheet):
     return next(iter(ws.tables.values()))
 
 
