@@ -24,6 +24,7 @@ import os
 import posixpath
 import re
 import zipfile
+from xml.parsers import expat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1042,8 +1043,11 @@ class _Builder:
             attrs = [f' s="{st}"' if st else "" for st in col_styles]
             date_attr = f' s="{typed["date"]}"'
             # The common types are written inline here: a function call per cell is what costs.
+            # A sheet that is one table (Årshjul, Svar) keeps each row as one joined string: the
+            # cells of 20,000 rows held one by one would cost several times the sheet's size.
+            single = len(content.tables) == 1 and not content.cells
             for r, values in enumerate(block.rows, start=block.row + 1):
-                row = grid.setdefault(r, {})
+                row = {} if single else grid.setdefault(r, {})
                 rt = str(r)
                 for i, value in enumerate(values[:n]):
                     kind = type(value)
@@ -1068,6 +1072,8 @@ class _Builder:
                         xml = _cell_xml(refs[i] + rt, value, style, d1904, texts)
                         if xml:
                             row[block.col + i] = xml
+                if single and row:
+                    grid[r] = {block.col: "".join([row[c] for c in sorted(row)])}
         for cell in content.cells:
             put(cell.row, cell.col, cell.value, xf(cell.style))
 
@@ -1842,14 +1848,18 @@ def verify(tmp: Path, before: Package, plan: Plan) -> None:
 
 
 def _check_well_formed(before: Package, after: Package) -> None:
-    """Excel offers to "repair" (and drops) a part that is not well-formed XML: parse every new one."""
-    parser = etree.XMLParser(huge_tree=True)
+    """Excel offers to "repair" (and drops) a part that is not well-formed XML: parse every new one.
+
+    expat with namespace processing streams the part without building a tree, so a sheet of
+    a million cells costs no more memory than its bytes (lxml's tree would cost ten times that).
+    """
     for name, data in after.parts.items():
         if before.parts.get(name) == data or not name.endswith((".xml", ".rels")):
             continue
+        parser = expat.ParserCreate(namespace_separator=" ")
         try:
-            etree.fromstring(data, parser)
-        except etree.XMLSyntaxError as exc:
+            parser.Parse(data, True)
+        except expat.ExpatError as exc:
             raise WriteRefused(f"Skrivningen avbröts: delen {name} blev ogiltig XML ({exc}). {UNCHANGED}") from exc
 
 
