@@ -159,3 +159,22 @@ def test_demo_runs_the_whole_chain(tmp_path: Path) -> None:
     assert list((out / "Enkäter").glob("*_Enkat_AVT.xlsx"))
     assert "Klart." in result.stdout
     assert [p.text for p in open_workbook(out / "uppfoljning.xlsx").check(DEMO_TODAY) if p.is_error] == []
+
+
+def test_a_write_from_a_stale_read_is_refused(planned: Path) -> None:
+    """Two runs at once: the one that read before the other wrote must not undo the other's work."""
+    from uppf_xl import actions
+    from uppf_xl.errors import FileAccessError
+
+    slow = open_workbook(planned)
+    slow.register(DEMO_TODAY)  # read, then someone else saves
+    assert run("letters", str(planned), "--out", str(planned.parent / "ut"), "--kind", "kallelse",
+               "--mark-sent").exit_code == 0
+    after_other = digest(planned)
+    with pytest.raises(FileAccessError) as info:
+        actions.status(slow, None, DEMO_TODAY)
+    assert info.value.message == (
+        "Arbetsboken uppfoljning.xlsx ändrades av någon annan medan uppf-xl arbetade. "
+        "Arbetsboken är oförändrad. Försök igen."
+    )
+    assert digest(planned) == after_other

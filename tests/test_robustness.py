@@ -105,7 +105,10 @@ def test_tolerated_values_read_right() -> None:
     comment = by_row(long.providers)[2].comment
     assert len(comment) > 31000 and comment.endswith("inte följs fullt ut.")  # whole, only trimmed
     assert by_row(long.findings)[2].description.count("\n") == 2
-    assert by_row(register_of("emoji").providers)[2].name == "Omsorgshuset Linnea AB 🌻"
+    emoji = by_row(register_of("emoji").providers)
+    assert emoji[2].name == "Omsorgshuset Linnea AB 🌻"
+    # The zero-width joiner inside an emoji sequence (👩‍⚕️) is part of the text, not stray spacing.
+    assert emoji[3].comment == "Bra samarbete 👍🏽 👩\u200d⚕️ 🇸🇪"
 
 
 def test_corpus_covers_every_outcome() -> None:

@@ -13,17 +13,24 @@ class FileBackend:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._read_stamp: tuple[int, int] | None = None
 
     @property
     def name(self) -> str:
         return self.path.name
 
     def read(self) -> RawWorkbook:
+        from uppf_xl.workbook.package import file_stamp
         from uppf_xl.workbook.reader import read_workbook
 
-        return read_workbook(self.path)
+        stamp = file_stamp(self.path) if self.path.is_file() else None
+        raw = read_workbook(self.path)
+        self._read_stamp = stamp
+        return raw
 
     def write(self, changes: Changes) -> None:
         from uppf_xl.workbook.package import write_changes
 
-        write_changes(self.path, changes)
+        # Refuse when the file was saved by anyone after this run read it.
+        write_changes(self.path, changes, read_stamp=self._read_stamp)
+        self._read_stamp = None

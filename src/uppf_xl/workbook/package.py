@@ -1863,12 +1863,13 @@ def _check_well_formed(before: Package, after: Package) -> None:
             raise WriteRefused(f"Skrivningen avbröts: delen {name} blev ogiltig XML ({exc}). {UNCHANGED}") from exc
 
 
-def write_changes(path: Path, changes: Changes) -> None:
+def write_changes(path: Path, changes: Changes, read_stamp: tuple[int, int] | None = None) -> None:
     """Write `changes` into the workbook at `path`, whole or not at all.
 
     Refuses (FileAccessError, exit code 3) when the workbook is open in Excel or in another
-    uppf-xl run, and (WriteRefused) when anything the user owns would be lost; in every
-    failure the file is left byte-identical.
+    uppf-xl run, or was saved by someone else since it was read (`read_stamp`, from
+    `file_stamp` at read time), and (WriteRefused) when anything the user owns would be lost;
+    in every failure the file is left byte-identical.
 
     Example:
         >>> write_changes(Path("uppfoljning.xlsx"), Changes(sheets=[SheetContent("Översikt")]))  # doctest: +SKIP
@@ -1881,13 +1882,19 @@ def write_changes(path: Path, changes: Changes) -> None:
         check_not_open(path)
         check_writable(path)
         remove_stale_temps(path)
-        stamp = _stamp(path)
+        stamp = file_stamp(path)
+        if read_stamp is not None and stamp != read_stamp:
+            # The changes were computed from a version that is no longer there: another run or
+            # a person saved in between, and writing now would undo their work.
+            raise FileAccessError(
+                f"Arbetsboken {path.name} ändrades av någon annan medan uppf-xl arbetade. {UNCHANGED} Försök igen."
+            )
         before = Package.read(path)
         after, plan = build(before, changes)
 
         def check(tmp: Path) -> None:
             verify(tmp, before, plan)
-            if _stamp(path) != stamp:
+            if file_stamp(path) != stamp:
                 raise FileAccessError(
                     f"Arbetsboken {path.name} ändrades av ett annat program medan uppf-xl arbetade. {UNCHANGED} Försök igen."
                 )
@@ -1896,9 +1903,10 @@ def write_changes(path: Path, changes: Changes) -> None:
         atomic_write(path, after.save, check)
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def file_stamp(path: Path) -> tuple[int, int]:
+    """(mtime in ns, size): what tells that a file was saved again."""
     st = os.stat(path)
     return st.st_mtime_ns, st.st_size
 
 
-__all__ = ["write_changes", "guard", "build", "verify", "Package", "Plan", "describe"]
+__all__ = ["write_changes", "file_stamp", "guard", "build", "verify", "Package", "Plan", "describe"]

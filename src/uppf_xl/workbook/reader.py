@@ -244,15 +244,13 @@ def _has_structure(row: int, structure: SheetStructure, first_col: int, width: i
     return any(r == row and first_col <= c < first_col + width for (r, c) in (*structure.formulas, *structure.errors))
 
 
-# Characters a copy from a web page or a PDF brings along that nobody means to type.
-_INVISIBLE = str.maketrans({"\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
-                            "\u00a0": " "})
+# Spacing that pasting leaves at either end of a cell. Inside a text these characters belong to
+# it: the zero-width joiner builds emoji such as 👩‍⚕️, the non-joiner matters in some scripts.
+_EDGE_SPACE = " \t\n\r\u00a0\u200b\u200c\u200d\u2060\ufeff"
 
 
 def _clean(value: Value) -> Value:
-    """None for an empty or blank cell (calamine gives ''); text without invisible characters."""
-    if isinstance(value, str):
-        value = value.translate(_INVISIBLE)
-        if not value.strip():
-            return None
+    """None for an empty or blank cell (calamine gives ''); text without invisible spacing at its ends."""
+    if type(value) is str:
+        return value.strip(_EDGE_SPACE) or None
     return value
