@@ -41,6 +41,7 @@ OUT = HERE / "robust"
 TODAY = date(2025, 11, 22)
 sys.path.insert(0, str(HERE.parent.parent / "src"))
 
+from make_check_cases import header_col, set_cell  # noqa: E402  (the same edits a user makes)
 from uppf_xl.workbook.initbook import create_workbook
 
 Mutation = Callable[[Workbook], None]
@@ -82,18 +83,6 @@ def summary(errors: int, warnings: int, name: str) -> str:
 
 
 # --- helpers: edits as a user makes them in Excel ---------------------------------------------
-
-
-def header_col(ws: Worksheet, header: str) -> int:
-    for cell in ws[1]:
-        if cell.value == header:
-            return cell.column
-    raise KeyError(header)
-
-
-def set_cell(wb: Workbook, sheet: str, row: int, header: str, value: object) -> None:
-    ws = wb[sheet]
-    ws.cell(row, header_col(ws, header)).value = value
 
 
 def table_of(ws: Worksheet):
