@@ -27,15 +27,42 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from uppf_xl.errors import TemplateError
 
-__all__ = ["TemplateError", "render_bytes", "render_docx", "check_template", "write_all"]
 from uppf_xl.model import Settings
+
+__all__ = ["TemplateError", "render_bytes", "render_docx", "check_template", "write_all"]
 
 TEMPLATE_PACKAGE = "uppf_xl.templates"
 
 
+class _CompileOnce(SandboxedEnvironment):
+    """docxtpl compiles each part of a template on every render; a batch compiles each source once."""
+
+    MAX_SOURCES = 64
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> jinja2.Template:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        found = self._compiled.get(source)
+        if found is None:
+            if len(self._compiled) >= self.MAX_SOURCES:
+                self._compiled.clear()
+            found = self._compiled[source] = super().from_string(source)
+        return found
+
+
+_ENV: _CompileOnce | None = None
+
+
 def _environment() -> SandboxedEnvironment:
     # autoescape is done by docxtpl (render(..., autoescape=True)), which escapes for XML.
-    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+    global _ENV
+    if _ENV is None:
+        _ENV = _CompileOnce(undefined=jinja2.StrictUndefined, autoescape=False)
+    return _ENV
 
 
 def packaged_templates_dir() -> Path | None:
