@@ -178,3 +178,21 @@ def test_a_write_from_a_stale_read_is_refused(planned: Path) -> None:
         "Arbetsboken är oförändrad. Försök igen."
     )
     assert digest(planned) == after_other
+
+
+def test_an_unexpected_error_is_a_sentence_and_a_log_not_a_traceback(
+    planned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uppf_xl import actions
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("trasig")
+
+    monkeypatch.setattr(actions, "status", broken)
+    monkeypatch.setenv("UPPF_XL_LOG_DIR", str(tmp_path / "logg"))
+    result = run("status", str(planned))
+    assert result.exit_code == 1
+    log = tmp_path / "logg" / "uppf-xl-fel.log"
+    assert result.stderr.startswith("Fel: ett oväntat fel inträffade (RuntimeError: trasig).")
+    assert str(log) in result.stderr
+    assert "RuntimeError: trasig" in log.read_text(encoding="utf-8")

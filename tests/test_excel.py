@@ -148,7 +148,7 @@ def test_an_unexpected_error_is_a_message_and_a_log_not_a_traceback(
 
     monkeypatch.setattr(actions, "plan", broken)
     acts = press(demo_master, "plan", tmp_path)
-    log = tmp_path / "log" / "uppf-xl-excel.log"
+    log = tmp_path / "log" / "uppf-xl-fel.log"
     (text, title, mode), = alerts(acts)
     assert written(acts) == []
     assert (title, mode) == ("Uppdatera årshjul", "critical")

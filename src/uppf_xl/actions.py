@@ -23,7 +23,6 @@ from uppf_xl.workbook import Workbook, current_user
 from uppf_xl.workbook.content import CellPatch, Changes
 
 Progress = Callable[[int], None]
-LETTER_KINDS = ("kallelse", "atgardsplan", "paminnelse", "aterkoppling")
 PERIODS = ("T1", "T2", "år")
 
 
@@ -45,13 +44,26 @@ def init(path: Path, demo: bool, force: bool, today: date) -> Outcome:
     """Create a new workbook; refuses to overwrite an existing file unless `force`."""
     from uppf_xl.workbook.initbook import create_workbook
 
-    if path.exists() and not force:
-        raise UsageError(f"{path.name} finns redan. Använd --force för att skriva över den.")
+    _refuse_overwrite(path, force)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise UsageError(f"{path.name}: filnamnet ska sluta på .xlsx")
     create_workbook(path, demo=demo, today=today)
     what = "demoarbetsbok för Sjöviks kommun" if demo else "arbetsbok"
     return Outcome("init", lines=[f"Skapade {what}: {path}"], files=[path])
+
+
+def build_workbook(out: Path, demo: bool, force: bool, today: date) -> Outcome:
+    """The macro workbook (.xlsm) with the ribbon tab Uppföljning."""
+    from uppf_xl import macrobook
+
+    _refuse_overwrite(out, force)
+    macrobook.build_workbook(out, demo=demo, today=today)
+    return Outcome("build-workbook", lines=[f"Skapade makroarbetsboken {out}"], files=[out])
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise UsageError(f"{path.name} finns redan. Använd --force för att skriva över den.")
 
 
 def _status_changes(register: Register, rows: list[ScheduleRow], year: int, today: date) -> tuple[Changes, list[str], list]:
@@ -106,7 +118,7 @@ def letters(
     wb: Workbook,
     out_dir: Path | None,
     today: date,
-    kinds: Iterable[str] = LETTER_KINDS,
+    kinds: Iterable[str] | None = None,
     window: tuple[date | None, date | None] = (None, None),
     pdf: bool = False,
     mark_sent: bool = False,
@@ -116,10 +128,8 @@ def letters(
     from uppf_xl import letters as letters_mod
     from uppf_xl import schedule
 
-    kinds = set(kinds)
-    unknown = kinds - set(LETTER_KINDS)
-    if unknown:  # a usage error (exit 2), found before the workbook is read
-        raise UsageError(f"okänd brevtyp {', '.join(sorted(unknown))}; välj bland {', '.join(LETTER_KINDS)}")
+    kinds = set(kinds or letters_mod.KINDS)
+    letters_mod.check_request(kinds, window)  # a usage error (exit 2), before the workbook is read
     register = _with_paths(wb, wb.register(today))
     out_dir = output_folder(wb, register, out_dir)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from uppf_xl import actions
+from uppf_xl.errorlog import write_error_log
 from uppf_xl.errors import PersonalDataFound, Problem, UppfError, WorkbookInvalid
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import open_workbook
@@ -76,7 +77,7 @@ def handled(f: Callable[..., Outcome | int | None]) -> Callable[..., None]:
             err_console.print(f"Fel: {exc.message}", markup=False)
             sys.exit(exc.exit_code)
         except Exception as exc:  # never a traceback to the user; keep it in a file for support
-            log = write_crash_log(exc)
+            log = write_error_log(exc, f"uppf-xl {f.__name__}")
             err_console.print(f"Fel: ett oväntat fel inträffade ({type(exc).__name__}: {exc}). "
                               f"Arbetsboken är oförändrad om inget annat sagts. Detaljer finns i {log}.", markup=False)
             sys.exit(1)
@@ -88,17 +89,6 @@ def handled(f: Callable[..., Outcome | int | None]) -> Callable[..., None]:
             sys.exit(result)
 
     return wrapper
-
-
-def write_crash_log(exc: BaseException) -> Path:
-    import tempfile
-    import traceback
-
-    path = Path(tempfile.gettempdir()) / "uppf-xl-fel.log"
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
-        fh.write("".join(traceback.format_exception(exc)))
-    return path
 
 
 def print_problems(problems: list[Problem]) -> None:
@@ -242,7 +232,7 @@ def letters(file: Path, out: Path | None, from_: date | None, to: date | None, k
       uppf-xl letters uppfoljning.xlsx --out Utskick
       uppf-xl letters uppfoljning.xlsx --kind kallelse --from 2025-03-01 --to 2025-03-31 --pdf --mark-sent
     """
-    kinds = [k.strip() for value in kind for k in value.split(",") if k.strip()] or list(actions.LETTER_KINDS)
+    kinds = [k.strip() for value in kind for k in value.split(",") if k.strip()] or None
     with progress_bar("Brev") as bar:
         task = bar.add_task("brev", total=None)
         return actions.letters(open_workbook(file), out, today, kinds, (from_, to), pdf, mark_sent,
@@ -332,14 +322,7 @@ def build_workbook(out: Path, demo: bool, force: bool, today: date) -> Outcome:
     Exempel:
       uppf-xl build-workbook uppfoljning.xlsm --demo
     """
-    from uppf_xl import macrobook
-
-    if out.exists() and not force:
-        from uppf_xl.errors import UsageError
-
-        raise UsageError(f"{out.name} finns redan. Använd --force för att skriva över den.")
-    macrobook.build_workbook(out, demo=demo, today=today)
-    return Outcome("build-workbook", lines=[f"Skapade makroarbetsboken {out}"], files=[out])
+    return actions.build_workbook(out, demo, force, today)
 
 
 @main.command()

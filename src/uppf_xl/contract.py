@@ -15,9 +15,6 @@ from enum import Enum
 
 from uppf_xl import vocab
 
-CONTRACT_VERSION = 1
-
-
 class Kind(str, Enum):
     """What a column holds; decides parsing, validation and the cell format."""
 

@@ -34,16 +34,6 @@ def _holidays(year: int) -> frozenset[date]:
     return frozenset(d for d, name in se.items() if name != "Söndag")
 
 
-def holiday_name(day: date) -> str | None:
-    """The Swedish name of the holiday on `day`, or None."""
-    if day not in _holidays(day.year):
-        return None
-    se = holidays.country_holidays(
-        "SE", years=day.year, categories=(holidays.PUBLIC, holidays.DE_FACTO), language="sv"
-    )
-    return se.get(day)
-
-
 def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _holidays(day.year)
 

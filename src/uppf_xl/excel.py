@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,7 @@ from typing import Any
 import xlwings as xw
 
 from uppf_xl import actions, dates
+from uppf_xl.errorlog import write_error_log
 from uppf_xl.errors import PersonalDataFound, Problem, UppfError, WorkbookInvalid
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import Workbook
@@ -148,8 +148,8 @@ def _run(tag: str, action: Callable[[Workbook, date], Outcome | Message]) -> Non
         book.app.alert(message.text, title, mode=message.mode)
     except UppfError as exc:
         book.app.alert(error_text(exc), title, mode="critical")
-    except Exception:
-        log = write_error_log(tag)
+    except Exception as exc:
+        log = write_error_log(exc, f"{tag} (xlwings {xw.__version__})")
         book.app.alert(
             f"Ett oväntat fel inträffade i uppf-xl ({title}). Åtgärden avbröts.\n"
             f"Detaljer finns i loggfilen:\n{log}",
@@ -255,29 +255,6 @@ def version_mismatch(book: Any) -> str | None:
         f"Installera samma version (pip install xlwings=={recorded}) eller bygg om arbetsboken med "
         "uppf-xl build-workbook. Inget har ändrats."
     )
-
-
-def log_dir() -> Path:
-    """Where tracebacks go: UPPF_XL_LOG_DIR, else %LOCALAPPDATA%\\uppf-xl, else ~/.uppf-xl."""
-    configured = os.environ.get("UPPF_XL_LOG_DIR")
-    if configured:
-        return Path(configured)
-    local = os.environ.get("LOCALAPPDATA")
-    return Path(local) / "uppf-xl" if local else Path.home() / ".uppf-xl"
-
-
-def write_error_log(tag: str) -> Path:
-    """Append the current traceback to the log file and return its path."""
-    folder = log_dir()
-    path = folder / "uppf-xl-excel.log"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {tag} (xlwings {xw.__version__})\n")
-            fh.write(traceback.format_exc())
-    except OSError:
-        pass  # the message box still names the place; nothing better can be done here
-    return path
 
 
 # ---- cell functions (Windows: xlwings registers them via UDF Modules = uppf_xl.excel) -----------

@@ -37,7 +37,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -162,6 +162,16 @@ def select(
     return plan(register, rows, today, kinds, window)[0]
 
 
+def check_request(kinds: Iterable[str], window: Window) -> None:
+    """Raise UsageError for an unknown letter kind or a window that ends before it starts."""
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise UsageError(f"okänd brevtyp {', '.join(sorted(unknown))}; välj bland {', '.join(KINDS)}")
+    first, last = window
+    if first is not None and last is not None and first > last:
+        raise UsageError(f"--from {first.isoformat()} ligger efter --to {last.isoformat()}")
+
+
 def plan(
     register: Register,
     rows: list[ScheduleRow],
@@ -170,12 +180,8 @@ def plan(
     window: Window,
 ) -> tuple[list[Letter], list[Skip]]:
     """Like `select`, also returning the letters left out and why."""
-    unknown = set(kinds) - set(KINDS)
-    if unknown:
-        raise UsageError(f"okänd brevtyp {', '.join(sorted(unknown))}; välj bland {', '.join(KINDS)}")
+    check_request(kinds, window)
     first, last = window
-    if first is not None and last is not None and first > last:
-        raise UsageError(f"--from {first.isoformat()} ligger efter --to {last.isoformat()}")
     letters: list[Letter] = []
     skipped: list[Skip] = []
     if KALLELSE in kinds:
