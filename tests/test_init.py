@@ -38,7 +38,8 @@ def test_dropdowns_come_from_listor(tmp_path: Path) -> None:
     CliRunner().invoke(main, ["init", str(book)])
     wb = openpyxl.load_workbook(book)
     formulas = {dv.formula1 for dv in wb["Utförare"].data_validations.dataValidation if dv.type == "list"}
-    assert formulas == {"=lista_Regi", "=lista_Avtalsform", "=lista_Verksamhetsomrade", "=lista_Riskniva"}
+    assert formulas == {"=lista_Regi", "=lista_Avtalsform", "=lista_Verksamhetsomrade", "=lista_Riskniva", "=lista_Namnd",
+                        "=lista_IVO_tillstand"}
     assert wb.defined_names["lista_Regi"].attr_text == "'Listor'!$B$2:$B$200"
 
 

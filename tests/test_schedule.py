@@ -768,8 +768,8 @@ def test_schedule_sheet():
     assert table.rows[1][SCHEDULE.headers.index("Kommentar")] is None
     assert table.rows[0][SCHEDULE.headers.index("Senast")] == date(2025, 12, 31)
     assert table.styles == {h: "date" for h in ("Senast", "Föreslaget datum", "Planerat datum", "Kallas senast",
-                                                  "Kallelse skickad", "Genomförd")}
-    assert content.widths[1] == 22 and content.widths[9] == 12 and content.widths[22] == 16
+                                                  "Kallelse skickad", "Genomförd", "Kallat datum", "Fastställd")}
+    assert content.widths[1] == 22 and content.widths[9] == 12 and content.widths[24] == 16
     assert content.widths[10] == len("Föreslaget datum") + 3
     assert [(c.ref, c.kind, c.value, c.style) for c in content.conditional] == [
         ("Q2:Q3", "equals", "Försenad", "red"), ("Q2:Q3", "equals", "Att kalla", "amber"),

@@ -103,12 +103,22 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
         "Läkemedel",
         "Avtal och ekonomi",
         "Klagomål och avvikelser",
+        "Tidsregistrering",
         "Övrigt",
+    ),
+    "Nämnd": (),
+    "IVO-tillstånd": ("Ja", "Nej", "Ej krav"),
+    "Rapport": ("T1", "T2", "år"),
+    "Importfält": (
+        "Utförare", "Brukare", "Personal", "Datum", "Start", "Slut", "Registrering", "Registrerad", "Månad", "Beviljad tid",
     ),
 }
 
 # Vocabularies whose values are fixed by code; Listor may not add to them.
-CLOSED_LISTS = {"Regi", "Regi i regler", "Avtalsform", "Risknivå", "Kategori", "Händelsetyp", "Intervall", "Ja/Nej", "Svarstyp"}
+CLOSED_LISTS = {
+    "Regi", "Regi i regler", "Avtalsform", "Risknivå", "Kategori", "Händelsetyp", "Intervall", "Ja/Nej", "Svarstyp",
+    "IVO-tillstånd", "Rapport", "Importfält",
+}
 
 SETTINGS = Sheet(
     "Inställningar",
@@ -127,7 +137,7 @@ PROVIDERS = Sheet(
         Column("Regi", required=True, vocab="Regi", width=12),
         Column("Avtalsform", required=True, vocab="Avtalsform", width=20),
         Column("Verksamhetsområde", required=True, vocab="Verksamhetsområde", width=28),
-        Column("Nämnd", required=True, width=28),
+        Column("Nämnd", required=True, vocab="Nämnd", width=28),
         Column("Verksamhetschef", width=22),
         Column("E-post", Kind.EMAIL, width=30),
         Column("Telefon", width=15),
@@ -139,6 +149,13 @@ PROVIDERS = Sheet(
         Column("Risknivå", vocab="Risknivå", width=10),
         Column("Ansvarig", width=20),
         Column("Kommentar", width=30),
+        Column("Antal brukare", I, width=10),
+        Column("Avtal till", D, width=12),
+        Column("Förlängning beslut senast", D, width=14),
+        Column("IVO-tillstånd", vocab="IVO-tillstånd", width=10),
+        Column("Kolada-ID", width=16),
+        Column("Föreslagen risknivå", owner=TOOL, width=12),
+        Column("Riskskäl", owner=TOOL, width=50),
     ),
     key="UtförarID",
 )
@@ -162,6 +179,7 @@ TYPES = Sheet(
         Column("Underlag dagar före", I, width=10),
         Column("Bilagor", width=30),
         Column("Aktiv", B, required=True, vocab="Ja/Nej", width=8),
+        Column("Intervall vid låg risk", vocab="Intervall", width=14),
     ),
     key="TypID",
 )
@@ -171,7 +189,7 @@ ANNUAL_PLAN = Sheet(
     "tblArsplan",
     (
         Column("År", Kind.YEAR, required=True, width=8),
-        Column("Nämnd", required=True, width=28),
+        Column("Nämnd", required=True, vocab="Nämnd", width=28),
         Column("Verksamhetsområde", required=True, vocab="Verksamhetsområde", width=28),
         Column("TypID", required=True, width=8),
         Column("Kommentar", width=40),
@@ -222,8 +240,80 @@ FINDINGS = Sheet(
         Column("Status", owner=TOOL, width=22),
         Column("Eskalera", owner=TOOL, width=10),
         Column("Verifieras vid", owner=TOOL, width=22),
+        Column("Begäran skickad", D, width=12),
+        Column("Påminnelse skickad", D, width=12),
+        Column("Ny svarstid", D, width=12),
+        Column("Underrättad", D, width=12),
+        Column("Bekräftad", B, vocab="Ja/Nej", width=10),
+        Column("Svar senast", D, owner=TOOL, width=12),
     ),
     key="IakttagelseID",
+)
+
+HANDLAGGARE = Sheet(
+    "Handläggare",
+    "tblHandlaggare",
+    (
+        Column("Namn", required=True, width=24),
+        Column("Titel", width=20),
+        Column("E-post", Kind.EMAIL, width=30),
+        Column("Telefon", width=16),
+        Column("Aktiv", B, vocab="Ja/Nej", width=8),
+    ),
+    key="Namn",
+    optional=True,
+)
+
+MEETINGS = Sheet(
+    "Sammanträden",
+    "tblSammantraden",
+    (
+        Column("Nämnd", required=True, vocab="Nämnd", width=28),
+        Column("Datum", D, required=True, width=12),
+        Column("Sista dag för ärenden", D, width=14),
+        Column("Rapport", vocab="Rapport", width=10),
+    ),
+    optional=True,
+)
+
+INFO_REQUESTS = Sheet(
+    "Informationsbegäran",
+    "tblInformationsbegaran",
+    (
+        Column("BegäranID", required=True, width=12),
+        Column("Datum", D, required=True, width=12),
+        Column("UtförarID", required=True, width=11),
+        Column("Vad som begärs", required=True, width=50),
+        Column("Svar senast", D, width=12),
+        Column("Skickad", D, width=12),
+        Column("Inkommen", D, width=12),
+    ),
+    key="BegäranID",
+    optional=True,
+)
+
+IMPORT_FORMAT = Sheet(
+    "Importformat",
+    "tblImportformat",
+    (
+        Column("Fält", required=True, vocab="Importfält", width=16),
+        Column("Kolumn i exporten", width=28),
+        Column("Värden", width=40),
+    ),
+    key="Fält",
+    optional=True,
+)
+
+RISK_MODEL = Sheet(
+    "Riskmodell",
+    "tblRiskmodell",
+    (
+        Column("Signal", required=True, width=34),
+        Column("Poäng", Kind.NUMBER, width=8),
+        Column("Förklaring", width=60),
+    ),
+    key="Signal",
+    optional=True,
 )
 
 LISTS = Sheet(
@@ -257,6 +347,8 @@ SCHEDULE = Sheet(
         Column("Kommentar", width=30),
         Column("Dnr", width=14),
         Column("Orsak", owner=TOOL, width=40),
+        Column("Kallat datum", D, owner=TOOL, width=12),
+        Column("Fastställd", D, owner=TOOL, width=12),
     ),
     key="Nyckel",
     tool_owned=True,
@@ -313,6 +405,65 @@ ANSWERS = Sheet(
     optional=True,
 )
 
+MONTHLY = Sheet(
+    "Månadsuppföljning",
+    "tblManadsuppfoljning",
+    (
+        Column("Månad", owner=TOOL, width=9),
+        Column("UtförarID", owner=TOOL, width=11),
+        Column("Utförare", owner=TOOL, width=30),
+        Column("Besök", I, owner=TOOL, width=9),
+        Column("Utförd tid (h)", Kind.NUMBER, owner=TOOL, width=11),
+        Column("Beviljad tid (h)", Kind.NUMBER, owner=TOOL, width=11),
+        Column("Andel utförd av beviljad", Kind.NUMBER, owner=TOOL, width=12),
+        Column("Andel manuellt registrerade", Kind.NUMBER, owner=TOOL, width=12),
+        Column("Andel efterregistrerade", Kind.NUMBER, owner=TOOL, width=12),
+        Column("Dubbelregistreringar", I, owner=TOOL, width=12),
+        Column("Korta besök", I, owner=TOOL, width=10),
+        Column("Tätt efter varandra", I, owner=TOOL, width=12),
+        Column("Personalkontinuitet", Kind.NUMBER, owner=TOOL, width=12),
+        Column("Avvikelser", owner=TOOL, width=50),
+    ),
+    tool_owned=True,
+    input=False,
+    optional=True,
+)
+
+KPIS = Sheet(
+    "Nyckeltal",
+    "tblNyckeltal",
+    (
+        Column("KPI", owner=TOOL, width=10),
+        Column("Nyckeltal", owner=TOOL, width=50),
+        Column("Kolada-ID", owner=TOOL, width=16),
+        Column("UtförarID", owner=TOOL, width=11),
+        Column("År", Kind.YEAR, owner=TOOL, width=8),
+        Column("Kön", owner=TOOL, width=6),
+        Column("Värde", Kind.NUMBER, owner=TOOL, width=10),
+        Column("Kommunen", Kind.NUMBER, owner=TOOL, width=10),
+        Column("Riket", Kind.NUMBER, owner=TOOL, width=10),
+    ),
+    tool_owned=True,
+    input=False,
+    optional=True,
+)
+
+PROVIDER_HISTORY = Sheet(
+    "Utförarhistorik",
+    "tblUtforarhistorik",
+    (
+        Column("UtförarID", owner=TOOL, width=11),
+        Column("Organisationsnummer", owner=TOOL, width=20),
+        Column("Verksamhetschef", owner=TOOL, width=22),
+        Column("Adress", owner=TOOL, width=30),
+        Column("Namn", owner=TOOL, width=30),
+        Column("Sedd", D, owner=TOOL, width=12),
+    ),
+    tool_owned=True,
+    input=False,
+    optional=True,
+)
+
 # Sheet order in a new workbook.
 ALL_SHEETS: tuple[Sheet, ...] = (
     DASHBOARD,
@@ -325,9 +476,17 @@ ALL_SHEETS: tuple[Sheet, ...] = (
     FINDINGS,
     QUESTIONS,
     ANSWERS,
+    HANDLAGGARE,
+    MEETINGS,
+    INFO_REQUESTS,
+    MONTHLY,
+    KPIS,
+    IMPORT_FORMAT,
+    RISK_MODEL,
     SETTINGS,
     LISTS,
     LOG,
+    PROVIDER_HISTORY,
 )
 SHEETS: dict[str, Sheet] = {s.name: s for s in ALL_SHEETS}
 # Sheets the tool may rewrite whole.
@@ -390,5 +549,10 @@ SETTING_DEFS: tuple[Setting, ...] = (
     Setting("Mallmapp", T, ""),
     Setting("Utdatamapp", T, "", help="tom: mappen Utskick bredvid arbetsboken"),
     Setting("Enkätnyckel", T, "", help="hemlig nyckel som signerar enkäterna; ändra den inte medan enkäter är ute"),
+    Setting("Förvaltningschef", T, "", help="får underrättelse om allvarlig brist"),
+    Setting("Förvaltningschef e-post", T, ""),
+    Setting("Minsta varsel (arbetsdagar)", I, 5, help="ingen kallelse till ett besök närmare än så, ingen sista dag för underlag tidigare"),
+    Setting("Påminnelse igen efter (dagar)", I, 7, help="en andra påminnelse efter så många dagar"),
+    Setting("Rapportutkast dagar före", I, 10, help="arbetsdagar före sista dag för ärenden då rapportutkastet ska vara klart"),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTING_DEFS}

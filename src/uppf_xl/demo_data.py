@@ -14,6 +14,7 @@ from uppf_xl.dates import add_months, previous_working_day
 
 NAMND_AO = "Äldreomsorgsnämnden"
 NAMND_ON = "Omsorgsnämnden"
+NAMNDER = (NAMND_AO, NAMND_ON)
 
 SETTINGS = {
     "Kommun": "Sjöviks kommun",

@@ -58,6 +58,11 @@ class Settings:
     mallmapp: str = ""
     utdatamapp: str = ""
     enkatnyckel: str = ""
+    forvaltningschef: str = ""
+    forvaltningschef_epost: str = ""
+    minsta_varsel: int = 5
+    paminnelse_igen_dagar: int = 7
+    rapportutkast_dagar_fore: int = 10
 
     def holiday_period(self, year: int) -> tuple[date, date]:
         """The semester window of a year, inclusive."""
@@ -94,6 +99,11 @@ SETTING_ATTRS: dict[str, str] = {
     "Mallmapp": "mallmapp",
     "Utdatamapp": "utdatamapp",
     "Enkätnyckel": "enkatnyckel",
+    "Förvaltningschef": "forvaltningschef",
+    "Förvaltningschef e-post": "forvaltningschef_epost",
+    "Minsta varsel (arbetsdagar)": "minsta_varsel",
+    "Påminnelse igen efter (dagar)": "paminnelse_igen_dagar",
+    "Rapportutkast dagar före": "rapportutkast_dagar_fore",
 }
 
 
@@ -124,6 +134,13 @@ class Provider:
     risk: Risk = Risk.NORMAL
     responsible: str = ""
     comment: str = ""
+    clients: int | None = None  # Antal brukare
+    contract_end: date | None = None  # Avtal till
+    extension_decision: date | None = None  # Förlängning beslut senast
+    ivo_permit: str = ""  # IVO-tillstånd: Ja, Nej, Ej krav
+    kolada_id: str = ""
+    proposed_risk: str = ""  # Föreslagen risknivå (tool)
+    risk_reasons: str = ""  # Riskskäl (tool)
     row: int = 0
 
     def active_on(self, day: date) -> bool:
@@ -213,6 +230,12 @@ class Finding:
     status: str = ""  # as found in the workbook (tool-owned)
     escalate: str = ""
     verify_at: str = ""
+    request_sent: date | None = None  # Begäran skickad
+    reminder_sent: date | None = None  # Påminnelse skickad
+    new_deadline: date | None = None  # Ny svarstid
+    notified_chief: date | None = None  # Underrättad
+    confirmed: bool = True  # Bekräftad: only an explicit "Nej" makes a proposal that counts nowhere
+    answer_by: date | None = None  # Svar senast as found in the workbook (tool-owned)
     row: int = 0
 
     @property
@@ -246,6 +269,8 @@ class ScheduleRow:
     comment: str = ""
     dnr: str = ""
     reason: str = ""  # Orsak
+    announced: date | None = None  # Kallat datum: the visit date the sent kallelse announced (tool)
+    adopted: date | None = None  # Fastställd: the date the year's plan was adopted (tool)
     extra: dict[str, object] = field(default_factory=dict)  # the user's own columns
     row: int = 0
 

@@ -38,6 +38,8 @@ SCHEDULE_FIELDS: dict[str, str] = {
     "Kommentar": "comment",
     "Dnr": "dnr",
     "Orsak": "reason",
+    "Kallat datum": "announced",
+    "Fastställd": "adopted",
 }
 
 STATUS_COLORS: tuple[tuple[RowStatus, str], ...] = (

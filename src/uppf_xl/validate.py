@@ -187,8 +187,8 @@ class Reader:
     def vocab(self, row: int, header: str, text: str, list_name: str) -> str | None:
         """The allowed value `text` stands for; trimming and case are forgiven when unambiguous."""
         allowed = self.lists.get(list_name, [])
-        if text in allowed:
-            return text
+        if text in allowed or (not allowed and list_name not in contract.CLOSED_LISTS):
+            return text  # an open list the municipality has not filled in yet allows any value
         folded = self._folded.setdefault(list_name, {})
         if not folded:
             for value in allowed:
@@ -460,7 +460,11 @@ def _providers(rows: list[tuple[int, Row]], reader: Reader | None) -> list[Provi
                 orgnr=v["Organisationsnummer"] or "", chef=v["Verksamhetschef"] or "", email=v["E-post"] or "",
                 phone=v["Telefon"] or "", address=v["Adress"] or "", postcode=v["Postnummer"] or "", city=v["Ort"] or "",
                 risk=vocab.Risk(v["Risknivå"]) if v["Risknivå"] else vocab.Risk.NORMAL,
-                responsible=v["Ansvarig"] or "", comment=v["Kommentar"] or "", row=r,
+                responsible=v["Ansvarig"] or "", comment=v["Kommentar"] or "",
+                clients=v.get("Antal brukare"), contract_end=v.get("Avtal till"),
+                extension_decision=v.get("Förlängning beslut senast"), ivo_permit=str(v.get("IVO-tillstånd") or ""),
+                kolada_id=str(v.get("Kolada-ID") or "").strip(), proposed_risk=str(v.get("Föreslagen risknivå") or ""),
+                risk_reasons=str(v.get("Riskskäl") or ""), row=r,
             )
         )
     return out
@@ -492,7 +496,8 @@ def _schedule_row(r: int, v: Row) -> ScheduleRow:
         due=v.get("Senast"), proposed=v.get("Föreslaget datum"), planned=v.get("Planerat datum"), time=text("Tid"),
         place=text("Plats"), notify_by=v.get("Kallas senast"), notified=v.get("Kallelse skickad"), done=v.get("Genomförd"),
         status=text("Status"), responsible=text("Ansvarig"), comment=text("Kommentar"), dnr=text("Dnr"),
-        reason=text("Orsak"), extra=dict(v.get("_extra") or {}), row=r,
+        reason=text("Orsak"), announced=v.get("Kallat datum"), adopted=v.get("Fastställd"),
+        extra=dict(v.get("_extra") or {}), row=r,
     )
 
 
@@ -506,7 +511,9 @@ def _finding(r: int, v: Row) -> Finding:
         key=text("Nyckel"), area=text("Område"), description=text("Beskrivning"), summary=text("Sammanfattning för nämnd"),
         requested=v.get("Åtgärdsplan begärd"), deadline=v.get("Åtgärdsplan senast"), received=v.get("Åtgärdsplan inkommen"),
         approved=v.get("Åtgärdsplan godkänd"), verified=v.get("Åtgärd verifierad"), reported=v.get("Rapporterad till nämnd"),
-        status=text("Status"), escalate=text("Eskalera"), verify_at=text("Verifieras vid"), row=r,
+        status=text("Status"), escalate=text("Eskalera"), verify_at=text("Verifieras vid"),
+        request_sent=v.get("Begäran skickad"), reminder_sent=v.get("Påminnelse skickad"), new_deadline=v.get("Ny svarstid"),
+        notified_chief=v.get("Underrättad"), confirmed=v.get("Bekräftad") != "Nej", answer_by=v.get("Svar senast"), row=r,
     )
 
 

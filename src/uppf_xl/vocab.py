@@ -86,6 +86,7 @@ class RowStatus(Label):
     GENOMFORD = "Genomförd"
     FORSENAD = "Försenad"
     UTGAR = "Utgår"
+    ANDRAD_TID = "Ändrad tid"
 
 
 class FindingStatus(Label):

@@ -172,7 +172,7 @@ def test_openpyxl_loads_it_and_sees_no_formula(written: dict[str, object]) -> No
     assert ws["I2"].number_format == "yyyy-mm-dd"
     assert ws.freeze_panes == "B2"
     assert set(ws.tables) == {SCHEDULE.table}
-    assert ws.tables[SCHEDULE.table].ref == "A1:U7"
+    assert ws.tables[SCHEDULE.table].ref == "A1:W7"
     assert wb["Logg"].tables["tblLogg"].ref == "A1:D3"
     assert wb["Logg"]["A3"].number_format == "yyyy-mm-dd hh:mm"
     assert wb["Logg"]["C3"].data_type == "s"
@@ -523,23 +523,23 @@ def _findings_without(tmp_path: Path, drop: str, beside: str | None = None) -> P
 
 
 def test_a_missing_tool_column_is_added_to_the_table(tmp_path: Path) -> None:
-    path = _findings_without(tmp_path, "Verifieras vid")
-    write_changes(path, Changes(patches=[CellPatch("Iakttagelser", {(2, "Verifieras vid"): "U001|KVAL|2025"})]))
+    path = _findings_without(tmp_path, "Svar senast")
+    write_changes(path, Changes(patches=[CellPatch("Iakttagelser", {(2, "Svar senast"): "2025-02-03"})]))
     ws = openpyxl.load_workbook(path)["Iakttagelser"]
-    assert ws["Q1"].value == "Verifieras vid" and ws["Q1"].font.b
-    assert ws["Q2"].value == "U001|KVAL|2025"
+    assert ws["W1"].value == "Svar senast" and ws["W1"].font.b
+    assert ws["W2"].value == "2025-02-03"
     table = ws.tables["tblIakttagelser"]
-    assert table.ref == "A1:Q2" and [c.name for c in table.tableColumns][-1] == "Verifieras vid"
+    assert table.ref == "A1:W2" and [c.name for c in table.tableColumns][-1] == "Svar senast"
 
 
 def test_a_tool_column_is_not_added_over_user_data(tmp_path: Path) -> None:
-    path = _findings_without(tmp_path, "Verifieras vid", beside="min egen anteckning")
+    path = _findings_without(tmp_path, "Svar senast", beside="min egen anteckning")
     original = path.read_bytes()
     with pytest.raises(WriteRefused) as exc:
-        write_changes(path, Changes(patches=[CellPatch("Iakttagelser", {(2, "Verifieras vid"): "x"})]))
+        write_changes(path, Changes(patches=[CellPatch("Iakttagelser", {(2, "Svar senast"): "x"})]))
     assert exc.value.message == (
-        "Skrivningen avbröts: kolumnen Verifieras vid saknas i bladet Iakttagelser och kan inte läggas till, "
-        "eftersom cellen Q2 bredvid tabellen inte är tom. Arbetsboken är oförändrad."
+        "Skrivningen avbröts: kolumnen Svar senast saknas i bladet Iakttagelser och kan inte läggas till, "
+        "eftersom cellen W2 bredvid tabellen inte är tom. Arbetsboken är oförändrad."
     )
     assert path.read_bytes() == original
 

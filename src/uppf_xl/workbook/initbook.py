@@ -62,6 +62,8 @@ def write_new_workbook(path: Path, tables: Mapping[str, Sequence[Sequence[Any]]]
             continue
         headers = sheet.headers + extra_columns.get(sheet.name, [])
         _write_table(ws, sheet, headers, tables.get(sheet.name, []))
+        if sheet is contract.PROVIDER_HISTORY:
+            ws.sheet_state = "hidden"
     _add_validations(wb, list_columns)
     wb.active = wb.sheetnames.index(contract.PROVIDERS.name)
     wb.save(path)
@@ -189,4 +191,15 @@ def default_tables(today: date, demo: bool) -> dict[str, list[list[Any]]]:
 def create_workbook(path: Path, demo: bool = False, today: date | None = None) -> None:
     """Write a new contract workbook at `path` (the caller decides about overwriting)."""
     today = today or dt.date.today()
-    write_new_workbook(path, default_tables(today, demo), extra_columns={contract.SETTINGS.name: ["Förklaring"]})
+    write_new_workbook(path, default_tables(today, demo), extra_columns={contract.SETTINGS.name: ["Förklaring"]},
+                       lists=default_lists(demo))
+
+
+def default_lists(demo: bool) -> dict[str, tuple[str, ...]]:
+    """Listor of a new workbook; the demo fills in its own nämnder."""
+    from uppf_xl import demo_data
+
+    lists = dict(contract.LIST_COLUMNS)
+    if demo:
+        lists["Nämnd"] = demo_data.NAMNDER
+    return lists
