@@ -102,7 +102,8 @@ PLAN_CASES = [
         D(2025, 6, 1),
         S.VERIFIERAD,
     ),
-    ("reported without a plan", {"reported": D(2025, 4, 20)}, D(2025, 6, 1), S.RAPPORTERAD),
+    # Reporting closes nothing: the status stays what the other dates make it.
+    ("reported without a plan", {"reported": D(2025, 4, 20)}, D(2025, 6, 1), S.NY),
     (
         "reported while the plan is late",
         {"requested": D(2025, 3, 2), "deadline": D(2025, 3, 20), "reported": D(2025, 4, 20)},
@@ -361,6 +362,8 @@ def test_tool_columns_patch() -> None:
         (6, "Status"): "Åtgärdsplan godkänd",
         (6, "Eskalera"): "",
         (6, "Verifieras vid"): "U001|KVAL|2025-06-01",
+        (5, "Svar senast"): D(2025, 3, 20),
+        (6, "Svar senast"): D(2025, 4, 1),  # 2 March + 30 days
     }
 
 

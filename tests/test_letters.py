@@ -115,8 +115,10 @@ def test_default_selection_and_file_names() -> None:
         "2025-03-11_U017_Kallelse_KVAL.docx",
         "2025-03-12_U020_Kallelse_KVAL.docx",
         "2025-01-10_U017_Atgardsplan_I-001.docx",
+        "2025-01-10_U017_Paminnelse_I-003.docx",  # late since November: a reminder however long ago
         "2025-01-10_U040_Paminnelse_I-010.docx",
         "2025-01-10_U040_Aterkoppling_I-020.docx",
+        "2025-01-10_U017_Underrattelse_I-001.docx",  # the serious deficiency, to the förvaltningschef
     ]
 
 
@@ -238,11 +240,12 @@ def test_send_list_eml_and_summary(written: tuple[letters.LetterResult, Path]) -
     assert values[1] == ["Solrosen Omsorg AB", "U017", "u017@example.se", "2025-03-11_U017_Kallelse_KVAL.docx",
                          "Kallelse till kvalitetsuppföljning – Solrosen Omsorg AB"]
     assert values[2][:3] == ["Kommunens hemtjänst Norr", "U020", None]
-    assert len(values) == 6
+    assert len(values) == 8
     assert "tblUtskick" in ws.tables
     # one draft per letter with an address: U020 has none
     assert sorted(p.name for p in result.emls) == [
         "2025-01-10_U017_Atgardsplan_I-001.eml",
+        "2025-01-10_U017_Paminnelse_I-003.eml",
         "2025-01-10_U040_Aterkoppling_I-020.eml",
         "2025-01-10_U040_Paminnelse_I-010.eml",
         "2025-03-11_U017_Kallelse_KVAL.eml",
@@ -250,23 +253,33 @@ def test_send_list_eml_and_summary(written: tuple[letters.LetterResult, Path]) -
     msg = email.message_from_bytes((out / "2025-03-11_U017_Kallelse_KVAL.eml").read_bytes())
     assert msg["X-Unsent"] == "1" and msg["To"] == "u017@example.se"
     assert result.lines == [
-        f"Skrev 5 brev i {out}: 2 kallelser, 1 begäran om åtgärdsplan, 1 påminnelse, 1 återkoppling.",
-        "E-postutkast: 4 (.eml, öppnas som utkast i Outlook).",
-        f"Utskickslista: {out / 'utskickslista.xlsx'}",
+        f"Skrev 7 brev i {out}: 2 kallelser, 1 begäran om åtgärdsplan, 2 påminnelser, 1 återkoppling, "
+        "1 underrättelse om allvarlig brist.",
+        "E-postutkast: 5 (.eml, öppnas som utkast i Outlook).",
+        f"Utskickslista (mottagare, fil och ämne för varje brev): {out / 'utskickslista.xlsx'}",
         "Ingen e-postadress för U020 Kommunens hemtjänst Norr: skicka 2025-03-12_U020_Kallelse_KVAL.docx "
         "på annat sätt (fyll i E-post i Utförare).",
+        "Ingen e-postadress till förvaltningschefen: lämna 2025-01-10_U017_Underrattelse_I-001.docx på annat "
+        "sätt (fyll i Förvaltningschef e-post i Inställningar).",
+        'Bilagan "Metodstöd för kvalitetsuppföljning" (KVAL) hittas inte (Mallmapp är tom i Inställningar) och '
+        "bifogas inte e-postutkasten; lägg filen i Mallmapp eller bifoga den själv.",
         "Hoppade över 2:",
         "  U030 KVAL (kallelse): utföraren slutar 2025-02-01, före besöket 2025-03-13",
         "  U050 KVAL (kallelse): inget besöksdatum (Planerat datum och Föreslaget datum är tomma)",
     ]
     assert [t[0] for t in result.tables] == ["Skrivna brev", "Överhoppade"]
-    assert result.log == "5 brev (2 kallelser, 1 begäran om åtgärdsplan, 1 påminnelse, 1 återkoppling); 2 överhoppade"
+    assert result.log == ("7 brev (2 kallelser, 1 begäran om åtgärdsplan, 2 påminnelser, 1 återkoppling, "
+                          "1 underrättelse om allvarlig brist); 2 överhoppade")
 
 
 def test_mark_sent_patch(written: tuple[letters.LetterResult, Path]) -> None:
     result, _ = written
     assert result.mark_sent_patch == CellPatch("Årshjul", {(2, "Kallelse skickad"): TODAY, (3, "Kallelse skickad"): TODAY})
-    assert result.changes.patches == [result.mark_sent_patch]
+    assert result.finding_patch == CellPatch("Iakttagelser", {
+        (2, "Begäran skickad"): TODAY, (3, "Begäran skickad"): TODAY,
+        (4, "Påminnelse skickad"): TODAY, (6, "Påminnelse skickad"): TODAY, (2, "Underrättad"): TODAY,
+    })
+    assert result.changes.patches == [result.mark_sent_patch, result.finding_patch]
 
 
 def test_mark_sent_keeps_an_earlier_sent_date(tmp_path: Path) -> None:
@@ -411,12 +424,12 @@ def test_window_the_wrong_way_round_is_a_usage_error() -> None:
         letters.select(reg, reg.schedule, TODAY, ALL, (date(2025, 3, 1), date(2025, 2, 1)))
 
 
-def test_material_due_on_a_weekend_moves_to_the_working_day_before() -> None:
+def test_material_due_on_a_weekend_moves_to_the_next_working_day() -> None:
     reg = scenario()
     reg.types = [replace(t, material_days=16) if t.id == "KVAL" else t for t in reg.types]
     reg.__dict__.pop("_types", None)
     first = letters.select(reg, reg.schedule, TODAY, {"kallelse"}, NO_WINDOW)[0]
-    assert first.context["underlag_senast"] == "fredag 21 februari 2025"  # 2025-03-11 minus 16 days is a Sunday
+    assert first.context["underlag_senast"] == "måndag 24 februari 2025"  # 2025-03-11 minus 16 days is a Sunday
 
 
 def test_unknown_provider_and_past_visit_are_skipped() -> None:

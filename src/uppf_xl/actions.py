@@ -123,24 +123,36 @@ def letters(
     pdf: bool = False,
     mark_sent: bool = False,
     progress: Progress | None = None,
+    mask: bool = False,
 ) -> Outcome:
-    """Write the letters due (kallelser and action-plan letters), the send list and e-mail drafts."""
+    """Write the letters due (kallelser and action-plan letters), the send list and e-mail drafts.
+
+    `mark_sent` records the sending: Kallelse skickad in Årshjul, Begäran skickad, Påminnelse
+    skickad and Underrättad in Iakttagelser. A run that fails leaves no new empty output folder.
+    """
     from uppf_xl import letters as letters_mod
     from uppf_xl import schedule
 
     kinds = set(kinds or letters_mod.KINDS)
     letters_mod.check_request(kinds, window)  # a usage error (exit 2), before the workbook is read
     register = _with_paths(wb, wb.register(today))
+    planned = _planned_folder(wb, register, out_dir)
+    existed = planned.exists()
     out_dir = output_folder(wb, register, out_dir)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     pdf_missing: ExternalProgramMissing | None = None
     try:
-        result = letters_mod.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress)
+        result = letters_mod.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress,
+                                           mask=mask)
     except ExternalProgramMissing as exc:  # the letters are written; only the PDFs are missing
         result, pdf_missing = exc.result, exc  # type: ignore[attr-defined]
+    except BaseException:
+        if not existed and out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # a failed run leaves no empty folder behind
+        raise
     outcome = Outcome("letters", lines=list(result.lines), tables=list(result.tables), files=list(result.files))
     if mark_sent:
-        _record_date(wb, outcome, result.mark_sent_patch, "Kallelse skickad", "rader i Årshjul", today)
+        _record_sent(wb, outcome, result, today)
     log_to_folder(out_dir, "letters", result.log or f"{len(result.files)} brev", today)
     if pdf_missing is not None:
         pdf_missing.lines = outcome.lines  # type: ignore[attr-defined]
@@ -235,6 +247,34 @@ def _record_date(wb: Workbook, outcome: Outcome, patch: CellPatch | None, column
     wb.apply(changes, outcome.action, f"{column} {today:%Y-%m-%d} för {count} {what}", now=_now(today))
     outcome.changes = changes
     outcome.lines.append(f"{column} är ifylld för {count} {what}.")
+
+
+def _record_sent(wb: Workbook, outcome: Outcome, result: object, today: date) -> None:
+    """--mark-sent for letters: Kallelse skickad in Årshjul and the sent dates in Iakttagelser, one write."""
+    patches = [p for p in (getattr(result, "mark_sent_patch", None), getattr(result, "finding_patch", None)) if p]
+    if not patches:
+        return
+    changes = Changes(patches=patches)
+    parts = []
+    for patch in patches:
+        by_column: dict[str, int] = {}
+        for (_, column) in patch.values:
+            by_column[column] = by_column.get(column, 0) + 1
+        what = "rader i Årshjul" if patch.sheet == contract.SCHEDULE.name else "iakttagelser"
+        parts += [f"{column} för {n} {what}" for column, n in by_column.items()]
+    wb.apply(changes, outcome.action, f"{today:%Y-%m-%d}: " + ", ".join(parts), now=_now(today))
+    outcome.changes = changes
+    outcome.lines.append(f"Ifyllt {today:%Y-%m-%d}: " + ", ".join(parts) + ".")
+
+
+def _planned_folder(wb: Workbook, register: Register, out: Path | None) -> Path:
+    """The folder `output_folder` would use, without creating it."""
+    if out is not None:
+        return out
+    if register.settings.utdatamapp:
+        folder = Path(register.settings.utdatamapp)
+        return folder if folder.is_absolute() or wb.path is None else wb.path.parent / folder
+    return (wb.path.parent if wb.path is not None else Path.cwd()) / "Utskick"
 
 
 def _with_paths(wb: Workbook, register: Register) -> Register:

@@ -218,14 +218,17 @@ def status(file: Path, year: int | None, today: date) -> Outcome:
               help="Mapp för breven (annars Utdatamapp, annars Utskick bredvid arbetsboken).")
 @click.option("--from", "from_", type=ISO_DATE, default=None, help="Fönstrets första dag.")
 @click.option("--to", type=ISO_DATE, default=None, help="Fönstrets sista dag.")
-@click.option("--kind", multiple=True, help="kallelse, atgardsplan, paminnelse, aterkoppling (flera går; standard alla).")
+@click.option("--kind", multiple=True, help="kallelse, atgardsplan, paminnelse, aterkoppling, fortydligande, "
+              "underrattelse (flera går; standard alla).")
 @click.option("--pdf", is_flag=True, help="Gör även PDF/A av varje brev (LibreOffice).")
-@click.option("--mark-sent", is_flag=True, help="Fyll i Kallelse skickad i Årshjul för kallelserna.")
+@click.option("--mark-sent", is_flag=True, help="Fyll i att breven skickats: Kallelse skickad i Årshjul; Begäran "
+              "skickad, Påminnelse skickad och Underrättad i Iakttagelser.")
+@click.option("--mask", is_flag=True, help="Maskera personuppgifter i stället för att stoppa.")
 @today_option
 @handled
 def letters(file: Path, out: Path | None, from_: date | None, to: date | None, kind: tuple[str, ...], pdf: bool,
-            mark_sent: bool, today: date) -> Outcome:
-    """Skriv kallelser och brev om åtgärdsplaner, utskickslista och e-postutkast.
+            mark_sent: bool, mask: bool, today: date) -> Outcome:
+    """Skriv kallelser och brev om åtgärdsplaner, utskickslistan utskickslista.xlsx och e-postutkast.
 
     \b
     Exempel:
@@ -236,7 +239,7 @@ def letters(file: Path, out: Path | None, from_: date | None, to: date | None, k
     with progress_bar("Brev") as bar:
         task = bar.add_task("brev", total=None)
         return actions.letters(open_workbook(file), out, today, kinds, (from_, to), pdf, mark_sent,
-                               progress=lambda n: bar.update(task, advance=n))
+                               progress=lambda n: bar.update(task, advance=n), mask=mask)
 
 
 @main.command()

@@ -75,7 +75,7 @@ def kallelser() -> None:
 
 def atgardsbrev() -> None:
     """Åtgärdsplanbrev: requests, reminders and feedback about action plans."""
-    kinds = ("atgardsplan", "paminnelse", "aterkoppling")
+    kinds = ("atgardsplan", "paminnelse", "aterkoppling", "fortydligande", "underrattelse")
     _run("atgardsbrev", lambda wb, today: actions.letters(wb, None, today, kinds=kinds))
 
 

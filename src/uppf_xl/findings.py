@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from enum import Enum
 
 from uppf_xl.contract import FINDINGS
+from uppf_xl.dates import is_working_day, next_working_day
 from uppf_xl.errors import ERROR, WARNING, Problem
 from uppf_xl.model import Finding, FollowUpType, Register, ScheduleRow, Settings
 from uppf_xl.vocab import Category, FindingStatus, RowStatus
@@ -38,6 +39,8 @@ REPORTED = "Rapporterad till nämnd"
 STATUS = "Status"
 ESCALATE = "Eskalera"
 VERIFY_AT = "Verifieras vid"
+ANSWER_BY = "Svar senast"
+NEW_DEADLINE = "Ny svarstid"
 
 FIELDS: dict[str, str] = {
     DATUM: "day",
@@ -84,7 +87,8 @@ START: dict[Flow, FindingStatus] = {Flow.PLAN: S.NY, Flow.CLARIFICATION: S.NY, F
 # A step of kind DATE is taken when its column has a date, or when a later column of the
 # same chain has one (the gap is then a warning, and the later date still counts).
 TRANSITIONS: dict[tuple[Flow, FindingStatus], tuple[Step, ...]] = {
-    (Flow.PLAN, S.NY): (Step(REQUESTED, S.BEGARD), Step(REPORTED, S.RAPPORTERAD, Kind.REPORT)),
+    # Reporting to the nämnd closes nothing: only a verified plan can become Rapporterad.
+    (Flow.PLAN, S.NY): (Step(REQUESTED, S.BEGARD),),
     (Flow.PLAN, S.BEGARD): (Step(RECEIVED, S.INKOMMEN), Step(DEADLINE, S.FORSENAD, Kind.OVERDUE)),
     (Flow.PLAN, S.FORSENAD): (Step(RECEIVED, S.INKOMMEN),),
     (Flow.PLAN, S.INKOMMEN): (Step(APPROVED, S.GODKAND),),
@@ -149,11 +153,14 @@ def _flow_columns(fl: Flow) -> set[str]:
 
 
 def deadline(f: Finding, settings: Settings) -> date | None:
-    """Åtgärdsplan senast, else Åtgärdsplan begärd plus "Svarstid åtgärdsplan (dagar)"."""
+    """The deadline in force (Svar senast): Ny svarstid, else Åtgärdsplan senast, else
+    Åtgärdsplan begärd plus "Svarstid åtgärdsplan (dagar)" moved to the next working day."""
+    if f.new_deadline is not None:
+        return f.new_deadline
     if f.deadline is not None:
         return f.deadline
     if f.requested is not None:
-        return f.requested + timedelta(days=settings.svarstid_atgardsplan)
+        return next_working_day(f.requested + timedelta(days=settings.svarstid_atgardsplan))
     return None
 
 
@@ -325,8 +332,8 @@ def verify_at(f: Finding, rows: Iterable[ScheduleRow], types: Iterable[FollowUpT
     return (max(candidates) if f.verified is not None else min(candidates))[1]
 
 
-def computed_columns(register: Register, rows: list[ScheduleRow], today: date) -> dict[str, dict[str, str]]:
-    """IakttagelseID -> {"Status", "Eskalera", "Verifieras vid"}: the tool-owned values."""
+def computed_columns(register: Register, rows: list[ScheduleRow], today: date) -> dict[str, dict[str, Value]]:
+    """IakttagelseID -> {"Status", "Eskalera", "Verifieras vid", "Svar senast"}: the tool-owned values."""
     s = register.settings
     by_provider: dict[str, list[ScheduleRow]] = {}
     for row in rows:  # grouped once: each finding looks only at its own provider's rows
@@ -336,13 +343,14 @@ def computed_columns(register: Register, rows: list[ScheduleRow], today: date) -
             STATUS: finding_status(f, today, s).value,
             ESCALATE: "Ja" if escalate(f, s, today) else "",
             VERIFY_AT: verify_at(f, by_provider.get(f.provider_id, []), register.types),
+            ANSWER_BY: deadline(f, s) if flow(f) is not Flow.EXAMPLE else None,
         }
         for f in register.findings
     }
 
 
 def tool_columns(register: Register, rows: list[ScheduleRow], today: date) -> CellPatch:
-    """Status, Eskalera and Verifieras vid of every finding, as a patch of sheet Iakttagelser."""
+    """Status, Eskalera, Verifieras vid and Svar senast of every finding, as a patch of sheet Iakttagelser."""
     values: dict[tuple[int, str], Value] = {}
     computed = computed_columns(register, rows, today)
     for f in register.findings:
@@ -375,6 +383,8 @@ def tool_column_warnings(
             VERIFY_AT: keys,
         }
         for header, value in computed[f.id].items():
+            if header not in stored:
+                continue  # Svar senast follows the dates typed elsewhere; it is simply rewritten
             old = (stored[header] or "").strip()
             if not old or old == value or old in earlier[header]:
                 continue
@@ -385,6 +395,27 @@ def tool_column_warnings(
                     FINDINGS.name,
                     cell(f.row, header),
                     f'kolumnen "{header}" fylls i av verktyget; "{old}" {then}',
+                )
+            )
+    return problems
+
+
+def deadline_day_problems(f: Finding, cell: Callable[[int, str], str]) -> list[Problem]:
+    """A warning for a typed deadline (Åtgärdsplan senast, Ny svarstid) on a non-working day.
+
+    Example message: `"Ny svarstid" 2025-06-20 är ingen arbetsdag (lördag, söndag eller
+    helgdag); närmaste arbetsdag efter är 2025-06-23`.
+    """
+    problems = []
+    for column, value in ((DEADLINE, f.deadline), (NEW_DEADLINE, f.new_deadline)):
+        if value is not None and not is_working_day(value):
+            problems.append(
+                Problem(
+                    WARNING,
+                    FINDINGS.name,
+                    cell(f.row, column),
+                    f'"{column}" {value.isoformat()} är ingen arbetsdag (lördag, söndag eller helgdag); '
+                    f"närmaste arbetsdag efter är {next_working_day(value).isoformat()}",
                 )
             )
     return problems

@@ -39,18 +39,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from uppf_xl import findings as fnd
 from uppf_xl import guard, render
 from uppf_xl.contract import FINDINGS, SCHEDULE, default_cell
-from uppf_xl.dates import previous_working_day, swedish_date_with_week, swedish_long_date, swedish_month
+from uppf_xl.dates import add_working_days, next_working_day, swedish_date_with_week, swedish_long_date, swedish_month
 from uppf_xl.errors import ExternalProgramMissing, UsageError
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.schedule import row_status
-from uppf_xl.vocab import Avtalsform, Regi, RowStatus
+from uppf_xl.senders import Sender, kallelse_owner, sender_for
+from uppf_xl.vocab import Avtalsform, Category, Regi, RowStatus
 from uppf_xl.workbook.content import CellPatch, Changes, SheetContent, TableBlock, Value
 
 KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING = "kallelse", "atgardsplan", "paminnelse", "aterkoppling"
@@ -68,6 +69,24 @@ KIND_NAMES = {
     ATGARDSPLAN: ("begäran om åtgärdsplan", "begäranden om åtgärdsplan"),
     PAMINNELSE: ("påminnelse", "påminnelser"),
     ATERKOPPLING: ("återkoppling", "återkopplingar"),
+}
+# Request for clarification and the memo to the förvaltningschef about a serious deficiency.
+FORTYDLIGANDE, UNDERRATTELSE = "fortydligande", "underrattelse"
+KINDS += (FORTYDLIGANDE, UNDERRATTELSE)
+FILE_KIND.update({FORTYDLIGANDE: "Fortydligande", UNDERRATTELSE: "Underrattelse"})
+TEMPLATES.update({FORTYDLIGANDE: "begaran_fortydligande.docx", UNDERRATTELSE: "underrattelse.docx"})
+KIND_NAMES.update({
+    FORTYDLIGANDE: ("begäran om förtydligande", "begäranden om förtydligande"),
+    UNDERRATTELSE: ("underrättelse om allvarlig brist", "underrättelser om allvarlig brist"),
+})
+FINDING_KINDS = (ATGARDSPLAN, FORTYDLIGANDE, PAMINNELSE, ATERKOPPLING, UNDERRATTELSE)
+# The Iakttagelser column --mark-sent fills in for each kind, and whether a later letter
+# of the kind moves the date (a påminnelse records the latest one; the others the first).
+SENT_COLUMN = {
+    ATGARDSPLAN: ("Begäran skickad", False),
+    FORTYDLIGANDE: ("Begäran skickad", False),
+    PAMINNELSE: ("Påminnelse skickad", True),
+    UNDERRATTELSE: ("Underrättad", False),
 }
 DEFAULT_DAYS_BACK = 14
 SEND_LIST = "utskickslista.xlsx"
@@ -98,6 +117,15 @@ class Letter:
     context: dict[str, Any]
     row: ScheduleRow | None = None
     findings: list[Finding] = field(default_factory=list)
+    sender: Sender | None = None
+    to: str | None = None  # the e-mail address when it is not the provider's
+    body: list[str] = field(default_factory=list)  # facts for the e-mail draft
+    attachments: list[Path] = field(default_factory=list)  # Bilagor found in Mallmapp
+    missing_attachments: list[str] = field(default_factory=list)
+
+    @property
+    def email(self) -> str:
+        return (self.provider.email if self.to is None else self.to).strip()
 
     @property
     def ref(self) -> str:
@@ -136,6 +164,8 @@ class LetterResult:
     no_email: list[Letter] = field(default_factory=list)
     letters: list[Letter] = field(default_factory=list)
     mark_sent_patch: CellPatch | None = None
+    finding_patch: CellPatch | None = None  # Begäran skickad, Påminnelse skickad, Underrättad
+    attachment_folder: str = ""  # Mallmapp, where a type's Bilagor are looked for
     lines: list[str] = field(default_factory=list)
     tables: list[tuple[str, list[str], list[list[object]]]] = field(default_factory=list)
     log: str = ""
@@ -143,8 +173,8 @@ class LetterResult:
 
     @property
     def changes(self) -> Changes:
-        """The workbook changes for --mark-sent (empty when no kallelse was written)."""
-        return Changes(patches=[self.mark_sent_patch] if self.mark_sent_patch else [])
+        """The workbook changes for --mark-sent (empty when nothing was written)."""
+        return Changes(patches=[p for p in (self.mark_sent_patch, self.finding_patch) if p])
 
 
 # ---------------------------------------------------------------- selection
@@ -154,12 +184,13 @@ def select(
     today: date,
     kinds: set[str],
     window: Window,
+    mask: bool = False,
 ) -> list[Letter]:
     """The letters a run writes: kallelser by Kallas senast, then the finding letters by provider.
 
     Raises PersonalDataFound when a text a letter would quote holds personal data.
     """
-    return plan(register, rows, today, kinds, window)[0]
+    return plan(register, rows, today, kinds, window, mask)[0]
 
 
 def check_request(kinds: Iterable[str], window: Window) -> None:
@@ -178,8 +209,11 @@ def plan(
     today: date,
     kinds: set[str],
     window: Window,
+    mask: bool = False,
 ) -> tuple[list[Letter], list[Skip]]:
-    """Like `select`, also returning the letters left out and why."""
+    """Like `select`, also returning the letters left out and why.
+
+    With `mask`, personal data in a quoted text is masked instead of stopping the run."""
     check_request(kinds, window)
     first, last = window
     letters: list[Letter] = []
@@ -188,8 +222,8 @@ def plan(
         got, skip = _kallelser(register, rows, today, window)
         letters += got
         skipped += skip
-    quoted = _guarded_texts(register, today, kinds, window)
-    for kind in (ATGARDSPLAN, PAMINNELSE, ATERKOPPLING):
+    quoted = _guarded_texts(register, today, kinds, window, mask)
+    for kind in FINDING_KINDS:
         if kind in kinds:
             got, skip = _finding_letters(register, rows, today, kind, window, quoted)
             letters += got
@@ -249,14 +283,17 @@ def _kallelse(
     register: Register, row: ScheduleRow, ftype: FollowUpType, provider: Provider, visit: date, today: date
 ) -> Letter:
     settings = register.settings
+    sender = sender_for(register, kallelse_owner(row, provider))
     material_due = None
     if ftype.material and ftype.material_days is not None:
-        # A due date on a weekend or holiday moves to the working day before it.
-        material_due = previous_working_day(visit - timedelta(days=ftype.material_days))
+        # A computed deadline on a weekend or holiday moves to the next working day, and
+        # is never sooner than "Minsta varsel (arbetsdagar)" from the letter.
+        material_due = next_working_day(visit - timedelta(days=ftype.material_days))
+        material_due = max(material_due, add_working_days(today, settings.minsta_varsel))
     focus = [f for f in register.focus if f.year == visit.year]
     subject = f"Kallelse till {lower_first(ftype.name)} – {provider.name}"
     context = {
-        **_common(settings, provider, today, row.dnr or settings.diarienummer, subject),
+        **_common(settings, provider, today, row.dnr or settings.diarienummer, subject, sender),
         "uppfoljning": ftype.name,
         "uppfoljning_lc": lower_first(ftype.name),
         "verksamhetsomrade": provider.area,
@@ -268,7 +305,7 @@ def _kallelse(
             "iso": visit.isoformat(),
             "tid": row.time,
             "plats": row.place,
-            "deltagare": row.responsible or settings.avsandare or "förvaltningens handläggare",
+            "deltagare": sender.name or "förvaltningens handläggare",
         },
         "underlag": list(ftype.material),
         "underlag_senast": swedish_long_date(material_due) if material_due else "",
@@ -277,7 +314,35 @@ def _kallelse(
         "bilagor": list(ftype.attachments),
         "nyckel": row.key,
     }
-    return Letter(KALLELSE, provider, visit, template_name(ftype.template), subject, context, row=row)
+    found, missing = attachment_files(ftype.attachments, settings)
+    body = [
+        f"Besök: {swedish_date_with_week(visit)}",
+        f"Tid: {row.time or 'meddelas senare'}",
+        f"Plats: {row.place or 'i er verksamhet'}",
+    ]
+    if material_due:
+        body.append(f"Underlag ({', '.join(ftype.material)}) senast {swedish_long_date(material_due)}"
+                    + (f" till {sender.email}" if sender.email else ""))
+    return Letter(KALLELSE, provider, visit, template_name(ftype.template), subject, context, row=row,
+                  sender=sender, body=body, attachments=found, missing_attachments=missing)
+
+
+def attachment_files(names: Iterable[str], settings: Settings) -> tuple[list[Path], list[str]]:
+    """The files in Mallmapp named by a type's Bilagor (with or without extension), and the missing names."""
+    folder = Path(settings.mallmapp).expanduser() if settings.mallmapp else None
+    files = sorted(p for p in folder.iterdir() if p.is_file()) if folder is not None and folder.is_dir() else []
+    found: list[Path] = []
+    missing: list[str] = []
+    for name in names:
+        wanted = name.strip().casefold()
+        match = next((p for p in files if p.name.casefold() == wanted), None) or next(
+            (p for p in files if p.stem.casefold() == wanted and not p.name.startswith("~$")), None
+        )
+        if match is None:
+            missing.append(name)
+        elif match not in found:
+            found.append(match)
+    return found, missing
 
 
 def template_name(mall: str) -> str:
@@ -302,17 +367,21 @@ def lower_first(text: str) -> str:
     return text
 
 
-def _common(settings: Settings, provider: Provider, today: date, dnr: str, subject: str) -> dict[str, Any]:
+def _common(
+    settings: Settings, provider: Provider, today: date, dnr: str, subject: str, sender: Sender | None = None
+) -> dict[str, Any]:
     postort = " ".join(p for p in (provider.postcode, provider.city) if p)
+    if sender is None:
+        sender = Sender(settings.avsandare, settings.titel, settings.epost, settings.telefon, False)
     return {
         "avsandare": {
             "kommun": settings.kommun,
             "forvaltning": settings.forvaltning,
             "postadress": settings.postadress,
-            "handlaggare": settings.avsandare,
-            "titel": settings.titel,
-            "telefon": settings.telefon,
-            "epost": settings.epost,
+            "handlaggare": sender.name,
+            "titel": sender.title,
+            "telefon": sender.phone,
+            "epost": sender.email,
         },
         "datum": today.isoformat(),
         "datum_text": swedish_long_date(today),
@@ -337,22 +406,81 @@ def _default_window(today: date) -> Window:
 
 def _finding_date(f: Finding, kind: str, settings: Settings) -> date | None:
     """The date the window applies to for `kind`."""
-    if kind == ATGARDSPLAN:
+    if kind in (ATGARDSPLAN, FORTYDLIGANDE):
         return f.requested
     if kind == PAMINNELSE:
         return fnd.deadline(f, settings)
+    if kind == UNDERRATTELSE:
+        return f.day
     return f.approved
 
 
-def _wanted(f: Finding, kind: str, settings: Settings, today: date, window: Window) -> bool:
-    if fnd.flow(f) is not fnd.Flow.PLAN:
+def reminder_due(f: Finding, settings: Settings, today: date) -> bool:
+    """A late plan needs a påminnelse: none sent yet, the last one was sent before the deadline
+    in force (an extension moved it), or "Påminnelse igen efter (dagar)" have passed since."""
+    due = fnd.deadline(f, settings)
+    if f.requested is None or f.received is not None or f.approved is not None or due is None or due >= today:
         return False
-    if not _in_window(_finding_date(f, kind, settings), window):
+    last = f.reminder_sent
+    return last is None or last <= due or today >= last + timedelta(days=settings.paminnelse_igen_dagar)
+
+
+def _wanted(f: Finding, kind: str, settings: Settings, today: date, window: Window) -> bool:
+    """Whether `f` goes into a letter of `kind`; `window` is (None, None) for the default."""
+    if not f.confirmed:
+        return False  # a proposal counts nowhere until a user writes Ja in Bekräftad
+    windowed = _has_window(window)
+    if kind == UNDERRATTELSE:
+        if f.category is not Category.ALLVARLIG or f.verified is not None:
+            return False
+        return _in_window(f.day, window) if windowed else f.notified_chief is None
+    wanted_flow = fnd.Flow.CLARIFICATION if kind == FORTYDLIGANDE else fnd.Flow.PLAN
+    if fnd.flow(f) is not wanted_flow:
         return False
     if kind == PAMINNELSE:
-        due = fnd.deadline(f, settings)
-        return f.requested is not None and f.received is None and f.approved is None and due is not None and due < today
+        if windowed:
+            due = fnd.deadline(f, settings)
+            late = f.requested is not None and f.received is None and f.approved is None and due is not None and due < today
+            return late and _in_window(due, window)
+        return reminder_due(f, settings, today)  # however long ago the deadline passed
+    if not _in_window(_finding_date(f, kind, settings), window if windowed else _default_window(today)):
+        return False
+    if kind in (ATGARDSPLAN, FORTYDLIGANDE):
+        return f.request_sent is None  # a begäran is written once
     return True
+
+
+def _already_sent(register: Register, kind: str, window: Window) -> list[Skip]:
+    """Requests in the window that are not written again because Begäran skickad is filled in."""
+    if kind not in (ATGARDSPLAN, FORTYDLIGANDE) or not _has_window(window):
+        return []
+    wanted_flow = fnd.Flow.CLARIFICATION if kind == FORTYDLIGANDE else fnd.Flow.PLAN
+    return [
+        Skip(kind, f.provider_id, f.id, f"begäran skickades redan {f.request_sent.isoformat()} (Begäran skickad)")
+        for f in sorted(register.findings, key=lambda f: f.id)
+        if f.confirmed and f.request_sent is not None and fnd.flow(f) is wanted_flow and _in_window(f.requested, window)
+    ]
+
+
+def plural_words(n: int) -> dict[str, str]:
+    """Words that follow the number of findings in a letter: "en iakttagelse" / "iakttagelserna"."""
+    one = n == 1
+    return {
+        "iakttagelse": "en iakttagelse" if one else "iakttagelser",
+        "iakttagelsen": "iakttagelsen" if one else "iakttagelserna",
+        "rubrik": "Iakttagelse" if one else "Iakttagelser",
+        "plan": "åtgärdsplanen" if one else "åtgärdsplanerna",
+        "godkanda": "Godkänd åtgärdsplan" if one else "Godkända åtgärdsplaner",
+    }
+
+
+SUBJECTS = {
+    ATGARDSPLAN: "Begäran om åtgärdsplan",
+    FORTYDLIGANDE: "Begäran om förtydligande",
+    PAMINNELSE: "Påminnelse om åtgärdsplan",
+    ATERKOPPLING: "Återkoppling på åtgärdsplan",
+    UNDERRATTELSE: "Underrättelse om allvarlig brist",
+}
 
 
 def _finding_letters(
@@ -364,37 +492,69 @@ def _finding_letters(
     quoted: dict[str, str],
 ) -> tuple[list[Letter], list[Skip]]:
     settings = register.settings
-    window = window if _has_window(window) else _default_window(today)
     by_provider: dict[str, list[Finding]] = {}
     for f in register.findings:
         if _wanted(f, kind, settings, today, window):
             by_provider.setdefault(f.provider_id, []).append(f)
     dnr_of_key = {r.key: r.dnr for r in rows if r.dnr}
     letters: list[Letter] = []
-    skipped: list[Skip] = []
+    skipped: list[Skip] = _already_sent(register, kind, window)
     for provider_id in sorted(by_provider):
         group = sorted(by_provider[provider_id], key=lambda f: f.id)
         provider = register.provider(provider_id)
         if provider is None:
             skipped.append(Skip(kind, provider_id, group[0].id, f"utföraren {provider_id} finns inte i Utförare"))
             continue
-        if provider.end is not None and provider.end < today:
+        if provider.end is not None and provider.end < today and kind != UNDERRATTELSE:
             skipped.append(Skip(kind, provider_id, group[0].id, f"utföraren slutade {provider.end.isoformat()}"))
             continue
-        dnr = next((dnr_of_key[f.key] for f in group if f.key in dnr_of_key), settings.diarienummer)
-        subject = {
-            ATGARDSPLAN: f"Begäran om åtgärdsplan – {provider.name}",
-            PAMINNELSE: f"Påminnelse om åtgärdsplan – {provider.name}",
-            ATERKOPPLING: f"Återkoppling på åtgärdsplan – {provider.name}",
-        }[kind]
-        deadlines = [d for d in (fnd.deadline(f, settings) for f in group) if d is not None]
-        context = {
-            **_common(settings, provider, today, dnr, subject),
-            "senast": swedish_long_date(min(deadlines)) if deadlines else "",
-            "iakttagelser": [_finding_context(f, settings, quoted[f.id]) for f in group],
-        }
-        letters.append(Letter(kind, provider, today, TEMPLATES[kind], subject, context, findings=group))
+        sender = sender_for(register, provider.responsible)
+        # The memo to the förvaltningschef is one per serious deficiency; the others one per provider.
+        for part in ([[f] for f in group] if kind == UNDERRATTELSE else [group]):
+            letters.append(_finding_letter(register, kind, provider, part, today, sender, dnr_of_key, quoted))
     return letters, skipped
+
+
+def _finding_letter(
+    register: Register,
+    kind: str,
+    provider: Provider,
+    group: list[Finding],
+    today: date,
+    sender: Sender,
+    dnr_of_key: dict[str, str],
+    quoted: dict[str, str],
+) -> Letter:
+    settings = register.settings
+    dnr = next((dnr_of_key[f.key] for f in group if f.key in dnr_of_key), settings.diarienummer)
+    subject = f"{SUBJECTS[kind]} – {provider.name}"
+    deadlines = [d for d in (fnd.deadline(f, settings) for f in group) if d is not None]
+    earlier = [f.reminder_sent for f in group if f.reminder_sent is not None]
+    context = {
+        **_common(settings, provider, today, dnr, subject, sender),
+        "senast": swedish_long_date(min(deadlines)) if deadlines else "",
+        "iakttagelser": [_finding_context(f, settings, quoted[f.id]) for f in group],
+        "antal": len(group),
+        "ord": plural_words(len(group)),
+        "tidigare_paminnelse": _short(max(earlier)) if kind == PAMINNELSE and earlier else "",
+    }
+    to: str | None = None
+    body: list[str] = []
+    if deadlines and kind in (ATGARDSPLAN, FORTYDLIGANDE, PAMINNELSE):
+        body.append(f"Svar senast: {swedish_long_date(min(deadlines))}")
+    if kind == UNDERRATTELSE:
+        f = group[0]
+        to = settings.forvaltningschef_epost
+        context["chef"] = {"namn": settings.forvaltningschef, "epost": settings.forvaltningschef_epost}
+        context["brist"] = {
+            **_finding_context(f, settings, quoted[f.id]),
+            "utforare": provider.name,
+            "verksamhetsomrade": provider.area,
+            "regi": provider.regi.value,
+        }
+        body.append(f"Allvarlig brist {f.id} hos {provider.name} ({provider.id}), konstaterad {_short(f.day)}.")
+    return Letter(kind, provider, today, TEMPLATES[kind], subject, context, findings=group, sender=sender, to=to,
+                  body=body)
 
 
 def _short(day: date | None) -> str:
@@ -415,23 +575,23 @@ def _finding_context(f: Finding, settings: Settings, text: str) -> dict[str, str
     }
 
 
-def _guarded_texts(register: Register, today: date, kinds: set[str], window: Window) -> dict[str, str]:
+def _guarded_texts(register: Register, today: date, kinds: set[str], window: Window, mask: bool = False) -> dict[str, str]:
     """The text each finding letter quotes, by IakttagelseID, after the personal-data guard.
 
-    Every quoted text is checked at once, so one run reports every place to correct.
+    Every quoted text is checked at once, so one run reports every place to correct; with
+    `mask` the texts come back masked instead.
     """
     settings = register.settings
-    win = window if _has_window(window) else _default_window(today)
     wanted = [
         f
         for f in register.findings
-        if any(_wanted(f, k, settings, today, win) for k in kinds if k != KALLELSE)
+        if any(_wanted(f, k, settings, today, window) for k in kinds if k != KALLELSE)
     ]
     items = [
         guard.GuardItem(FINDINGS.name, _cell(f), f.public_text)
         for f in wanted
     ]
-    texts = guard.scan_texts(items, guard.person_names(register))
+    texts = guard.scan_texts(items, guard.person_names(register), masked=mask)
     return {f.id: t for f, t in zip(wanted, texts)}
 
 
@@ -471,6 +631,7 @@ def write_letters(
     window: Window,
     pdf: bool,
     progress: Callable[[int], None] | None = None,
+    mask: bool = False,
 ) -> LetterResult:
     """Write the selected letters into `out_dir`, with .eml drafts and utskickslista.xlsx.
 
@@ -483,13 +644,13 @@ def write_letters(
     """
     from uppf_xl import mail
 
-    letters, skipped = plan(register, rows, today, kinds, window)
-    result = LetterResult(skipped=skipped, letters=letters)
+    letters, skipped = plan(register, rows, today, kinds, window, mask)
+    result = LetterResult(skipped=skipped, letters=letters, attachment_folder=register.settings.mallmapp)
     names = _unique_names(letters)
     rendered: list[tuple[Path, bytes]] = []
     for letter, name in zip(letters, names):
         try:
-            data = render.render_bytes(letter.template, letter.context, register.settings)
+            data = render.render_bytes(letter.template, letter.context, register.settings, _core(letter, today))
         except render.TemplateError as exc:
             if letter.row is None or letter.template == TEMPLATES[KALLELSE]:
                 raise
@@ -510,7 +671,7 @@ def write_letters(
 
     send_rows: list[list[Value]] = []
     for letter, attachment in zip(letters, attachments):
-        email = letter.provider.email.strip()
+        email = letter.email
         send_rows.append([letter.provider.name, letter.provider.id, email, attachment.name, letter.subject])
         if not email:
             result.no_email.append(letter)
@@ -520,8 +681,9 @@ def write_letters(
             eml,
             to=email,
             subject=letter.subject,
-            body=mail.letter_body(letter.subject, register.settings),
+            body=mail.letter_body(letter.subject, register.settings, letter.sender, letter.body),
             attachment=attachment,
+            extra=letter.attachments,
         )
         result.emls.append(eml)
     if letters:
@@ -529,6 +691,7 @@ def write_letters(
         _write_send_list(result.send_list, send_rows)
 
     result.mark_sent_patch = _mark_sent(letters, today)
+    result.finding_patch = mark_sent_findings(letters, today)
     _summarise(result, out_dir, pdf)
     if result.pdf_error:
         error = ExternalProgramMissing(result.pdf_error)
@@ -553,6 +716,40 @@ def _mark_sent(letters: list[Letter], today: date) -> CellPatch | None:
     return CellPatch(SCHEDULE.name, values) if values else None
 
 
+def mark_sent_findings(letters: list[Letter], today: date) -> CellPatch | None:
+    """Begäran skickad, Påminnelse skickad and Underrättad for the findings the letters are about.
+
+    A begäran and an underrättelse keep a date already there (the first letter counts); a
+    påminnelse records the latest one, which the next reminder is counted from.
+    """
+    values: dict[tuple[int, str], Value] = {}
+    for letter in letters:
+        if letter.kind not in SENT_COLUMN:
+            continue
+        column, latest = SENT_COLUMN[letter.kind]
+        attr = {"Begäran skickad": "request_sent", "Påminnelse skickad": "reminder_sent", "Underrättad": "notified_chief"}[column]
+        for f in letter.findings:
+            if f.row > 0 and (latest or getattr(f, attr) is None):
+                values[(f.row, column)] = today
+    return CellPatch(FINDINGS.name, values) if values else None
+
+
+def _core(letter: Letter, today: date) -> dict[str, Any]:
+    """The letter's own core properties: its subject as title, the handläggare as author, its date."""
+    author = letter.sender.name if letter.sender is not None and letter.sender.name else "uppf-xl"
+    stamp = datetime.combine(today, time(12, 0))
+    return {
+        "title": letter.subject,
+        "subject": KIND_NAMES[letter.kind][0].capitalize(),
+        "author": author,
+        "last_modified_by": author,
+        "created": stamp,
+        "modified": stamp,
+        "comments": "",
+        "keywords": letter.provider.id,
+    }
+
+
 def _count(kind: str, n: int) -> str:
     singular, plural = KIND_NAMES[kind]
     return f"{n} {singular if n == 1 else plural}"
@@ -573,12 +770,22 @@ def _summarise(result: LetterResult, out_dir: Path, pdf: bool) -> None:
     if result.emls:
         lines.append(f"E-postutkast: {len(result.emls)} (.eml, öppnas som utkast i Outlook).")
     if result.send_list:
-        lines.append(f"Utskickslista: {result.send_list}")
+        lines.append(f"Utskickslista (mottagare, fil och ämne för varje brev): {result.send_list}")
     for letter in result.no_email:
+        if letter.kind == UNDERRATTELSE:
+            lines.append(f"Ingen e-postadress till förvaltningschefen: lämna {letter.filename} på annat sätt "
+                         "(fyll i Förvaltningschef e-post i Inställningar).")
+            continue
         lines.append(
             f"Ingen e-postadress för {letter.provider.id} {letter.provider.name}: "
             f"skicka {letter.filename} på annat sätt (fyll i E-post i Utförare)."
         )
+    missing = sorted({(name, letter.row.type_id) for letter in result.letters for name in letter.missing_attachments
+                      if letter.row is not None})
+    for name, type_id in missing:
+        where = "finns inte i Mallmapp" if result.attachment_folder else "hittas inte (Mallmapp är tom i Inställningar)"
+        lines.append(f'Bilagan "{name}" ({type_id}) {where} och bifogas inte e-postutkasten; '
+                     "lägg filen i Mallmapp eller bifoga den själv.")
     if result.skipped:
         lines.append(f"Hoppade över {len(result.skipped)}:")
         lines.extend(f"  {s.text}" for s in result.skipped)

@@ -17,7 +17,13 @@ from email.policy import SMTP
 from email.utils import formatdate
 from pathlib import Path
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from uppf_xl.model import Settings
+
+if TYPE_CHECKING:
+    from uppf_xl.senders import Sender
 
 MIME_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -26,24 +32,32 @@ MIME_TYPES = {
 }
 
 
-def letter_body(subject: str, settings: Settings) -> str:
-    """A short Swedish covering text signed with the sender from Inställningar."""
+def letter_body(subject: str, settings: Settings, sender: Sender | None = None, facts: Iterable[str] = ()) -> str:
+    """A short Swedish covering text with the letter's facts (a visit's date, time, place and
+    material deadline), signed by `sender` (the handläggare), else the sender in Inställningar."""
+    name, title, phone, email = (
+        (sender.name, sender.title, sender.phone, sender.email)
+        if sender is not None
+        else (settings.avsandare, settings.titel, settings.telefon, settings.epost)
+    )
     signature = [
         line
         for line in (
-            settings.avsandare,
-            settings.titel if settings.avsandare else "",
+            name,
+            title if name else "",
             ", ".join(p for p in (settings.forvaltning, settings.kommun) if p),
-            f"Telefon {settings.telefon}" if settings.telefon else "",
-            settings.epost,
+            f"Telefon {phone}" if phone else "",
+            email,
         )
         if line
     ]
+    facts = list(facts)
     return "\n".join(
         [
             "Hej!",
             "",
             f"Bifogat finns brevet \"{subject}\".",
+            *([""] + facts + [""] if facts else []),
             "Hör gärna av er om ni har frågor.",
             "",
             "Med vänlig hälsning",
@@ -53,8 +67,10 @@ def letter_body(subject: str, settings: Settings) -> str:
     )
 
 
-def write_eml(path: Path, *, to: str, subject: str, body: str, attachment: Path, cc: str = "") -> Path:
-    """Write an unsent draft to `to` with `attachment`; returns `path`."""
+def write_eml(
+    path: Path, *, to: str, subject: str, body: str, attachment: Path, cc: str = "", extra: Iterable[Path] = ()
+) -> Path:
+    """Write an unsent draft to `to` with `attachment` (and the `extra` files); returns `path`."""
     msg = EmailMessage(policy=SMTP)
     msg["To"] = to
     if cc:
@@ -63,9 +79,10 @@ def write_eml(path: Path, *, to: str, subject: str, body: str, attachment: Path,
     msg["Date"] = formatdate(localtime=True)
     msg["X-Unsent"] = "1"
     msg.set_content(body, charset="utf-8")
-    mime = MIME_TYPES.get(attachment.suffix.lower()) or mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
-    maintype, subtype = mime.split("/", 1)
-    msg.add_attachment(attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name)
+    for file in (attachment, *extra):
+        mime = MIME_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(file.read_bytes(), maintype=maintype, subtype=subtype, filename=file.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(msg.as_bytes())
     return path

@@ -313,6 +313,18 @@ class Answer:
 
 
 @dataclass
+class Handler:
+    """A row of Handläggare: an administrator whose contact a letter carries."""
+
+    name: str
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+    active: bool = True
+    row: int = 0
+
+
+@dataclass
 class Register:
     """Everything one workbook holds, typed. Built by `uppf_xl.validate.build_register`."""
 
@@ -327,6 +339,7 @@ class Register:
     lists: dict[str, list[str]]
     questions: list[Question] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    handlers: list[Handler] = field(default_factory=list)  # Handläggare
 
     def provider(self, provider_id: str) -> Provider | None:
         return self._providers.get(provider_id)

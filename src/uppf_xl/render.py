@@ -107,8 +107,13 @@ def _field_of(exc: jinja2.UndefinedError) -> str:
     return text
 
 
-def render_bytes(template_name: str, context: dict[str, Any], settings: Settings) -> bytes:
-    """The rendered .docx as bytes: nothing is written, so a batch can fail before any file."""
+def render_bytes(
+    template_name: str, context: dict[str, Any], settings: Settings, core: dict[str, Any] | None = None
+) -> bytes:
+    """The rendered .docx as bytes: nothing is written, so a batch can fail before any file.
+
+    `core` sets the document's own core properties (title, author, created, ...) in place of
+    the template's."""
     path = template_path(template_name, settings)
     try:
         doc = DocxTemplate(str(path))
@@ -130,6 +135,10 @@ def render_bytes(template_name: str, context: dict[str, Any], settings: Settings
         ) from exc
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a .docx
         raise TemplateError(f'Mallen "{template_name}" kan inte läsas som Word-dokument ({path}): {exc}.') from exc
+    if core:
+        props = doc.docx.core_properties
+        for name, value in core.items():
+            setattr(props, name, value)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -28,6 +28,7 @@ from uppf_xl.model import (
     Event,
     Finding,
     FocusArea,
+    Handler,
     FollowUpType,
     PlanEntry,
     Provider,
@@ -278,6 +279,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
         for r, v in rows(contract.ANSWERS)
     ]
     register = Register(settings, providers, types, plan, focus, events, findings, schedule, lists, questions, answers)
+    register.handlers = _handlers(rows(contract.HANDLAGGARE))
 
     # References between sheets.
     keys = {s.key for s in schedule}
@@ -308,6 +310,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
             plan_reader.problem(entry.row, "Nämnd", f'ingen utförare hör till nämnden "{entry.namnd}"', WARNING)
 
     _finding_rules(register, readers.get(contract.FINDINGS.name, (None,))[0], today, problems)
+    _handler_rules(register, readers.get(contract.PROVIDERS.name, (None,))[0], readers.get(contract.SCHEDULE.name, (None,))[0])
     _schedule_rules(register.schedule, readers.get(contract.SCHEDULE.name, (None,))[0])
     return register, _sorted(problems)
 
@@ -550,4 +553,25 @@ def _finding_rules(register: Register, reader: Reader | None, today: date, probl
     cell: Callable[[int, str], str] = reader.table.cell
     for finding in register.findings:
         problems.extend(findings.date_order_problems(finding, cell))
+        problems.extend(findings.deadline_day_problems(finding, cell))
     problems.extend(findings.tool_column_warnings(register, register.schedule, today, cell))
+
+
+def _handlers(rows: list[tuple[int, Row]]) -> list[Handler]:
+    return [
+        Handler(str(v["Namn"]), str(v.get("Titel") or ""), str(v.get("E-post") or ""), str(v.get("Telefon") or ""),
+                v.get("Aktiv") != "Nej", r)
+        for r, v in rows
+        if v.get("Namn")
+    ]
+
+
+def _handler_rules(register: Register, providers: Reader | None, schedule: Reader | None) -> None:
+    """A warning for each Ansvarig missing from Handläggare, once that sheet has rows."""
+    from uppf_xl import senders
+
+    for reader, records in ((providers, register.providers), (schedule, register.schedule)):
+        if reader is None:
+            continue
+        for row, message in senders.unknown_responsible(register, records):
+            reader.problem(row, "Ansvarig", message, WARNING)

@@ -1,4 +1,5 @@
-"""Build the four letter templates (kallelse, begäran om åtgärdsplan, påminnelse, återkoppling).
+"""Build the letter templates (kallelse, begäran om åtgärdsplan, påminnelse, återkoppling,
+begäran om förtydligande, and the memo underrättelse om allvarlig brist).
 
 Run from the repository root: `python templates/build/letters.py` (writes templates/*.docx).
 The templates are docxtpl documents: Jinja2 tags inside Word paragraphs, every tag in one run
@@ -245,9 +246,9 @@ KALLELSE: list[Block] = [
 
 ATGARDSPLAN: list[Block] = [
     ("Heading 1", "{{ amne }}"),
-    ("Normal", "Vid förvaltningens uppföljning av {{ mottagare.namn }} har vi gjort iakttagelser som kräver "
+    ("Normal", "Vid förvaltningens uppföljning av {{ mottagare.namn }} har vi gjort {{ ord.iakttagelse }} som kräver "
      "åtgärder. Vi begär därför att ni lämnar in en åtgärdsplan senast {{ senast }}."),
-    ("Heading 2", "Iakttagelser"),
+    ("Heading 2", "{{ ord.rubrik }}"),
     *_bullets("i in iakttagelser", FINDING_LINE + [" (svar senast {{ i.senast }})"]),
     ("Heading 2", "Vad åtgärdsplanen ska innehålla"),
     ("List Bullet", "vilka åtgärder ni vidtar för varje iakttagelse"),
@@ -262,8 +263,9 @@ ATGARDSPLAN: list[Block] = [
 PAMINNELSE: list[Block] = [
     ("Heading 1", "{{ amne }}"),
     ("Normal", "Vi har begärt en åtgärdsplan från {{ mottagare.namn }} med svar senast {{ senast }}. "
-     "Vi har ännu inte fått in någon åtgärdsplan för iakttagelserna nedan."),
-    ("Heading 2", "Iakttagelser"),
+     "Vi har ännu inte fått in någon åtgärdsplan för {{ ord.iakttagelsen }} nedan."
+     "{% if tidigare_paminnelse %} Vi påminde er senast {{ tidigare_paminnelse }}.{% endif %}"),
+    ("Heading 2", "{{ ord.rubrik }}"),
     *_bullets("i in iakttagelser", FINDING_LINE + [" (begärd {{ i.begard }}, svar senast {{ i.senast }})"]),
     ("Normal", "Vi ber er skicka åtgärdsplanen snarast{% if avsandare.epost %} till {{ avsandare.epost }}{% endif %}"
      "{% if dnr %} och ange Dnr {{ dnr }}{% endif %}. Om ni inte kan lämna planen, kontakta mig så snart som "
@@ -273,11 +275,37 @@ PAMINNELSE: list[Block] = [
 ATERKOPPLING: list[Block] = [
     ("Heading 1", "{{ amne }}"),
     ("Normal", "Tack för er åtgärdsplan. Förvaltningen har bedömt den och godkänner åtgärdsplanen för "
-     "iakttagelserna nedan."),
-    ("Heading 2", "Godkända åtgärdsplaner"),
+     "{{ ord.iakttagelsen }} nedan."),
+    ("Heading 2", "{{ ord.godkanda }}"),
     *_bullets("i in iakttagelser", FINDING_LINE + [" (inkommen {{ i.inkommen }}, godkänd {{ i.godkand }})"]),
     ("Normal", "Att åtgärderna har genomförts och har avsedd effekt följs upp vid kommande uppföljning. "
      "Resultatet redovisas för {{ namnd }}."),
+]
+
+FORTYDLIGANDE: list[Block] = [
+    ("Heading 1", "{{ amne }}"),
+    ("Normal", "Vid förvaltningens uppföljning av {{ mottagare.namn }} behöver vi ett förtydligande om "
+     "{% if antal == 1 %}punkten{% else %}punkterna{% endif %} nedan. Det är inte en begäran om åtgärdsplan: "
+     "vi ber er beskriva hur ni arbetar, så att vi kan göra vår bedömning."),
+    ("Heading 2", "Det vi vill ha förtydligat"),
+    *_bullets("i in iakttagelser", [("{{ i.id }}", True),
+                                    "{% if i.omrade %} – {{ i.omrade }}{% endif %}: {{ i.text }}"]),
+    ("Normal", "Skicka ert svar{% if avsandare.epost %} till {{ avsandare.epost }}{% endif %} senast {{ senast }}"
+     "{% if dnr %} och ange Dnr {{ dnr }}{% endif %}. Förvaltningen återkommer om svaret leder till "
+     "en iakttagelse som kräver åtgärder."),
+]
+
+UNDERRATTELSE: list[Block] = [
+    ("Heading 1", "Underrättelse om allvarlig brist"),
+    ("Normal", "Vid uppföljning av {{ brist.utforare }} ({{ utforare_id }}, {{ brist.verksamhetsomrade }}, "
+     "{{ brist.regi|lower }}) konstaterade förvaltningen den {{ brist.datum }} en allvarlig brist. "
+     "Enligt nämndens plan för uppföljning underrättas förvaltningschefen omedelbart."),
+    ("Heading 2", "Bristen"),
+    ("Normal", [("{{ brist.id }}", True), "{% if brist.omrade %} – {{ brist.omrade }}{% endif %}: {{ brist.text }}"]),
+    ("Heading 2", "Åtgärder"),
+    ("Normal", "{% if brist.begard %}Åtgärdsplan begärdes {{ brist.begard }} med svar senast {{ brist.senast }}."
+     "{% else %}Åtgärdsplan har ännu inte begärts.{% endif %} Ärendet bevakas tills åtgärderna är "
+     "verifierade och redovisas för {{ namnd }}."),
 ]
 
 TEMPLATES: dict[str, tuple[str, list[Block]]] = {
@@ -285,7 +313,21 @@ TEMPLATES: dict[str, tuple[str, list[Block]]] = {
     "begaran_atgardsplan.docx": ("Begäran om åtgärdsplan", ATGARDSPLAN),
     "paminnelse.docx": ("Påminnelse om åtgärdsplan", PAMINNELSE),
     "aterkoppling.docx": ("Återkoppling på åtgärdsplan", ATERKOPPLING),
+    "begaran_fortydligande.docx": ("Begäran om förtydligande", FORTYDLIGANDE),
+    "underrattelse.docx": ("Underrättelse om allvarlig brist", UNDERRATTELSE),
 }
+# Memos inside the administration: addressed to the förvaltningschef, not to a provider.
+MEMOS = {"underrattelse.docx"}
+
+
+def _memo_recipient(doc) -> None:
+    doc.add_paragraph(style="Adress")
+    for style, content in [
+        ("Adress", [("Till: ", True), "{% if chef.namn %}{{ chef.namn }}, {% endif %}förvaltningschef, "
+                    "{{ avsandare.forvaltning }}"]),
+        ("Adress", [("Från: ", True), "{{ avsandare.handlaggare }}, {{ avsandare.titel }}"]),
+    ]:
+        _paragraph(doc, style, content)
 
 
 def build(name: str, out_dir: Path = OUT) -> Path:
@@ -298,7 +340,7 @@ def build(name: str, out_dir: Path = OUT) -> Path:
     for p in list(body_el.findall(qn("w:p"))):
         body_el.remove(p)
     _header(doc)
-    _recipient(doc)
+    (_memo_recipient if name in MEMOS else _recipient)(doc)
     for style, content in body:
         _paragraph(doc, style, content)
     _signature(doc)
