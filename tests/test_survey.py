@@ -318,11 +318,13 @@ def test_round_trip_writes_exactly_the_answers_and_proposes_findings(sent: tuple
     assert q01["Beskrivning"] == (
         'Förslag från enkät: fråga Q01 "Finns en bemanningsplan som täcker verksamhetens alla öppettider och '
         'dygnets timmar?" besvarades "Nej" men kravet är "Ja" (AVT 2025, 2025_U001_Enkat_AVT.xlsx). '
-        "Bekräfta genom att skriva en sammanfattning, ändra kategori eller ta bort raden."
+        "Bekräfta genom att skriva Ja i Bekräftad (och en sammanfattning), ändra kategori eller ta bort raden."
     )
+    assert q01["Bekräftad"] == "Nej"  # a proposal counts nowhere until confirmed
     assert out.lines == [
         "Enkäter: 1 inlästa, 0 avvisade, 1 med nya eller ändrade svar.",
-        "3 föreslagna iakttagelser (Avvikelse) lades till i Iakttagelser; bekräfta eller ta bort dem.",
+        "3 föreslagna iakttagelser (Avvikelse) lades till i Iakttagelser med Bekräftad Nej; "
+        "skriv Ja i Bekräftad för att bekräfta, eller ta bort raden.",
         "Enkät Avtalsuppföljning (AVT) 2025: 1 av 3 utförare har svarat.",
         "  Har inte svarat: U002 Hemtjänst Norr, U003 Björkhagens boende",
         "  Svar att titta på (3):",

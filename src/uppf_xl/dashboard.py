@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from uppf_xl import finding_board
 from uppf_xl import findings as fnd
 from uppf_xl.dates import add_months, month_end, swedish_month
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow
@@ -138,6 +139,7 @@ class Dashboard:
     serious: list[FindingItem] = field(default_factory=list)  # open Allvarlig brist
     open_by_category: dict[str, int] = field(default_factory=dict)
     work: list[WorkItem] = field(default_factory=list)
+    finding_tables: list[DashTable] = field(default_factory=list)  # uppf_xl.finding_board
 
     @property
     def total(self) -> PlanCount:
@@ -258,6 +260,7 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     d.coverage = _coverage(register, live, year, today)
     d.new_providers = _new_providers(register, live, status, year, today)
     _findings(d, register, today)
+    d.finding_tables = finding_board.dashboard_tables(register, today)
     d.work = _work(register, live, today)
 
     d.by_unit = dict(sorted(d.by_unit.items()))
@@ -358,6 +361,8 @@ def _findings(d: Dashboard, register: Register, today: date) -> None:
     counts: Counter[str] = Counter()
     open_cat: Counter[str] = Counter()
     for f in sorted(register.findings, key=lambda f: (f.day, f.id)):
+        if not f.confirmed:
+            continue  # a proposal counts nowhere until confirmed (listed under Att bekräfta)
         st = fnd.finding_status(f, today, register.settings)
         counts[st.value] += 1
         if st not in fnd.CLOSED:
@@ -388,6 +393,8 @@ def _work(register: Register, live: list[ScheduleRow], today: date) -> list[Work
             add(r.notify_by, handler, f"Skicka kallelse: {r.type_name}", r.provider_name, r.key)
         add(r.visit_date, handler, r.type_name, r.provider_name, r.key)
     for f in register.findings:
+        if not f.confirmed:
+            continue
         p = register.provider(f.provider_id)
         handler = _handler("", p)
         name = p.name if p else f.provider_id
@@ -522,6 +529,7 @@ def tables(d: Dashboard) -> list[DashTable]:
                 for c in d.coverage
             ],
         ),
+        *d.finding_tables,
     ]
 
 

@@ -101,6 +101,7 @@ class AreaResult:
     needs_action: int  # findings needing action that the assessment looked at
     text: str = ""
     assessment: str = ""
+    clarifications: int = 0  # requests for clarification (Förtydligande), never counted as action plans
 
 
 @dataclass
@@ -248,7 +249,8 @@ class _Builder:
             raise UsageError(f'Nämnden "{namnd}" har inga utförare i Utförare (nämnder: {known})')
         self.by_id = {p.id: p for p in self.providers}
         self.rows = [r for r in rows if r.provider_id in self.by_id and r.status != "Utgår"]
-        self.findings = [f for f in register.findings if f.provider_id in self.by_id]
+        # A proposal with Bekräftad Nej counts nowhere until a user confirms it.
+        self.findings = [f for f in register.findings if f.provider_id in self.by_id and f.confirmed]
         self.events = [e for e in register.events if e.provider_id in self.by_id and self.in_period(e.day)]
         self.areas = _ordered_areas(
             {p.area for p in self.providers if p.active_between(first, last)}, register.lists.get("Verksamhetsområde", [])
@@ -394,7 +396,8 @@ class _Builder:
         by_type: dict[str, set[str]] = defaultdict(set)
         for r in done:
             by_type[self.type_name(r)].add(r.provider_id)
-        findings = [f for f in self.findings if f.provider_id in ids]
+        clarifications = [f for f in self.findings if f.provider_id in ids and f.category is Category.FORTYDLIGANDE]
+        findings = [f for f in self.findings if f.provider_id in ids and f.category is not Category.FORTYDLIGANDE]
         requested = [f for f in findings if self.in_period(f.requested)]
         approved = [f for f in findings if self.in_period(f.approved)]
         verified = [f for f in findings if self.in_period(f.verified)]
@@ -422,6 +425,7 @@ class _Builder:
             verified=len(verified),
             open_ids=open_ids,
             needs_action=len(relevant),
+            clarifications=sum(self.in_period(f.requested) for f in clarifications),
         )
         result.assessment = _assessment(result)
         result.text = self.area_text(result)
@@ -446,6 +450,9 @@ class _Builder:
             )
         else:
             parts.append("Ingen utförare fick begäran om åtgärdsplan.")
+        if a.clarifications:
+            parts.append(f"{a.clarifications} {_plural(a.clarifications, 'begäran', 'begäranden')} om förtydligande "
+                         "skickades (inte åtgärdsplaner).")
         return " ".join(parts)
 
     def counts_table(self, areas: list[AreaResult]) -> Table:
@@ -553,7 +560,8 @@ class _Builder:
             mine = [r for r in month_rows if self.area_of(r.provider_id) == area]
             if not mine:
                 continue
-            led = [r for r in mine if any(f.requested is not None and f.requested <= self.as_of for f in by_key[r.key])]
+            led = [r for r in mine if any(f.requested is not None and f.requested <= self.as_of
+                                          and f.category is not Category.FORTYDLIGANDE for f in by_key[r.key])]
             rows.append([area, len(mine), sum(self.in_period(r.done) for r in mine), len(led)])
         if rows:
             rows.append(["Totalt", *(sum(int(r[i]) for r in rows) for i in range(1, 4))])
@@ -563,7 +571,8 @@ class _Builder:
         header = ["Utförare", "Datum", "Område", "Läge", "Sammanfattning", "Förslag"]
         rows: list[list[str | int]] = []
         open_serious = [
-            f for f in self.findings if f.category is Category.ALLVARLIG and f.day <= self.last and not self.resolved(f)
+            f for f in self.findings if f.category is Category.ALLVARLIG and f.day <= self.last
+            and (f.verified is None or f.verified > self.as_of)  # open until verified; a report closes nothing
         ]
         self.cover(open_serious)
         for f in sorted(open_serious, key=lambda f: (f.day, f.id)):

@@ -626,10 +626,11 @@ def propose_finding(register: Register, acc: Accepted, q: SignedQuestion, answer
         "Område": q.theme,
         "Beskrivning": (
             f'{PROPOSAL_PREFIX} fråga {q.id} "{q.text}" besvarades "{answer}" men kravet är "{q.requirement}" '
-            f"({acc.type_id} {acc.year}, {acc.path.name}). Bekräfta genom att skriva en sammanfattning, "
-            "ändra kategori eller ta bort raden."
+            f"({acc.type_id} {acc.year}, {acc.path.name}). Bekräfta genom att skriva Ja i Bekräftad "
+            "(och en sammanfattning), ändra kategori eller ta bort raden."
         ),
         "Sammanfattning för nämnd": "",
+        "Bekräftad": "Nej",  # a proposal counts nowhere until a user confirms it
     }
 
 
@@ -715,7 +716,8 @@ def survey_in(register: Register, paths: list[Path], today: date, now: dt.dateti
     outcome.lines.extend(notes)
     if proposals:
         what = "föreslagen iakttagelse" if len(proposals) == 1 else "föreslagna iakttagelser"
-        outcome.lines.append(f"{len(proposals)} {what} (Avvikelse) lades till i Iakttagelser; bekräfta eller ta bort dem.")
+        outcome.lines.append(f"{len(proposals)} {what} (Avvikelse) lades till i Iakttagelser med Bekräftad Nej; "
+                             "skriv Ja i Bekräftad för att bekräfta, eller ta bort raden.")
     answers_now = [a for rows in final.values() for a in _rows_to_answers(rows)]
     for type_id, year in sorted({(g[1], g[2]) for g in chosen}):
         lines, table = follow_up_summary(register, type_id, year, answers_now)
