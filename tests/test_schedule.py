@@ -368,7 +368,7 @@ def test_repeated_events_within_the_window_propose_one_hand_row():
     rows = run(f.register([f.provider()], HAND, events=events)).rows
     assert [(r.key, r.reason) for r in rows] == [
         ("U001|HAND|2025-03-02",
-         "3 händelser inom 90 dagar (2025-01-10–2025-03-02): Klagomål, Avvikelse, Klagomål"),
+         "3 händelser inom 90 dagar: 2 klagomål och 1 avvikelse (2025-01-10–2025-03-02)"),
     ]
 
 
@@ -402,7 +402,7 @@ def test_serious_event_completing_a_series_gives_one_row_with_both_reasons():
               f.event(date(2025, 3, 9), kind=EventType.LEX_MARIA, serious=True)]
     (row,) = run(f.register([f.provider()], HAND, events=events)).rows
     assert row.reason == ("Allvarlig händelse 2025-03-09: Lex Maria; "
-                          "3 händelser inom 90 dagar (2025-03-01–2025-03-09): Klagomål, Klagomål, Lex Maria")
+                          "3 händelser inom 90 dagar: 2 klagomål och 1 lex Maria-anmälan (2025-03-01–2025-03-09)")
 
 
 def test_events_of_another_provider_or_an_ended_provider_give_nothing():

@@ -554,7 +554,14 @@ def terminal_tables(d: Dashboard) -> list[tuple[str, list[str], list[list[object
 
 
 def _n(count: int, one: str, many: str) -> str:
+    """'3 kallelser', '1 kallelse'; for zero 'inga kallelser' ('ingen' before a singular-only word)."""
+    if count == 0:
+        return f"{'ingen' if one == many else 'inga'} {many}"
     return f"{count} {one if count == 1 else many}"
+
+
+def _cap(line: str) -> str:
+    return line[:1].upper() + line[1:]
 
 
 def lines(d: Dashboard) -> list[str]:
@@ -562,14 +569,17 @@ def lines(d: Dashboard) -> list[str]:
     total = d.total
     late_letters = len(d.letters_late)
     late_plans = len(d.late_plans)
-    return [
+    late_word = "ingen är sen" if late_letters == 0 else f"{late_letters} {'är sen' if late_letters == 1 else 'är sena'}"
+    late_plan_word = "ingen försenad" if late_plans == 0 else f"{late_plans} {'försenad' if late_plans == 1 else 'försenade'}"
+    escalations = len(d.escalations)
+    return [_cap(line) for line in [
         f"{d.title}, per {d.today.isoformat()}.",
         f"{total.done} av {_n(total.planned, 'planerad uppföljning', 'planerade uppföljningar')} är genomförda; "
         f"{total.overdue} {'är försenad' if total.overdue == 1 else 'är försenade'}.",
-        f"{_n(len(d.letters_due), 'kallelse', 'kallelser')} ska skickas inom {d.notice_days} dagar; "
-        f"{late_letters} {'är sen' if late_letters == 1 else 'är sena'}.",
-        f"{len({c.provider_id for c in d.out_of_coverage})} utförare är utanför sitt intervall.",
-        f"{_n(d.open_plans, 'öppen åtgärdsplan', 'öppna åtgärdsplaner')}, varav {late_plans} "
-        f"{'försenad' if late_plans == 1 else 'försenade'}; "
-        f"{_n(len(d.serious), 'öppen allvarlig brist', 'öppna allvarliga brister')}, {len(d.escalations)} att eskalera.",
-    ]
+        f"{_n(len(d.letters_due), 'kallelse', 'kallelser')} ska skickas inom {d.notice_days} dagar; {late_word}.",
+        f"{_n(len({c.provider_id for c in d.out_of_coverage}), 'utförare', 'utförare')} är utanför sitt intervall.",
+        f"{_n(d.open_plans, 'öppen åtgärdsplan', 'öppna åtgärdsplaner')}"
+        + (f", varav {late_plan_word}" if d.open_plans else "") + "; "
+        f"{_n(len(d.serious), 'öppen allvarlig brist', 'öppna allvarliga brister')}, "
+        f"{escalations if escalations else 'ingen'} att eskalera.",
+    ]]

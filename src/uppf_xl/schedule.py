@@ -82,6 +82,7 @@ from functools import lru_cache
 from uppf_xl.dates import add_months, month_end, previous_working_day, working_days
 from uppf_xl.model import Event, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.vocab import Interval, RowStatus
+from uppf_xl import wording
 
 ON_DEMAND_DAYS = 30  # Vid behov: Senast this many days after the event (WORKBOOK.md Decisions)
 
@@ -305,8 +306,7 @@ def event_triggers(events: Iterable[Event], settings: Settings, year: int) -> di
             if len(window) >= n:
                 if ev.day.year == year:
                     span = f"{window[0].day.isoformat()}–{ev.day.isoformat()}" if len(window) > 1 else ev.day.isoformat()
-                    kinds = ", ".join(str(w.type) for w in window)
-                    found[ev.day].append(f"{len(window)} händelser inom {within} dagar ({span}): {kinds}")
+                    found[ev.day].append(f"{wording.events_reason((w.type for w in window), within)} ({span})")
                 window = []
         if found:
             out[pid] = [(d, "; ".join(found[d])) for d in sorted(found)]
