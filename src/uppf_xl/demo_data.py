@@ -25,9 +25,20 @@ SETTINGS = {
     "E-post": "karin.ek@sjovik.example",
     "Postadress": "Box 100, 123 45 Sjövik",
     "Diarienummer": "VON {year}/112",
+    "Förvaltningschef": "Maria Lind",
+    "Förvaltningschef e-post": "maria.lind@sjovik.example",
 }
 
 STAFF = ["Karin Ek", "Ahmed Rashid", "Lena Berg"]
+
+
+def handlers() -> list[list[object]]:
+    """Handläggare rows: the three administrators whose contact their letters carry."""
+    return [
+        ["Karin Ek", "Verksamhetsstrateg", "karin.ek@sjovik.example", "0123-456 70", "Ja"],
+        ["Ahmed Rashid", "Avtalscontroller", "ahmed.rashid@sjovik.example", "0123-456 71", "Ja"],
+        ["Lena Berg", "Medicinskt ansvarig sjuksköterska", "lena.berg@sjovik.example", "0123-456 72", "Ja"],
+    ]
 
 # Name, regi, avtalsform, area, nämnd, risk; the order gives the UtförarID.
 _PROVIDERS: list[tuple[str, str, str, str, str, str]] = [
@@ -159,8 +170,11 @@ def findings(today: date) -> list[list[object]]:
 
     def add(fid: str, day: date, uid: str, cat: str, area: str, text: str, summary: str,
             req: date | None = None, dl: date | None = None, rec: date | None = None,
-            app: date | None = None, ver: date | None = None, rep: date | None = None) -> None:
-        rows.append([fid, day, uid, None, cat, area, text, summary, req, dl, rec, app, ver, rep, None, None, None])
+            app: date | None = None, ver: date | None = None, rep: date | None = None,
+            sent: bool = True, notified: date | None = None) -> None:
+        # Begäran skickad: the request went out the day it was made, except for the newest ones.
+        rows.append([fid, day, uid, None, cat, area, text, summary, req, dl, rec, app, ver, rep, None, None, None,
+                     req if sent else None, None, None, notified])
 
     add(f"I-{y}-001", ago(40), "U001", "Avvikelse", "Dokumentation",
         "Genomförandeplaner saknas för 4 av 10 granskade brukare.",
@@ -173,7 +187,8 @@ def findings(today: date) -> list[list[object]]:
         "Egenkontrollerna följs inte upp systematiskt.", ago(118), ago(88), ago(95))
     add(f"I-{y}-004", ago(150), "U009", "Allvarlig brist", "Hälso- och sjukvård",
         "Brukare 19121212-1212 fick fel läkemedel två dagar i rad; MAS informerad.",
-        "Läkemedelshanteringen hade allvarliga brister.", ago(149), ago(120), ago(125), ago(110))
+        "Läkemedelshanteringen hade allvarliga brister.", ago(149), ago(120), ago(125), ago(110),
+        notified=ago(149))
     add(f"I-{y}-005", ago(200), "U010", "Avvikelse", "Brand",
         "Brandskyddsrond saknas sedan ett år.",
         "Systematiskt brandskyddsarbete saknades.", ago(198), ago(168), ago(175), ago(160), ago(60))
@@ -193,7 +208,7 @@ def findings(today: date) -> list[list[object]]:
         "Kränkande bemötande enligt lex Sarah-rapport.",
         "Allvarlig brist i bemötandet enligt rapport om missförhållande.")
     add(f"I-{y}-011", ago(6), "U027", "Avvikelse", "Bemanning",
-        "Assistenter saknar introduktion i delegering.", "Delegeringsrutinerna följdes inte.", ago(5))
+        "Assistenter saknar introduktion i delegering.", "Delegeringsrutinerna följdes inte.", ago(5), sent=False)
     add(f"I-{y}-012", ago(80), "U018", "Gott exempel", "Kompetens",
         "All personal har gått utbildning i lågaffektivt bemötande.",
         "All personal har utbildats i lågaffektivt bemötande.")
@@ -202,6 +217,10 @@ def findings(today: date) -> list[list[object]]:
         "Fakturerad tid översteg utförd tid.", ago(72), ago(42))
     add(f"I-{y}-014", ago(35), "U003", "Förbättringsområde", "Dokumentation",
         "Social dokumentation är knapphändig.", "", ago(33), ago(3), ago(4), ago(2))
+    # A request for clarification just made: the letter "Begäran om förtydligande" is due.
+    add(f"I-{y}-015", ago(4), "U024", "Förtydligande", "Avtal och ekonomi",
+        "Hur beräknas debiterad tid när en insats ställs in samma dag?",
+        "Beräkningen av debiterad tid vid inställda insatser behöver förtydligas.", ago(2), sent=False)
     return rows
 
 

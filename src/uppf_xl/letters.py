@@ -46,7 +46,7 @@ from typing import Any
 from uppf_xl import findings as fnd
 from uppf_xl import guard, render
 from uppf_xl.contract import FINDINGS, SCHEDULE, default_cell
-from uppf_xl.dates import add_working_days, next_working_day, swedish_date_with_week, swedish_long_date, swedish_month
+from uppf_xl.dates import add_working_days, next_working_day, previous_working_day, swedish_date_with_week, swedish_long_date, swedish_month
 from uppf_xl.errors import ExternalProgramMissing, UsageError
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.schedule import row_status
@@ -290,6 +290,7 @@ def _kallelse(
         # is never sooner than "Minsta varsel (arbetsdagar)" from the letter.
         material_due = next_working_day(visit - timedelta(days=ftype.material_days))
         material_due = max(material_due, add_working_days(today, settings.minsta_varsel))
+        material_due = min(material_due, previous_working_day(visit - timedelta(days=1)))  # never after the visit
     focus = [f for f in register.focus if f.year == visit.year]
     subject = f"Kallelse till {lower_first(ftype.name)} – {provider.name}"
     context = {

@@ -186,11 +186,15 @@ def _recipient(doc) -> None:
         _paragraph(doc, style, content)
 
 
-def _signature(doc) -> None:
-    """The closing; kept on one page with the lines before it (keep with next)."""
-    closing = _paragraph(doc, "Normal", "Har ni frågor är ni välkomna att kontakta mig.")
-    closing.paragraph_format.space_before = Pt(8)
-    paragraphs = [closing, _paragraph(doc, "Normal", "Med vänlig hälsning"), _paragraph(doc, "Adress", "")]
+def _signature(doc, memo: bool = False) -> None:
+    """The closing; kept on one page with the lines before it (keep with next). A memo has none."""
+    if memo:
+        paragraphs = [_paragraph(doc, "Adress", "")]
+        paragraphs[0].paragraph_format.space_before = Pt(8)
+    else:
+        closing = _paragraph(doc, "Normal", "Har ni frågor är ni välkomna att kontakta mig.")
+        closing.paragraph_format.space_before = Pt(8)
+        paragraphs = [closing, _paragraph(doc, "Normal", "Med vänlig hälsning"), _paragraph(doc, "Adress", "")]
     # Contact details stand in the header block, so the signature is name and title only.
     for style, content in [
         ("Adress", [("{{ avsandare.handlaggare }}", True)]),
@@ -343,7 +347,7 @@ def build(name: str, out_dir: Path = OUT) -> Path:
     (_memo_recipient if name in MEMOS else _recipient)(doc)
     for style, content in body:
         _paragraph(doc, style, content)
-    _signature(doc)
+    _signature(doc, memo=name in MEMOS)
     props = doc.core_properties
     props.title, props.language, props.author = title, LANG, "uppf-xl"
     props.comments = "Mall för uppf-xl (docxtpl): fälten inom klammerparenteser fylls i av programmet."

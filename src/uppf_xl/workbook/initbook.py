@@ -185,6 +185,7 @@ def default_tables(today: date, demo: bool) -> dict[str, list[list[Any]]]:
         tables[contract.EVENTS.name] = demo_data.events(today)
         tables[contract.FINDINGS.name] = demo_data.findings(today)
         tables[contract.SCHEDULE.name] = as_rows(demo_data.history(today), contract.SCHEDULE)
+        tables[contract.HANDLAGGARE.name] = demo_data.handlers()
     return tables
 
 
