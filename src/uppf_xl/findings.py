@@ -382,9 +382,22 @@ def tool_column_warnings(
             ESCALATE: {"Ja"},
             VERIFY_AT: keys,
         }
+        typed = f.answer_by
+        if typed is not None and typed not in {f.new_deadline, f.deadline, computed[f.id][ANSWER_BY]} and (
+            f.requested is None or typed != next_working_day(f.requested + timedelta(days=register.settings.svarstid_atgardsplan))
+        ):
+            problems.append(
+                Problem(
+                    WARNING,
+                    FINDINGS.name,
+                    cell(f.row, ANSWER_BY),
+                    f'kolumnen "{ANSWER_BY}" fylls i av verktyget; {typed.isoformat()} skrivs över '
+                    f'(skriv en förlängd svarstid i "{NEW_DEADLINE}")',
+                )
+            )
         for header, value in computed[f.id].items():
             if header not in stored:
-                continue  # Svar senast follows the dates typed elsewhere; it is simply rewritten
+                continue  # Svar senast: checked above
             old = (stored[header] or "").strip()
             if not old or old == value or old in earlier[header]:
                 continue
