@@ -81,6 +81,8 @@ def scenario() -> Register:
                 requested=date(2024, 12, 1), deadline=date(2025, 1, 2), row=6),
         Finding("I-020", date(2024, 10, 20), "U040", Category.FORBATTRING, summary="Rutin för läkemedel",
                 requested=date(2024, 11, 1), received=date(2024, 12, 1), approved=date(2025, 1, 8), row=7),
+        Finding("I-030", date(2025, 1, 7), "U040", Category.FORTYDLIGANDE, summary="Hur räknas tid vid frånvaro?",
+                requested=date(2025, 1, 8), row=8),
     ]
     return reg
 
@@ -115,6 +117,7 @@ def test_default_selection_and_file_names() -> None:
         "2025-03-11_U017_Kallelse_KVAL.docx",
         "2025-03-12_U020_Kallelse_KVAL.docx",
         "2025-01-10_U017_Atgardsplan_I-001.docx",
+        "2025-01-10_U040_Fortydligande_I-030.docx",
         "2025-01-10_U017_Paminnelse_I-003.docx",  # late since November: a reminder however long ago
         "2025-01-10_U040_Paminnelse_I-010.docx",
         "2025-01-10_U040_Aterkoppling_I-020.docx",
@@ -240,22 +243,23 @@ def test_send_list_eml_and_summary(written: tuple[letters.LetterResult, Path]) -
     assert values[1] == ["Solrosen Omsorg AB", "U017", "u017@example.se", "2025-03-11_U017_Kallelse_KVAL.docx",
                          "Kallelse till kvalitetsuppföljning – Solrosen Omsorg AB"]
     assert values[2][:3] == ["Kommunens hemtjänst Norr", "U020", None]
-    assert len(values) == 8
+    assert len(values) == 9
     assert "tblUtskick" in ws.tables
     # one draft per letter with an address: U020 has none
     assert sorted(p.name for p in result.emls) == [
         "2025-01-10_U017_Atgardsplan_I-001.eml",
         "2025-01-10_U017_Paminnelse_I-003.eml",
         "2025-01-10_U040_Aterkoppling_I-020.eml",
+        "2025-01-10_U040_Fortydligande_I-030.eml",
         "2025-01-10_U040_Paminnelse_I-010.eml",
         "2025-03-11_U017_Kallelse_KVAL.eml",
     ]
     msg = email.message_from_bytes((out / "2025-03-11_U017_Kallelse_KVAL.eml").read_bytes())
     assert msg["X-Unsent"] == "1" and msg["To"] == "u017@example.se"
     assert result.lines == [
-        f"Skrev 7 brev i {out}: 2 kallelser, 1 begäran om åtgärdsplan, 2 påminnelser, 1 återkoppling, "
-        "1 underrättelse om allvarlig brist.",
-        "E-postutkast: 5 (.eml, öppnas som utkast i Outlook).",
+        f"Skrev 8 brev i {out}: 2 kallelser, 1 begäran om åtgärdsplan, 2 påminnelser, 1 återkoppling, "
+        "1 begäran om förtydligande, 1 underrättelse om allvarlig brist.",
+        "E-postutkast: 6 (.eml, öppnas som utkast i Outlook).",
         f"Utskickslista (mottagare, fil och ämne för varje brev): {out / 'utskickslista.xlsx'}",
         "Ingen e-postadress för U020 Kommunens hemtjänst Norr: skicka 2025-03-12_U020_Kallelse_KVAL.docx "
         "på annat sätt (fyll i E-post i Utförare).",
@@ -268,8 +272,8 @@ def test_send_list_eml_and_summary(written: tuple[letters.LetterResult, Path]) -
         "  U050 KVAL (kallelse): inget besöksdatum (Planerat datum och Föreslaget datum är tomma)",
     ]
     assert [t[0] for t in result.tables] == ["Skrivna brev", "Överhoppade"]
-    assert result.log == ("7 brev (2 kallelser, 1 begäran om åtgärdsplan, 2 påminnelser, 1 återkoppling, "
-                          "1 underrättelse om allvarlig brist); 2 överhoppade")
+    assert result.log == ("8 brev (2 kallelser, 1 begäran om åtgärdsplan, 2 påminnelser, 1 återkoppling, "
+                          "1 begäran om förtydligande, 1 underrättelse om allvarlig brist); 2 överhoppade")
 
 
 def test_mark_sent_patch(written: tuple[letters.LetterResult, Path]) -> None:
@@ -278,6 +282,7 @@ def test_mark_sent_patch(written: tuple[letters.LetterResult, Path]) -> None:
     assert result.finding_patch == CellPatch("Iakttagelser", {
         (2, "Begäran skickad"): TODAY, (3, "Begäran skickad"): TODAY,
         (4, "Påminnelse skickad"): TODAY, (6, "Påminnelse skickad"): TODAY, (2, "Underrättad"): TODAY,
+        (8, "Begäran skickad"): TODAY,
     })
     assert result.changes.patches == [result.mark_sent_patch, result.finding_patch]
 

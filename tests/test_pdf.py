@@ -17,7 +17,7 @@ KALLELSE_PDF = "2025-03-11_U017_Kallelse_KVAL.pdf"
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[letters.LetterResult, Path, list[list[str]]]:
-    """The scenario's five letters with --pdf; records every soffice call."""
+    """The scenario's eight letters with --pdf; records every soffice call."""
     out = tmp_path_factory.mktemp("pdf")
     calls: list[list[str]] = []
     real_run = subprocess.run
@@ -40,8 +40,8 @@ def test_one_soffice_call_for_the_batch(batch: tuple[letters.LetterResult, Path,
         'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
     )
     assert [p.name for p in result.pdfs] == [p.with_suffix(".pdf").name for p in result.files]
-    assert len(result.pdfs) == 5
-    assert result.lines[1] == "PDF/A: 5 filer (LibreOffice)."
+    assert len(result.pdfs) == 8
+    assert result.lines[1] == "PDF/A: 8 filer (LibreOffice)."
 
 
 @pytest.mark.parametrize("name", [KALLELSE_PDF, "2025-01-10_U017_Atgardsplan_I-001.pdf"])

@@ -300,8 +300,8 @@ FORTYDLIGANDE: list[Block] = [
 ]
 
 UNDERRATTELSE: list[Block] = [
-    ("Heading 1", "Underrättelse om allvarlig brist"),
-    ("Normal", "Vid uppföljning av {{ brist.utforare }} ({{ utforare_id }}, {{ brist.verksamhetsomrade }}, "
+    ("Heading 1", "{{ amne }}"),
+    ("Normal", "Vid uppföljning av {{ mottagare.namn }} ({{ utforare_id }}, {{ brist.verksamhetsomrade }}, "
      "{{ brist.regi|lower }}) konstaterade förvaltningen den {{ brist.datum }} en allvarlig brist. "
      "Enligt nämndens plan för uppföljning underrättas förvaltningschefen omedelbart."),
     ("Heading 2", "Bristen"),
