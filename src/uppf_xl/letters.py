@@ -1,4 +1,12 @@
-"""Letters to providers: kallelser, begäran om åtgärdsplan, påminnelser and återkoppling.
+"""Letters to providers: kallelser, begäran om åtgärdsplan, påminnelser, återkoppling and
+begäran om förtydligande; and the memo to the förvaltningschef, underrättelse om allvarlig brist.
+
+Who signs: the handläggare who owns the item (`uppf_xl.senders`). What was sent is recorded by
+--mark-sent: Kallelse skickad (Årshjul), Begäran skickad, Påminnelse skickad and Underrättad
+(Iakttagelser). A begäran with Begäran skickad is not written again; a påminnelse goes to every
+late plan (deadline: Svar senast, `findings.deadline`) that has none, or whose last one is older
+than "Påminnelse igen efter (dagar)" or predates the deadline in force (an extension);
+proposals (Bekräftad Nej) get no letter.
 
 `select` decides which letters a run writes and builds each letter's template context;
 `write_letters` renders them (all in memory first, so a template error stops the batch before
