@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from uppf_xl import findings as fnd
 from uppf_xl.dates import add_months, month_end, swedish_month
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow
+from uppf_xl.risk import dashboard_tables as risk_tables
 from uppf_xl.schedule import row_status
 from uppf_xl.vocab import Category, FindingStatus, Interval, RowStatus
 from uppf_xl.workbook.content import Value
@@ -138,6 +139,7 @@ class Dashboard:
     serious: list[FindingItem] = field(default_factory=list)  # open Allvarlig brist
     open_by_category: dict[str, int] = field(default_factory=dict)
     work: list[WorkItem] = field(default_factory=list)
+    sections: list[DashTable] = field(default_factory=list)  # further tables, from other modules
 
     @property
     def total(self) -> PlanCount:
@@ -259,6 +261,7 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     d.new_providers = _new_providers(register, live, status, year, today)
     _findings(d, register, today)
     d.work = _work(register, live, today)
+    d.sections.extend(risk_tables(register, rows, today))
 
     d.by_unit = dict(sorted(d.by_unit.items()))
     d.by_type = dict(sorted(d.by_type.items()))
@@ -522,6 +525,7 @@ def tables(d: Dashboard) -> list[DashTable]:
                 for c in d.coverage
             ],
         ),
+        *d.sections,
     ]
 
 

@@ -29,10 +29,13 @@ from uppf_xl.model import (
     Finding,
     FocusArea,
     FollowUpType,
+    HistoryRow,
+    MonthlyDeviation,
     PlanEntry,
     Provider,
     Question,
     Register,
+    RiskSignal,
     ScheduleRow,
     Settings,
 )
@@ -278,6 +281,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
         for r, v in rows(contract.ANSWERS)
     ]
     register = Register(settings, providers, types, plan, focus, events, findings, schedule, lists, questions, answers)
+    _read_risk_sheets(register, raw, rows, readers.get(contract.RISK_MODEL.name, (None,))[0])
 
     # References between sheets.
     keys = {s.key for s in schedule}
@@ -482,6 +486,7 @@ def _follow_up_type(r: int, v: Row) -> FollowUpType:
         visit=v["Besök"] == "Ja", notice_days=v["Kallelse dagar före"], role=v["Ansvarig roll"] or "",
         template=v["Mall"] or "", material=_split(v["Underlag"]), material_days=v["Underlag dagar före"],
         attachments=_split(v["Bilagor"]), active=v["Aktiv"] != "Nej", row=r,
+        interval_low_risk=vocab.Interval(v["Intervall vid låg risk"]) if v.get("Intervall vid låg risk") else None,
     )
 
 
@@ -551,3 +556,34 @@ def _finding_rules(register: Register, reader: Reader | None, today: date, probl
     for finding in register.findings:
         problems.extend(findings.date_order_problems(finding, cell))
     problems.extend(findings.tool_column_warnings(register, register.schedule, today, cell))
+
+
+def _read_risk_sheets(register: Register, raw: RawWorkbook, rows: Callable[[Sheet], list[tuple[int, Row]]],
+                      reader: Reader | None) -> None:
+    """Riskmodell, Utförarhistorik and the deviations of Månadsuppföljning, for uppf_xl.risk."""
+    from uppf_xl import risk
+
+    if contract.RISK_MODEL.name in raw.tables:
+        register.risk_model = [
+            RiskSignal(str(v["Signal"]), float(v["Poäng"] or 0), str(v.get("Förklaring") or ""), r)
+            for r, v in rows(contract.RISK_MODEL) if v["Signal"]
+        ]
+        if reader is not None:
+            for s in register.risk_model:
+                if s.signal not in risk.KNOWN:
+                    close = difflib.get_close_matches(s.signal, list(risk.KNOWN), n=1)
+                    hint = f'; menade du "{close[0]}"?' if close else ""
+                    reader.problem(s.row, "Signal", f'okänd signal "{s.signal}" räknas inte{hint}', WARNING)
+
+    def text(value: object) -> str:
+        return "" if value is None else str(value).strip()
+
+    register.history = [
+        HistoryRow(text(v["UtförarID"]), text(v["Organisationsnummer"]), text(v["Verksamhetschef"]), text(v["Adress"]),
+                   text(v["Namn"]), v["Sedd"] if isinstance(v["Sedd"], date) else None, r)
+        for r, v in rows(contract.PROVIDER_HISTORY) if v["UtförarID"]
+    ]
+    register.monthly_deviations = [
+        MonthlyDeviation(text(v["Månad"])[:7], text(v["UtförarID"]), text(v["Avvikelser"]))
+        for r, v in rows(contract.MONTHLY) if v.get("UtförarID") and text(v.get("Avvikelser"))
+    ]
