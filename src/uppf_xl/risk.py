@@ -59,6 +59,7 @@ from uppf_xl.workbook.content import CellPatch, Changes, RowAppend, SheetContent
 
 if TYPE_CHECKING:
     from uppf_xl.dashboard import DashTable
+    from uppf_xl.report import Table
 
 # Signal names: the texts of Riskmodell's column Signal.
 NEW_PROVIDER = "Ny utförare"
@@ -646,41 +647,70 @@ def dashboard_tables(register: Register, rows: list[ScheduleRow], today: date) -
 # ---------------------------------------------------------------- the nämnd report
 
 
-def report_summary(register: Register, rows: list[ScheduleRow], today: date, namnd: str | None) -> dict[str, object]:
-    """The risk section of a nämnd report: tiers per area, the commonest reasons, and what risk changed.
+def _period_interval(period: str) -> Interval | None:
+    """The interval a Period text belongs to: 2025-T2 Tertial, 2025-Q1 Kvartal, 2025-H1 Halvår, 2025-03 Månad, 2025 År."""
+    if re.fullmatch(r"\d{4}-T\d", period):
+        return Interval.TERTIAL
+    if re.fullmatch(r"\d{4}-Q\d", period):
+        return Interval.QUARTER
+    if re.fullmatch(r"\d{4}-H\d", period):
+        return Interval.HALF_YEAR
+    if re.fullmatch(r"\d{4}-\d{2}", period):
+        return Interval.MONTH
+    if re.fullmatch(r"\d{4}", period):
+        return Interval.YEAR
+    return None
 
-    Keys: `areas` [(area, Hög, Normal, Låg)], `reasons` [(signal, providers)], `added` [rows
-    added by risk after the plan was adopted: (UtförarID, Uppföljning, Senast, Orsak)],
-    `shortened` [(UtförarID, Uppföljning, from interval, to interval)] for Hög providers.
-    Only counts and public texts: no personal names.
+
+def report_tables(register: Register, rows: list[ScheduleRow], year: int, today: date, namnd: str) -> list[Table]:
+    """The risk section of a nämnd report: proposed tiers per area, the commonest reasons, and
+    the rows of `year` that risk added after the plan was adopted (Fastställd).
+
+    Only counts, signal names and the tool's own Orsak texts: no personal names.
     """
-    providers = [p for p in register.providers if namnd is None or p.namnd == namnd]
+    from uppf_xl.report import Table
+
+    providers = [p for p in register.providers if p.namnd == namnd]
     ids = {p.id for p in providers}
-    assessments = {pid: a for pid, a in assess(register, today).items() if pid in ids}
+    assessments = assess(register, today)
     per_area: dict[str, Counter[str]] = defaultdict(Counter)
     reason_count: Counter[str] = Counter()
     for p in providers:
-        a = assessments[p.id]
-        if a.level is None:
+        a = assessments.get(p.id)
+        if a is None or a.level is None:
             continue
         per_area[p.area][a.level.value] += 1
-        for r in a.reasons:
-            reason_count[r.signal] += 1
-    areas = [(area, c["Hög"], c["Normal"], c["Låg"]) for area, c in sorted(per_area.items())]
-    adopted = [r for r in rows if r.provider_id in ids and r.adopted is not None]
-    added = []
-    if adopted:
-        for row in rows:
-            if row.provider_id in ids and row.adopted is None and row.reason.startswith(RISK_REASONS):
-                added.append((row.provider_id, row.type_name, row.due, row.reason))
-    shortened = []
-    for p in providers:
-        if p.risk is not Risk.HOG:
-            continue
-        for t in register.types:
-            if t.active and t.applies_to(p) and t.interval_high_risk is not None and t.interval_high_risk is not t.interval:
-                shortened.append((p.id, t.name, t.interval.value, t.interval_high_risk.value))
-    return {"areas": areas, "reasons": reason_count.most_common(5), "added": added, "shortened": shortened}
+        for reason in a.reasons:
+            reason_count[reason.signal] += 1
+    tier_rows: list[list[str | int]] = [[area, c["Hög"], c["Normal"], c["Låg"], c["Hög"] + c["Normal"] + c["Låg"]]
+                                        for area, c in sorted(per_area.items())]
+    if tier_rows:
+        tier_rows.append(["Summa", *(sum(int(r[k]) for r in tier_rows) for k in (1, 2, 3, 4))])
+    reason_rows: list[list[str | int]] = [[signal, n] for signal, n in reason_count.most_common(5)]
+    mine = [r for r in rows if r.provider_id in ids and r.year == year and r.status != "Utgår"]
+    changed: list[list[str | int]] = []
+    if any(r.adopted is not None for r in mine):
+        for r in sorted(mine, key=lambda r: (r.due or date.max, r.key)):
+            if r.adopted is not None:
+                continue
+            prov = register.provider(r.provider_id)
+            t = register.type(r.type_id)
+            when = r.due.isoformat() if r.due else ""
+            if r.reason.startswith(RISK_REASONS):
+                what = "Tillagd: " + ("organisationsförändring" if r.reason.startswith(RISK_REASONS[0]) else
+                                      "inför beslut om förlängning")
+                changed.append([r.provider_id, r.type_name, what, when])
+            elif (prov is not None and t is not None and prov.risk is Risk.HOG and t.interval_high_risk is not None
+                  and t.interval_high_risk is not t.interval and _period_interval(r.period) is t.interval_high_risk):
+                changed.append([r.provider_id, r.type_name,
+                                f"Kortare intervall vid hög risk: {t.interval.value} blev {t.interval_high_risk.value}", when])
+    return [
+        Table("risk_tiers", "Föreslagen risknivå per område", ["Verksamhetsområde", "Hög", "Normal", "Låg", "Utförare"],
+              tier_rows),
+        Table("risk_reasons", "Vanligaste riskskälen", ["Riskskäl", "Utförare"], reason_rows),
+        Table("risk_changes", "Ändringar efter fastställd plan", ["UtförarID", "Uppföljning", "Ändring", "Senast"],
+              changed, numeric=False),
+    ]
 
 
 __all__ = [
@@ -698,7 +728,7 @@ __all__ = [
     "observe",
     "orgnr_findings",
     "provider_patch",
-    "report_summary",
+    "report_tables",
     "weights",
 ]
 
