@@ -173,13 +173,15 @@ def check(file: Path, provider: str | None, today: date) -> int:
     wb = open_workbook(file)
     problems = actions.check(wb, today)
     print_problems(problems)
-    for line in actions.risk_lines(wb, today, provider):
-        console.print(line, markup=False)
     summary = actions.check_summary(problems, file.name)
     if any(p.is_error for p in problems):
         err_console.print(summary)
+        for line in actions.risk_lines(wb, today, provider) if provider else []:
+            console.print(line, markup=False)
         return 1
     console.print(summary)
+    for line in actions.risk_lines(wb, today, provider):
+        console.print(line, markup=False)
     return 0
 
 

@@ -87,6 +87,7 @@ SHARE_FROM = "Stor andel från (%)"
 
 RISK_REASONS = ("Organisationsförändring", "Förlängning av avtalet")  # how Orsak starts on rows asked for here
 MIN_AREA_PROVIDERS = 3  # the volume signal needs this many providers with Antal brukare in the area
+CHECK_LISTED = 12  # check names this many differing providers; Översikt lists them all
 MAX_COUNT = 3  # a counted signal counts at most this many times
 MONTHS_BACK = 12
 RECUR_MONTHS = 24
@@ -593,16 +594,13 @@ def check_lines(register: Register, today: date, provider_id: str | None = None)
         return lines
     diff = differing(register, assessments)
     count = tiers(register, assessments)
-    lines = [f"Riskbedömning: {count[Risk.HOG]} Hög, {count[Risk.NORMAL]} Normal, {count[Risk.LAG]} Låg föreslagna."]
-    if diff:
-        lines.append(f"{len(diff)} utförare har en föreslagen risknivå som skiljer sig från Risknivå "
-                     "(uppf-xl check FIL --utförare ID visar poängen):")
-        shown = diff[:12]
-        for p, a in shown:
-            lines.append(f"  {p.id} {p.name}: Risknivå {p.risk.value}, föreslagen {a.label} ({_p(a.points)} p)")
-        if len(diff) > len(shown):
-            lines.append(f"  … och {len(diff) - len(shown)} till (se Översikt).")
-    return lines
+    line = f"Riskbedömning: {count[Risk.HOG]} Hög, {count[Risk.NORMAL]} Normal, {count[Risk.LAG]} Låg föreslagna"
+    if not diff:
+        return [line + "; alla stämmer med Risknivå."]
+    shown = ", ".join(f"{p.id} {p.risk.value} → {a.label}" for p, a in diff[:CHECK_LISTED])
+    more = f" och {len(diff) - CHECK_LISTED} till (se Översikt)" if len(diff) > CHECK_LISTED else ""
+    return [f"{line}; {len(diff)} skiljer sig från Risknivå: {shown}{more}.",
+            "Poängen för en utförare: uppf-xl check FIL --utförare UTFÖRARID."]
 
 
 def dashboard_tables(register: Register, rows: list[ScheduleRow], today: date) -> list[DashTable]:
