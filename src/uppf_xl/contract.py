@@ -489,6 +489,8 @@ ALL_SHEETS: tuple[Sheet, ...] = (
 SHEETS: dict[str, Sheet] = {s.name: s for s in ALL_SHEETS}
 # Sheets the tool may rewrite whole.
 TOOL_SHEETS = frozenset(s.name for s in ALL_SHEETS if s.tool_owned)
+# Tool sheets a user does not need to see; a write that adds one adds it hidden.
+HIDDEN_SHEETS = frozenset({PROVIDER_HISTORY.name})
 
 
 def column_letter(col: int) -> str:

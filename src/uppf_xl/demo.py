@@ -116,7 +116,8 @@ def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:
         if when is None or row.done is not None:
             continue
         left_undone = i % 9 == 4 and year == today.year
-        if row.notify_by and row.notify_by <= today and not row.notified and not left_undone:
+        recent = row.notify_by is not None and row.notify_by > today - timedelta(days=14)  # still on the desk
+        if row.notify_by and row.notify_by <= today and not row.notified and not left_undone and not recent:
             values[row.row, "Kallelse skickad"] = row.notify_by - timedelta(days=2)
             sent += 1
         if when < today - timedelta(days=3) and not left_undone:

@@ -576,31 +576,46 @@ def add_changes(changes: Changes, register: Register, today: date, obs: Observat
 
 
 def check_lines(register: Register, today: date, provider_id: str | None = None) -> list[str]:
-    """What `check` adds: the differing proposals, or one provider's points."""
-    assessments = assess(register, today)
+    """What `check` adds: one provider's points, computed now; else the providers whose
+    Föreslagen risknivå (as the last plan or status wrote it) differs from their Risknivå.
+
+    A workbook never planned since it got the column says nothing here.
+    """
     if provider_id is not None:
-        p = register.provider(provider_id)
-        a = assessments.get(provider_id)
-        if p is None or a is None:
-            return []
-        if a.level is None:
-            return [f"{p.id} {p.name}: avslutad {p.end.isoformat() if p.end else ''}; ingen riskbedömning."]
-        lines = [f"{p.id} {p.name}: föreslagen risknivå {a.label} ({_p(a.points)} poäng); Risknivå {p.risk.value}."]
-        w = weights(register)
-        lines.append(f"  Gränser: Hög från {_p(w[HIGH_FROM])} poäng, Låg till och med {_p(w[LOW_UP_TO])} poäng.")
-        lines.extend(f"  {r.text}" for r in a.reasons)
-        if not a.reasons:
-            lines.append("  Inga risksignaler.")
-        return lines
-    diff = differing(register, assessments)
-    count = tiers(register, assessments)
-    line = f"Riskbedömning: {count[Risk.HOG]} Hög, {count[Risk.NORMAL]} Normal, {count[Risk.LAG]} Låg föreslagna"
+        return _explain(register, today, provider_id)
+    labels = set(Risk.labels())
+    stored = [p for p in register.providers if p.proposed_risk in labels and (p.end is None or p.end >= today)]
+    if not stored:
+        return []
+    count = Counter(p.proposed_risk for p in stored)
+    line = f"Föreslagen risknivå: {count['Hög']} Hög, {count['Normal']} Normal, {count['Låg']} Låg"
+    order = {"Hög": 0, "Normal": 1, "Låg": 2}
+    diff = sorted((p for p in stored if p.proposed_risk != p.risk.value), key=lambda p: (order[p.proposed_risk], p.id))
     if not diff:
         return [line + "; alla stämmer med Risknivå."]
-    shown = ", ".join(f"{p.id} {p.risk.value} → {a.label}" for p, a in diff[:CHECK_LISTED])
+    shown = ", ".join(f"{p.id} {p.risk.value} → {p.proposed_risk}" for p in diff[:CHECK_LISTED])
     more = f" och {len(diff) - CHECK_LISTED} till (se Översikt)" if len(diff) > CHECK_LISTED else ""
     return [f"{line}; {len(diff)} skiljer sig från Risknivå: {shown}{more}.",
             "Poängen för en utförare: uppf-xl check FIL --utförare UTFÖRARID."]
+
+
+def _explain(register: Register, today: date, provider_id: str) -> list[str]:
+    assessments = assess(register, today)
+    p = register.provider(provider_id)
+    a = assessments.get(provider_id)
+    if p is None or a is None:
+        return []
+    if a.level is None:
+        return [f"{p.id} {p.name}: avslutad {p.end.isoformat() if p.end else ''}; ingen riskbedömning."]
+    lines = [f"{p.id} {p.name}: föreslagen risknivå {a.label} ({_p(a.points)} poäng); Risknivå {p.risk.value}."]
+    w = weights(register)
+    lines.append(f"  Gränser: Hög från {_p(w[HIGH_FROM])} poäng, Låg till och med {_p(w[LOW_UP_TO])} poäng.")
+    lines.extend(f"  {r.text}" for r in a.reasons)
+    if not a.reasons:
+        lines.append("  Inga risksignaler.")
+    if p.proposed_risk and p.proposed_risk != a.label:
+        lines.append(f"  I arbetsboken står {p.proposed_risk}; nästa plan eller status skriver {a.label}.")
+    return lines
 
 
 def dashboard_tables(register: Register, rows: list[ScheduleRow], today: date) -> list[DashTable]:
