@@ -429,3 +429,49 @@ def test_unknown_signal_in_riskmodell_is_a_warning(demo_book: Path) -> None:
     assert any(p.sheet == "Riskmodell" and "okänd signal" in p.message and 'menade du "Ny verksamhetschef"' in p.message
                for p in problems)
     shutil.rmtree(demo_book.parent / "Utskick", ignore_errors=True)
+
+
+def test_a_change_counts_for_twelve_months_and_its_row_stays_in_its_year() -> None:
+    reg = base()
+    reg.history.append(replace(reg.history[0], chef="Berit Ny", seen=date(2025, 3, 1)))
+    reg.providers[0] = replace(reg.providers[0], chef="Berit Ny")
+    assert risk.observe(reg, date(2025, 6, 1)).new_rows == []  # plan already saw it
+    signals = {day: [r.signal for r in risk.assess(reg, day)["U001"].reasons]
+               for day in (date(2025, 2, 28), date(2025, 6, 1), date(2026, 2, 28), date(2026, 3, 2))}
+    assert signals == {date(2025, 2, 28): [], date(2025, 6, 1): [risk.NEW_CHEF], date(2026, 2, 28): [risk.NEW_CHEF],
+                       date(2026, 3, 2): []}
+    changes = risk.recorded_changes(reg.history)
+    assert [(c.field, c.old, c.new, c.seen) for c in changes] == [("chef", "Anna Chef", "Berit Ny", date(2025, 3, 1))]
+    first = schedule.plan(reg, 2025, date(2025, 3, 1), extra_slots=risk.extra_slots(reg, changes, 2025)).rows
+    assert "U001|FORD|2025-03-01" in {r.key for r in first}
+    # The next year's plan keeps last year's row as history and asks for no new one.
+    later = replace(reg, schedule=first)
+    rows = schedule.plan(later, 2026, date(2026, 1, 10), extra_slots=risk.extra_slots(later, changes, 2026)).rows
+    assert [r.key for r in rows if r.type_id == "FORD"] == ["U001|FORD|2025-03-01"]
+
+
+def test_a_decision_early_next_year_gets_its_avtalsuppfoljning_this_year_on_a_working_day() -> None:
+    reg = base()
+    reg.providers[0] = replace(reg.providers[0], extension_decision=date(2027, 2, 15))
+    slots = risk.extra_slots(reg, [], 2026)
+    (period, first, due, reason), = slots[("U001", "AVT")]
+    assert (period, first, due) == ("2026-11-13", date(2026, 8, 13), date(2026, 11, 13))  # 15 Nov is a Sunday
+    assert risk.extra_slots(reg, [], 2027) == {}
+    reg.settings.avtalsuppfoljning_fore_manader = 6
+    assert risk.extra_slots(reg, [], 2026)[("U001", "AVT")][0][2] == date(2026, 8, 14)
+
+
+def test_oversikt_lists_contracts_ending_or_to_decide_within_six_months() -> None:
+    reg = base()
+    reg.providers[0] = replace(reg.providers[0], contract_end=date(2026, 11, 30))
+    reg.providers[1] = replace(reg.providers[1], extension_decision=date(2026, 8, 1))
+    reg.providers[2] = replace(reg.providers[2], contract_end=date(2027, 6, 30))  # beyond six months
+    reg.providers[3] = replace(reg.providers[3], contract_end=date(2026, 5, 31))  # already past
+    rows = [schedule_row("U002|AVT|2026-05-02", type_name="Avtalsuppföljning", due=date(2026, 5, 1),
+                         proposed=date(2026, 4, 20), status="Försenad")]
+    diff, contracts = risk.dashboard_tables(reg, rows, TODAY)
+    assert [r[:5] for r in contracts.rows] == [
+        ["U001", "Utförare U001", date(2026, 11, 30), None, "Saknas"],
+        ["U002", "Utförare U002", None, date(2026, 8, 1), "Försenad"],
+    ]
+    assert [r[:4] for r in diff.rows][0] == ["U001", "Utförare U001", "Normal", "Låg"]  # nothing: Låg proposed

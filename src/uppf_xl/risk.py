@@ -626,6 +626,10 @@ def dashboard_tables(register: Register, rows: list[ScheduleRow], today: date) -
     diff = differing(register, assessments)
     horizon = add_months(today, 6)
     avt = contract_type(register)
+    avt_rows: dict[str, list[ScheduleRow]] = defaultdict(list)
+    for r in rows:
+        if avt is not None and r.type_id == avt.id:
+            avt_rows[r.provider_id].append(r)
     contracts: list[list[Value]] = []
     for p in sorted(register.providers, key=lambda p: p.id):
         if p.end is not None and p.end < today:
@@ -633,8 +637,8 @@ def dashboard_tables(register: Register, rows: list[ScheduleRow], today: date) -
         dates = [d for d in (p.contract_end, p.extension_decision) if d is not None and today <= d <= horizon]
         if not dates:
             continue
-        follow = [r for r in rows if avt is not None and r.provider_id == p.id and r.type_id == avt.id
-                  and r.status != "Utgår" and (r.done is None or r.done >= add_months(min(dates), -12))]
+        follow = [r for r in avt_rows.get(p.id, []) if r.status != "Utgår"
+                  and (r.done is None or r.done >= add_months(min(dates), -12))]
         follow.sort(key=lambda r: (r.done or r.visit_date or r.due or date.max))
         state, when = "Saknas", None
         if follow:
