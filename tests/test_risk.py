@@ -475,3 +475,14 @@ def test_oversikt_lists_contracts_ending_or_to_decide_within_six_months() -> Non
         ["U002", "Utförare U002", None, date(2026, 8, 1), "Försenad"],
     ]
     assert [r[:4] for r in diff.rows][0] == ["U001", "Utförare U001", "Normal", "Låg"]  # nothing: Låg proposed
+
+
+def test_check_warns_when_a_user_typed_into_the_risk_columns(planned: Path) -> None:
+    reg = open_workbook(planned).register(DEMO_TODAY)
+    row = reg.providers[0].row
+    assert not [p for p in open_workbook(planned).check(DEMO_TODAY) if p.sheet == "Utförare"]  # the tool's own text
+    _edit(planned, Changes(patches=[CellPatch("Utförare", {(row, "Föreslagen risknivå"): "Mycket hög",
+                                                           (row, "Riskskäl"): "Se mejl från MAS"})]))
+    warnings = [p.text for p in open_workbook(planned).check(DEMO_TODAY) if p.sheet == "Utförare"]
+    assert len(warnings) == 2 and all(w.startswith("Varning: Utförare!") for w in warnings)
+    assert '"Mycket hög" skrivs över' in warnings[0] or '"Mycket hög" skrivs över' in warnings[1]

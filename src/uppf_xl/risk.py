@@ -530,6 +530,19 @@ def provider_patch(register: Register, assessments: dict[str, Assessment]) -> Ce
     return CellPatch(contract.PROVIDERS.name, values)
 
 
+_TOOL_TEXT = re.compile(r"(Summa -?\d+(,\d)? p|Inga risksignaler \(0 p\))$")
+
+
+def typed_over(p: Provider) -> list[tuple[str, str]]:
+    """(header, value) of Utförare's risk columns holding what the tool never writes."""
+    out = []
+    if p.proposed_risk and p.proposed_risk not in Risk.labels():
+        out.append((PROPOSED, p.proposed_risk))
+    if p.risk_reasons and not _TOOL_TEXT.search(p.risk_reasons):
+        out.append((REASONS, p.risk_reasons if len(p.risk_reasons) <= 40 else p.risk_reasons[:37] + "..."))
+    return out
+
+
 def differing(register: Register, assessments: dict[str, Assessment]) -> list[tuple[Provider, Assessment]]:
     """Active providers whose proposal differs from their Risknivå, highest proposal first."""
     order = {Risk.HOG: 0, Risk.NORMAL: 1, Risk.LAG: 2}

@@ -281,7 +281,8 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
         for r, v in rows(contract.ANSWERS)
     ]
     register = Register(settings, providers, types, plan, focus, events, findings, schedule, lists, questions, answers)
-    _read_risk_sheets(register, raw, rows, readers.get(contract.RISK_MODEL.name, (None,))[0])
+    _read_risk_sheets(register, raw, rows, readers.get(contract.RISK_MODEL.name, (None,))[0],
+                      readers.get(contract.PROVIDERS.name, (None,))[0])
 
     # References between sheets.
     keys = {s.key for s in schedule}
@@ -559,9 +560,16 @@ def _finding_rules(register: Register, reader: Reader | None, today: date, probl
 
 
 def _read_risk_sheets(register: Register, raw: RawWorkbook, rows: Callable[[Sheet], list[tuple[int, Row]]],
-                      reader: Reader | None) -> None:
-    """Riskmodell, Utförarhistorik and the deviations of Månadsuppföljning, for uppf_xl.risk."""
+                      reader: Reader | None, provider_reader: Reader | None = None) -> None:
+    """Riskmodell, Utförarhistorik and the deviations of Månadsuppföljning, for uppf_xl.risk;
+    a warning for what a user typed into Utförare's risk columns (the tool's)."""
     from uppf_xl import risk
+
+    if provider_reader is not None:
+        for p in register.providers:
+            for header, value in risk.typed_over(p):
+                provider_reader.problem(p.row, header, f'kolumnen "{header}" fylls i av verktyget; "{value}" skrivs över '
+                                                       "vid nästa plan eller status", WARNING)
 
     if contract.RISK_MODEL.name in raw.tables:
         register.risk_model = [
