@@ -663,7 +663,7 @@ def dashboard_tables(register: Register, rows: list[ScheduleRow], today: date) -
             "tblOversiktRisk",
             "Föreslagen risknivå skiljer sig från Risknivå",
             ["UtförarID", "Utförare", "Risknivå", "Föreslagen risknivå", "Poäng", "Riskskäl"],
-            [[p.id, p.name, p.risk.value, a.label, int(a.points) if float(a.points).is_integer() else a.points, a.text]
+            [[p.id, p.name, p.risk.value, a.label, int(a.points) if float(a.points).is_integer() else _p(a.points), a.text]
              for p, a in diff],
         ),
         DashTable(
