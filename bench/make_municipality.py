@@ -99,7 +99,20 @@ def providers(n: int, today: date, rng: random.Random) -> list[list[object]]:
             f"{rng.randrange(100, 999)} {rng.randrange(10, 99)}", "Sjövik", start, end,
             _pick(rng, {"Normal": 80, "Hög": 8, "Låg": 12}), staff[i % len(staff)], None,
         ])
+        rows[-1].extend(_contract_columns(rng, regi, form, today))
     return rows
+
+
+def _contract_columns(rng: random.Random, regi: str, form: str, today: date) -> list[object]:
+    """Antal brukare, Avtal till, Förlängning beslut senast, IVO-tillstånd."""
+    clients = max(1, int(rng.lognormvariate(3.0, 0.8)))
+    contract_end = decision = None
+    if form in ("LOU", "Ramavtal"):
+        contract_end = date(today.year + rng.randrange(0, 4), 12, 31)
+        if rng.random() < 0.3:
+            decision = contract_end - timedelta(days=270)
+    ivo = "Ej krav" if regi == "Egen regi" else ("Nej" if rng.random() < 0.02 else "Ja")
+    return [clients, contract_end, decision, ivo]
 
 
 def annual_plan(today: date) -> list[list[object]]:

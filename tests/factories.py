@@ -77,6 +77,7 @@ def municipality_types() -> list[FollowUpType]:
             role=str(v["Ansvarig roll"] or ""), template=str(v["Mall"] or ""), material=_split(v["Underlag"]),
             material_days=v["Underlag dagar före"], attachments=_split(v["Bilagor"]),  # type: ignore[arg-type]
             active=v["Aktiv"] != "Nej",
+            interval_low_risk=Interval(v["Intervall vid låg risk"]) if v.get("Intervall vid låg risk") else None,
         ))
     return out
 

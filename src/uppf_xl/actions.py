@@ -31,6 +31,18 @@ def check(wb: Workbook, today: date) -> list[Problem]:
     return wb.check(today)
 
 
+def risk_lines(wb: Workbook, today: date, provider_id: str | None = None) -> list[str]:
+    """What check says about risk: proposals that differ from Risknivå, or one provider's points."""
+    from uppf_xl import risk
+    from uppf_xl.validate import build_register
+
+    register, _ = build_register(wb.raw(), today)
+    if provider_id is not None and register.provider(provider_id) is None:
+        known = ", ".join(p.id for p in register.providers[:5])
+        raise UsageError(f'UtförarID "{provider_id}" finns inte i Utförare' + (f" (till exempel {known})" if known else ""))
+    return risk.check_lines(register, today, provider_id)
+
+
 def check_summary(problems: list[Problem], name: str) -> str:
     """The closing line of a check: "Inga fel i x.xlsx." or "2 fel och 1 varningar i x.xlsx."."""
     errors = sum(p.is_error for p in problems)
@@ -83,13 +95,16 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
 
     `progress(done, total)` is called as the follow-up types are planned.
     """
-    from uppf_xl import schedule, schedule_sheet
+    from uppf_xl import risk, schedule, schedule_sheet
 
     register = wb.register(today)
     year = register.plan_year(year, today)
-    result = schedule.plan(register, year, today, progress=progress)
+    seen = risk.observe(register, today)
+    extra = risk.extra_slots(register, seen.all_changes(register), year)
+    result = schedule.plan(register, year, today, progress=progress, extra_slots=extra)
     changes, lines, tables = _status_changes(register, result.rows, year, today)
     changes.sheets.insert(0, schedule_sheet.schedule_sheet(result.rows))
+    lines = [*lines, *risk.add_changes(changes, register, today, seen)]
     counts = f"{result.added} nya, {result.kept} behållna, {result.expired} utgår, {result.removed} borttagna"
     details = f"År {year}: {counts}" + (f"; {len(result.unplaced)} besök kunde inte fördelas" if result.unplaced else "")
     wb.apply(changes, "plan", details, now=_now(today))
@@ -101,12 +116,13 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
 
 def status(wb: Workbook, year: int | None, today: date) -> Outcome:
     """Recompute every status and refresh Översikt, without regenerating the schedule."""
-    from uppf_xl import schedule, schedule_sheet
+    from uppf_xl import risk, schedule, schedule_sheet
 
     register = wb.register(today)
     year = register.plan_year(year, today)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     changes, lines, tables = _status_changes(register, rows, year, today)
+    lines = [*lines, *risk.add_changes(changes, register, today)]
     if rows and contract.SCHEDULE.name in wb.raw().tables:
         changes.sheets.insert(0, schedule_sheet.schedule_sheet(rows))
     wb.apply(changes, "status", f"Översikten uppdaterad för {today:%Y-%m-%d}", now=_now(today))

@@ -155,24 +155,33 @@ def init(file: Path, demo: bool, force: bool, today: date) -> Outcome:
 
 @main.command()
 @WORKBOOK_ARG
+@click.option("--utförare", "--utforare", "provider", default=None, metavar="UTFÖRARID",
+              help="Visa hur utförarens föreslagna risknivå räknats fram, poäng för poäng.")
 @today_option
 @handled
-def check(file: Path, today: date) -> int:
+def check(file: Path, provider: str | None, today: date) -> int:
     """Kontrollera arbetsboken och lista varje problem med blad och cell.
 
+    Listar också utförare vars föreslagna risknivå skiljer sig från Risknivå.
     Skriver aldrig i arbetsboken. Slutkod 0 utan fel, 1 med fel.
 
     \b
     Exempel:
       uppf-xl check uppfoljning.xlsx
+      uppf-xl check uppfoljning.xlsx --utförare U017
     """
-    problems = actions.check(open_workbook(file), today)
+    wb = open_workbook(file)
+    problems = actions.check(wb, today)
     print_problems(problems)
     summary = actions.check_summary(problems, file.name)
     if any(p.is_error for p in problems):
         err_console.print(summary)
+        for line in actions.risk_lines(wb, today, provider) if provider else []:
+            console.print(line, markup=False)
         return 1
     console.print(summary)
+    for line in actions.risk_lines(wb, today, provider):
+        console.print(line, markup=False)
     return 0
 
 

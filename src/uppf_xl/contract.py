@@ -425,7 +425,6 @@ MONTHLY = Sheet(
         Column("Avvikelser", owner=TOOL, width=50),
     ),
     tool_owned=True,
-    input=False,
     optional=True,
 )
 
@@ -460,7 +459,6 @@ PROVIDER_HISTORY = Sheet(
         Column("Sedd", D, owner=TOOL, width=12),
     ),
     tool_owned=True,
-    input=False,
     optional=True,
 )
 
@@ -491,6 +489,8 @@ ALL_SHEETS: tuple[Sheet, ...] = (
 SHEETS: dict[str, Sheet] = {s.name: s for s in ALL_SHEETS}
 # Sheets the tool may rewrite whole.
 TOOL_SHEETS = frozenset(s.name for s in ALL_SHEETS if s.tool_owned)
+# Tool sheets a user does not need to see; a write that adds one adds it hidden.
+HIDDEN_SHEETS = frozenset({PROVIDER_HISTORY.name})
 
 
 def column_letter(col: int) -> str:
@@ -554,5 +554,7 @@ SETTING_DEFS: tuple[Setting, ...] = (
     Setting("Minsta varsel (arbetsdagar)", I, 5, help="ingen kallelse till ett besök närmare än så, ingen sista dag för underlag tidigare"),
     Setting("Påminnelse igen efter (dagar)", I, 7, help="en andra påminnelse efter så många dagar"),
     Setting("Rapportutkast dagar före", I, 10, help="arbetsdagar före sista dag för ärenden då rapportutkastet ska vara klart"),
+    Setting("Avtalsuppföljning före förlängningsbeslut (månader)", I, 3,
+            help="en avtalsuppföljning ska vara klar så långt före Förlängning beslut senast"),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTING_DEFS}

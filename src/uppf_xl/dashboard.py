@@ -20,6 +20,7 @@ from uppf_xl import finding_board
 from uppf_xl import findings as fnd
 from uppf_xl.dates import add_months, month_end, swedish_month
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow
+from uppf_xl.risk import dashboard_tables as risk_tables
 from uppf_xl.schedule import row_status
 from uppf_xl.vocab import Category, FindingStatus, Interval, RowStatus
 from uppf_xl.workbook.content import Value
@@ -140,6 +141,7 @@ class Dashboard:
     open_by_category: dict[str, int] = field(default_factory=dict)
     work: list[WorkItem] = field(default_factory=list)
     finding_tables: list[DashTable] = field(default_factory=list)  # uppf_xl.finding_board
+    sections: list[DashTable] = field(default_factory=list)  # further tables, from other modules
 
     @property
     def total(self) -> PlanCount:
@@ -262,6 +264,7 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     _findings(d, register, today)
     d.finding_tables = finding_board.dashboard_tables(register, today)
     d.work = _work(register, live, today)
+    d.sections.extend(risk_tables(register, rows, today))
 
     d.by_unit = dict(sorted(d.by_unit.items()))
     d.by_type = dict(sorted(d.by_type.items()))
@@ -530,6 +533,7 @@ def tables(d: Dashboard) -> list[DashTable]:
             ],
         ),
         *d.finding_tables,
+        *d.sections,
     ]
 
 

@@ -48,6 +48,7 @@ RULES: dict[tuple[str, str], list[tuple[str, Value, str]]] = {
     ("tblOversiktAllvarliga", "Eskalera"): [("equals", "Ja", "red")],
     ("tblOversiktAllvarliga", "Begäran saknas"): [("equals", "Ja", "red")],
     ("tblOversiktTackning", "Inom intervall"): [("equals", "Nej", "red"), ("equals", "Ja", "green")],
+    ("tblOversiktRisk", "Föreslagen risknivå"): [("equals", "Hög", "red"), ("equals", "Låg", "green")],
 }
 
 

@@ -10,13 +10,13 @@ from typing import Any
 from uppf_xl import contract
 
 # TypID, Namn, Verksamhetsområden, Regi, Intervall, Månad, Intervall vid hög risk, Besök,
-# Kallelse dagar före, Ansvarig roll, Mall, Underlag, Underlag dagar före, Bilagor, Aktiv
+# Kallelse dagar före, Ansvarig roll, Mall, Underlag, Underlag dagar före, Bilagor, Aktiv, Intervall vid låg risk
 _SUBMIT = "Bemanningsschema för fyra veckor;Sammanställning av klagomål;Rapporter enligt lex Sarah och lex Maria;Senaste egenkontrollerna"
 DEFAULT_TYPES: list[list[object]] = [
     ["AVT", "Avtalsuppföljning", "Alla", "Alla", "Vartannat år", 10, "År", "Ja", 45, "Strateg", "kallelse.docx",
      _SUBMIT + ";Patientsäkerhetsberättelse", 14, "Metodstöd avtalsuppföljning", "Ja"],
     ["KVAL", "Kvalitetsuppföljning", "Alla", "Alla", "År", None, "Tertial", "Ja", 45, "Strateg", "kallelse.docx",
-     _SUBMIT, 14, "Metodstöd kvalitetsuppföljning", "Ja"],
+     _SUBMIT, 14, "Metodstöd kvalitetsuppföljning", "Ja", "Vartannat år"],
     ["MAN", "Månadsuppföljning", "Hemtjänst", "Alla", "Månad", None, None, "Nej", None, "Controller", "",
      "Registrerad tid och utförda besök", None, "", "Ja"],
     ["EGEN", "Egenkontroll", "Alla", "Alla", "Tertial", None, None, "Nej", None, "Strateg", "",
@@ -45,3 +45,10 @@ def default_settings(year: int) -> list[list[Any]]:
         value = year if s.key == "Planår" else s.default
         rows.append([s.key, value if value != "" else None, s.help])
     return rows
+
+
+def default_risk_model() -> list[list[Any]]:
+    """Riskmodell's rows in a new workbook: Signal, Poäng, Förklaring (see uppf_xl.risk)."""
+    from uppf_xl import risk
+
+    return risk.default_rows()

@@ -43,6 +43,8 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
         january = min(date(year, 1, 10), until)
         step(f"Årshjul {year} (planerat {january:%Y-%m-%d})", actions.plan(open_workbook(book), year, january))
         step(f"Fältarbete {year} (demo)", _simulate_fieldwork(book, year, until))
+        if year < today.year:
+            step("Ny verksamhetschef och nya lokaler (demo)", _simulate_reorganisation(book, until))
     step("Översikt", actions.status(open_workbook(book), today.year, today))
 
     pdf = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
@@ -114,7 +116,8 @@ def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:
         if when is None or row.done is not None:
             continue
         left_undone = i % 9 == 4 and year == today.year
-        if row.notify_by and row.notify_by <= today and not row.notified and not left_undone:
+        recent = row.notify_by is not None and row.notify_by > today - timedelta(days=14)  # still on the desk
+        if row.notify_by and row.notify_by <= today and not row.notified and not left_undone and not recent:
             values[row.row, "Kallelse skickad"] = row.notify_by - timedelta(days=2)
             sent += 1
         if when < today - timedelta(days=3) and not left_undone:
@@ -123,3 +126,16 @@ def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:
     changes = Changes(patches=[CellPatch("Årshjul", values)])
     wb.apply(changes, "demo", f"Fältarbete: {done} genomförda, {sent} kallelser skickade")
     return Outcome("demo", lines=[f"{done} uppföljningar markerade genomförda och {sent} kallelser skickade."])
+
+
+def _simulate_reorganisation(book: Path, today: date) -> Outcome:
+    """A provider gets a new verksamhetschef and another moves, as Utförare is kept up to date."""
+    wb = open_workbook(book)
+    register = wb.register(today)
+    values: dict[tuple[int, str], Value] = {}
+    for pid, header, value in (("U010", "Verksamhetschef", "Rebecka Holm"), ("U020", "Adress", "Nybyggevägen 4")):
+        provider = register.provider(pid)
+        if provider is not None:
+            values[provider.row, header] = value
+    wb.apply(Changes(patches=[CellPatch("Utförare", values)]), "demo", "Utförare: ny verksamhetschef och ny adress")
+    return Outcome("demo", lines=["U010 har fått en ny verksamhetschef och U020 har flyttat; nästa plan märker det."])

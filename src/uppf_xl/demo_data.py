@@ -116,7 +116,30 @@ def providers(today: date) -> list[list[object]]:
             _email(name), f"0123-{400 + i:03d} {10 + i:02d}", f"{_STREETS[i % 8]} {i + 2}", f"123 {40 + i:02d}", "Sjövik",
             start, end, risk, STAFF[i % 3], None,
         ])
+        rows[-1].extend(_contract_columns(i, regi, form, area, today))
     return rows
+
+
+# Antal brukare per area (a typical unit), scaled per provider below.
+_VOLUMES = {"Hemtjänst": 60, "Särskilt boende för äldre": 40, "Korttidsboende": 14, "Dagverksamhet": 18,
+            "Öppna mötesplatser": 0, "Bostad med särskild service": 6, "Daglig verksamhet": 20, "Boendestöd": 25,
+            "Korttidsvistelse": 8, "Personlig assistans": 12, "Ledsagar- och avlösarservice": 15, "Barnboende": 4}
+
+
+def _contract_columns(i: int, regi: str, form: str, area: str, today: date) -> list[object]:
+    """Antal brukare, Avtal till, Förlängning beslut senast, IVO-tillstånd for provider number `i`."""
+    base = _VOLUMES.get(area, 10)
+    clients = base * (3 if i == 4 else 1) + (i * 7) % max(base // 2, 1) if base else None  # U004 is the big one
+    contract_end = decision = None
+    if form == "LOU":  # procured contracts run four years and may be prolonged
+        contract_end = date(today.year + (i % 3), 12, 31)
+        decision = add_months(today, 4 + i % 5) if i in (10, 19) else None
+    elif form == "LOV":
+        contract_end = add_months(today, 5) if i == 22 else None
+    ivo = "Ej krav" if regi == "Egen regi" or area in ("Öppna mötesplatser",) else "Ja"
+    if i == 23:  # the permit has not come through
+        ivo = "Nej"
+    return [clients, contract_end, decision, ivo]
 
 
 def annual_plan(today: date) -> list[list[object]]:
@@ -157,6 +180,10 @@ def events(today: date) -> list[list[object]]:
         [ago(30), "U013", "Budgetavvikelse", "Fakturerad tid avviker från beviljad tid", "Nej", "Nej"],
         [ago(8), "U022", "Media", "Artikel i lokaltidningen om personalbrist", "Nej", "Nej"],
         [ago(200), "U010", "Organisationsförändring", "Ny verksamhetschef", "Nej", "Ja"],
+        [ago(95), "U020", "Lex Sarah", "Rapport om brister i tillsynen nattetid", "Nej", "Ja"],
+        [ago(33), "U020", "Lex Sarah", "Rapport om utebliven insats", "Nej", "Nej"],
+        [ago(140), "U005", "Klagomål", "Anhörig klagar på sena besök", "Nej", "Ja"],
+        [ago(60), "U016", "Lex Maria", "Läkemedel gavs till fel brukare", "Ja", "Ja"],
     ]
 
 

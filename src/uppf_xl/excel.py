@@ -160,7 +160,9 @@ def _run(tag: str, action: Callable[[Workbook, date], Outcome | Message]) -> Non
 
 def _check(wb: Workbook, today: date) -> Message:
     problems = actions.check(wb, today)
-    return Message(check_text(problems, wb.name), "critical" if any(p.is_error for p in problems) else "info")
+    if any(p.is_error for p in problems):
+        return Message(check_text(problems, wb.name), "critical")
+    return Message(_join([check_text(problems, wb.name)], *actions.risk_lines(wb, today)), "info")
 
 
 def _survey_out(wb: Workbook, today: date) -> Outcome:

@@ -63,6 +63,7 @@ class Settings:
     minsta_varsel: int = 5
     paminnelse_igen_dagar: int = 7
     rapportutkast_dagar_fore: int = 10
+    avtalsuppfoljning_fore_manader: int = 3
 
     def holiday_period(self, year: int) -> tuple[date, date]:
         """The semester window of a year, inclusive."""
@@ -104,6 +105,7 @@ SETTING_ATTRS: dict[str, str] = {
     "Minsta varsel (arbetsdagar)": "minsta_varsel",
     "Påminnelse igen efter (dagar)": "paminnelse_igen_dagar",
     "Rapportutkast dagar före": "rapportutkast_dagar_fore",
+    "Avtalsuppföljning före förlängningsbeslut (månader)": "avtalsuppfoljning_fore_manader",
 }
 
 
@@ -167,6 +169,7 @@ class FollowUpType:
     material_days: int | None = None
     attachments: tuple[str, ...] = ()  # Bilagor
     active: bool = True
+    interval_low_risk: Interval | None = None
     row: int = 0
 
     def applies_to(self, provider: Provider) -> bool:
@@ -177,6 +180,8 @@ class FollowUpType:
     def interval_for(self, provider: Provider) -> Interval:
         if provider.risk is Risk.HOG and self.interval_high_risk is not None:
             return self.interval_high_risk
+        if provider.risk is Risk.LAG and self.interval_low_risk is not None:
+            return self.interval_low_risk
         return self.interval
 
 
@@ -325,6 +330,38 @@ class Handler:
 
 
 @dataclass
+class RiskSignal:
+    """A row of Riskmodell: the points one signal gives (or a threshold of the model)."""
+
+    signal: str
+    points: float
+    explanation: str = ""
+    row: int = 0
+
+
+@dataclass
+class HistoryRow:
+    """A row of Utförarhistorik: what a provider looked like from the day `seen`."""
+
+    provider_id: str
+    orgnr: str = ""
+    chef: str = ""
+    address: str = ""
+    name: str = ""
+    seen: date | None = None
+    row: int = 0
+
+
+@dataclass
+class MonthlyDeviation:
+    """A month of Månadsuppföljning whose Avvikelser column is filled in, for the risk model."""
+
+    month: str  # YYYY-MM
+    provider_id: str
+    text: str
+
+
+@dataclass
 class Register:
     """Everything one workbook holds, typed. Built by `uppf_xl.validate.build_register`."""
 
@@ -340,6 +377,9 @@ class Register:
     questions: list[Question] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
     handlers: list[Handler] = field(default_factory=list)  # Handläggare
+    risk_model: list[RiskSignal] | None = None  # None: no sheet Riskmodell, the default model applies
+    history: list[HistoryRow] = field(default_factory=list)  # Utförarhistorik
+    monthly_deviations: list[MonthlyDeviation] = field(default_factory=list)
 
     def provider(self, provider_id: str) -> Provider | None:
         return self._providers.get(provider_id)

@@ -48,6 +48,7 @@ from uppf_xl.dates import month_end, swedish_month
 from uppf_xl.errors import UsageError
 from uppf_xl.guard import GuardItem, suppress
 from uppf_xl.model import Event, Finding, Provider, Register, ScheduleRow
+from uppf_xl.risk import report_tables as risk_tables
 from uppf_xl.vocab import Category, EventType, Interval, Regi
 
 PERIODS = ("T1", "T2", "år")
@@ -166,6 +167,7 @@ class NamndReport:
     texts: list[GuardItem]  # every workbook text the report quotes, for the guard
     labels: list[GuardItem]  # provider names shown: checked for personnummer only
     warnings: list[str] = field(default_factory=list)
+    risk: list[Table] = field(default_factory=list)  # uppf_xl.risk: tiers, reasons, changes since adoption
 
     @property
     def tables(self) -> list[Table]:
@@ -178,6 +180,7 @@ class NamndReport:
             self.events,
             self.monthly,
             self.serious,
+            *self.risk,
         ]
 
     @property
@@ -372,6 +375,7 @@ class _Builder:
             labels=self.labels,
             warnings=self.warnings,
         )
+        report.risk = risk_tables(self.reg, self.rows, self.year, self.as_of, self.namnd)
         report.summary = self.summary(report)
         report.covered = sorted(self.covered.values(), key=lambda f: (f.row, f.id))
         return report

@@ -24,9 +24,8 @@ Rules the contract leaves open, and what this module does (WORKBOOK.md's Decisio
 - Vartannat år: planned in the years of the same parity as the last year (the row's period
   year) in which the provider had this type Genomförd, in any other year's rows; without such
   history, the years after Startdatum's year (start 2024: 2025, 2027, ...).
-- Risk: Hög uses "Intervall vid hög risk" when the type has one. Låg follows the type's
-  normal Intervall (a shorter rhythm for high risk is a contract rule; a longer one for low
-  risk is a decision the nämnd takes in Årsplan or with a Vartannat år type).
+- Risk: Hög uses "Intervall vid hög risk" when the type has one, Låg "Intervall vid låg
+  risk" when it has one; otherwise the type's Intervall.
 - Events: events with Hanterad Ja are ignored. An unhandled Allvarlig event proposes a row on
   its date. Unhandled events of one provider are counted in date order; when "Händelser
   antal" of them fall within "Händelser inom (dagar)" (first to last), a row is proposed on the
@@ -544,10 +543,13 @@ def plan(
     year: int,
     today: date,
     progress: Callable[[int, int], None] | None = None,
+    extra_slots: dict[tuple[str, str], list[tuple[str, date, date, str]]] | None = None,
 ) -> PlanResult:
     """Generate year `year` of the Årshjul and merge it with the existing rows (see the module docstring).
 
     `progress(done, total)` is called after each follow-up type, for a progress bar.
+    `extra_slots` maps (UtförarID, TypID) to (Period, first day, Senast, Orsak) of rows asked
+    for beside the type's own rhythm (uppf_xl.risk: organisational changes, contract decisions).
 
     Example:
         >>> r = plan(register, 2025, date(2025, 1, 10))          # doctest: +SKIP
@@ -613,6 +615,10 @@ def plan(
                 continue
             if allowed is not None and (p.namnd.strip(), p.area.strip()) not in allowed:
                 continue
+            for period, first_day, due_day, why in (extra_slots or {}).get((p.id, ftype.id), ()):
+                item = add(p, ftype, _Slot(period, first_day, due_day, why))
+                if item is not None:
+                    groups[period].append(item)
             interval = ftype.interval_for(p)
             if interval is Interval.ON_DEMAND:
                 for day, reason in triggers.get(p.id, ()):

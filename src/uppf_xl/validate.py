@@ -30,10 +30,13 @@ from uppf_xl.model import (
     FocusArea,
     Handler,
     FollowUpType,
+    HistoryRow,
+    MonthlyDeviation,
     PlanEntry,
     Provider,
     Question,
     Register,
+    RiskSignal,
     ScheduleRow,
     Settings,
 )
@@ -280,6 +283,8 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     ]
     register = Register(settings, providers, types, plan, focus, events, findings, schedule, lists, questions, answers)
     register.handlers = _handlers(rows(contract.HANDLAGGARE))
+    _read_risk_sheets(register, raw, rows, readers.get(contract.RISK_MODEL.name, (None,))[0],
+                      readers.get(contract.PROVIDERS.name, (None,))[0])
 
     # References between sheets.
     keys = {s.key for s in schedule}
@@ -485,6 +490,7 @@ def _follow_up_type(r: int, v: Row) -> FollowUpType:
         visit=v["Besök"] == "Ja", notice_days=v["Kallelse dagar före"], role=v["Ansvarig roll"] or "",
         template=v["Mall"] or "", material=_split(v["Underlag"]), material_days=v["Underlag dagar före"],
         attachments=_split(v["Bilagor"]), active=v["Aktiv"] != "Nej", row=r,
+        interval_low_risk=vocab.Interval(v["Intervall vid låg risk"]) if v.get("Intervall vid låg risk") else None,
     )
 
 
@@ -575,3 +581,39 @@ def _handler_rules(register: Register, providers: Reader | None, schedule: Reade
             continue
         for row, message in senders.unknown_responsible(register, records):
             reader.problem(row, "Ansvarig", message, WARNING)
+def _read_risk_sheets(register: Register, raw: RawWorkbook, rows: Callable[[Sheet], list[tuple[int, Row]]],
+                      reader: Reader | None, provider_reader: Reader | None = None) -> None:
+    """Riskmodell, Utförarhistorik and the deviations of Månadsuppföljning, for uppf_xl.risk;
+    a warning for what a user typed into Utförare's risk columns (the tool's)."""
+    from uppf_xl import risk
+
+    if provider_reader is not None:
+        for p in register.providers:
+            for header, value in risk.typed_over(p):
+                provider_reader.problem(p.row, header, f'kolumnen "{header}" fylls i av verktyget; "{value}" skrivs över '
+                                                       "vid nästa plan eller status", WARNING)
+
+    if contract.RISK_MODEL.name in raw.tables:
+        register.risk_model = [
+            RiskSignal(str(v["Signal"]), float(v["Poäng"] or 0), str(v.get("Förklaring") or ""), r)
+            for r, v in rows(contract.RISK_MODEL) if v["Signal"]
+        ]
+        if reader is not None:
+            for s in register.risk_model:
+                if s.signal not in risk.KNOWN:
+                    close = difflib.get_close_matches(s.signal, list(risk.KNOWN), n=1)
+                    hint = f'; menade du "{close[0]}"?' if close else ""
+                    reader.problem(s.row, "Signal", f'okänd signal "{s.signal}" räknas inte{hint}', WARNING)
+
+    def text(value: object) -> str:
+        return "" if value is None else str(value).strip()
+
+    register.history = [
+        HistoryRow(text(v["UtförarID"]), text(v["Organisationsnummer"]), text(v["Verksamhetschef"]), text(v["Adress"]),
+                   text(v["Namn"]), v["Sedd"] if isinstance(v["Sedd"], date) else None, r)
+        for r, v in rows(contract.PROVIDER_HISTORY) if v["UtförarID"]
+    ]
+    register.monthly_deviations = [
+        MonthlyDeviation(text(v["Månad"])[:7], text(v["UtförarID"]), text(v["Avvikelser"]))
+        for r, v in rows(contract.MONTHLY) if v.get("UtförarID") and text(v.get("Avvikelser"))
+    ]

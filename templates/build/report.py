@@ -325,6 +325,19 @@ def build(out: Path = OUT) -> Path:
     _table(doc, "tables.serious", numeric=False)
     _otherwise(doc, "tables.serious", "Inga allvarliga brister är öppna vid periodens slut.")
 
+    _section(doc, "Riskbaserad planering")
+    _p(doc, "Verktyget föreslår en risknivå för varje utförare utifrån händelser, iakttagelser, organisations"
+            "förändringar och volym enligt nämndens riskmodell. Nämnden beslutar om risknivån; hög risk ger "
+            "tätare uppföljning och låg risk glesare.")
+    _table(doc, "tables.risk_tiers", numeric=True)
+    _otherwise(doc, "tables.risk_tiers", "Ingen riskbedömning finns för perioden.")
+    _section(doc, "Vanligaste riskskälen", 3)
+    _table(doc, "tables.risk_reasons", numeric=True)
+    _otherwise(doc, "tables.risk_reasons", "Inga risksignaler noterades.")
+    _section(doc, "Ändringar i planen efter riskbedömningen", 3)
+    _table(doc, "tables.risk_changes", numeric=False)
+    _otherwise(doc, "tables.risk_changes", "Planen har inte ändrats av riskbedömningen sedan den fastställdes.")
+
     _section(doc, "Årshjul {{ year }}")
     _p(doc, "Planerade uppföljningar under året, per månad och typ av uppföljning.").paragraph_format.keep_with_next = True
     _chart(doc, "charts.wheel")

@@ -33,7 +33,7 @@ from typing import BinaryIO
 from lxml import etree
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 
-from uppf_xl.contract import ALL_SHEETS, SHEETS, TOOL_SHEETS
+from uppf_xl.contract import ALL_SHEETS, HIDDEN_SHEETS, SHEETS, TOOL_SHEETS
 from uppf_xl.errors import FileAccessError, WriteRefused
 from uppf_xl.workbook.content import (
     CellPatch,
@@ -863,6 +863,8 @@ class _Builder:
         el.set("name", name)
         el.set("sheetId", str(sheet_id))
         el.set(_q("id", R_NS), rid)
+        if name in HIDDEN_SHEETS:
+            el.set("state", "hidden")
         # Place it by the contract's order, before the first existing sheet that comes after it.
         order = [s.name for s in ALL_SHEETS]
         position = len(existing)
