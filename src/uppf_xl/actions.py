@@ -141,6 +141,10 @@ def letters(
     outcome = Outcome("letters", lines=list(result.lines), tables=list(result.tables), files=list(result.files))
     if mark_sent:
         _record_date(wb, outcome, result.mark_sent_patch, "Kallelse skickad", "rader i Årshjul", today)
+        from uppf_xl import insyn
+
+        _record_date(wb, outcome, insyn.mark_sent_patch(result.letters, today), "Skickad eller Påminnelse skickad",
+                     "informationsbegäranden", today)
     log_to_folder(out_dir, "letters", result.log or f"{len(result.files)} brev", today)
     if pdf_missing is not None:
         pdf_missing.lines = outcome.lines  # type: ignore[attr-defined]
@@ -223,6 +227,53 @@ def survey_in(wb: Workbook, paths: list[Path], today: date) -> Outcome:
         wb.apply(outcome.changes, "survey-in", outcome.log or f"{len(files)} filer", now=_now(today))
     if any(p.is_error for p in outcome.warnings):
         outcome.exit_code = 1  # the accepted files are in; the rejected ones are named above
+    return outcome
+
+
+def kolada_in(wb: Workbook, paths: list[Path], today: date) -> Outcome:
+    """Read downloaded Kolada files (JSON from the API, CSV from the web) into Nyckeltal."""
+    from uppf_xl import kolada
+
+    register = wb.register(today)
+    outcome = kolada.kolada_in(register, paths)
+    if outcome.changes:
+        wb.apply(outcome.changes, "kolada-in", outcome.log, now=_now(today))
+    return outcome
+
+
+def card(wb: Workbook, provider_id: str, out: Path | None, today: date, pdf: bool = False) -> Outcome:
+    """The provider card (internal dossier) of one provider as .docx, and PDF/A with `pdf`."""
+    from uppf_xl import card as card_mod
+
+    register = _with_paths(wb, wb.register(today))
+    if register.provider(provider_id) is None:
+        raise UsageError(f'UtförarID "{provider_id}" finns inte i Utförare')
+    if out is None:
+        out = output_folder(wb, register, None) / card_mod.filename(provider_id, today)
+    monthly = wb.raw().tables.get(contract.MONTHLY.name)
+    outcome, pdf_missing = card_mod.write_card(register, provider_id, out, today,
+                                               monthly.records() if monthly is not None else [], pdf)
+    log_to_folder(out.parent, "card", f"{provider_id}: {out.name}", today)
+    return _raise_pdf_missing(outcome, pdf_missing)
+
+
+def publish(wb: Workbook, out: Path | None, today: date) -> Outcome:
+    """The public provider comparison: one HTML page and one PDF/A per area where residents choose."""
+    from uppf_xl import publish as publish_mod
+
+    register = wb.register(today)
+    if out is None:
+        out = output_folder(wb, register, None) / "Jämförelse"
+    outcome, pdf_missing = publish_mod.publish(register, out, today)
+    log_to_folder(out, "publish", outcome.log, today)
+    return _raise_pdf_missing(outcome, pdf_missing)
+
+
+def _raise_pdf_missing(outcome: Outcome, missing: ExternalProgramMissing | None) -> Outcome:
+    """Exit code 4 after everything else was written; the lines still reach the user."""
+    if missing is not None:
+        missing.lines = outcome.lines  # type: ignore[attr-defined]
+        raise missing
     return outcome
 
 

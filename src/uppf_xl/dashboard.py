@@ -138,6 +138,7 @@ class Dashboard:
     serious: list[FindingItem] = field(default_factory=list)  # open Allvarlig brist
     open_by_category: dict[str, int] = field(default_factory=dict)
     work: list[WorkItem] = field(default_factory=list)
+    info_requests: list[list[Value]] = field(default_factory=list)  # open Informationsbegäran rows (uppf_xl.insyn)
 
     @property
     def total(self) -> PlanCount:
@@ -259,6 +260,7 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     d.new_providers = _new_providers(register, live, status, year, today)
     _findings(d, register, today)
     d.work = _work(register, live, today)
+    d.info_requests = _open_info_requests(register, today)
 
     d.by_unit = dict(sorted(d.by_unit.items()))
     d.by_type = dict(sorted(d.by_type.items()))
@@ -522,6 +524,7 @@ def tables(d: Dashboard) -> list[DashTable]:
                 for c in d.coverage
             ],
         ),
+        DashTable("tblOversiktInformationsbegaran", "Öppna informationsbegäranden", _info_request_header(), d.info_requests),
     ]
 
 
@@ -565,3 +568,15 @@ def lines(d: Dashboard) -> list[str]:
         f"{'försenad' if late_plans == 1 else 'försenade'}; "
         f"{_n(len(d.serious), 'öppen allvarlig brist', 'öppna allvarliga brister')}, {len(d.escalations)} att eskalera.",
     ]
+
+
+def _open_info_requests(register: Register, today: date) -> list[list[Value]]:
+    from uppf_xl import insyn
+
+    return insyn.open_request_rows(register, today)
+
+
+def _info_request_header() -> list[str]:
+    from uppf_xl import insyn
+
+    return list(insyn.OPEN_HEADER)
