@@ -265,7 +265,7 @@ def publish(wb: Workbook, out: Path | None, today: date) -> Outcome:
     if out is None:
         out = output_folder(wb, register, None) / "Jämförelse"
     outcome, pdf_missing = publish_mod.publish(register, out, today)
-    log_to_folder(out, "publish", outcome.log, today)
+    log_to_folder(out.parent, "publish", outcome.log, today)  # the folder itself is published
     return _raise_pdf_missing(outcome, pdf_missing)
 
 
