@@ -34,12 +34,13 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from uppf_xl.contract import KPIS
 from uppf_xl.errors import FileAccessError
-from uppf_xl.model import KpiValue, Register
+from uppf_xl.model import KpiValue, Provider, Register
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook.content import Changes, SheetContent, TableBlock, Value
 
@@ -308,3 +309,18 @@ def latest_by_provider(values: list[KpiValue], gender: str = "T") -> dict[str, l
 
 def kpi_label(v: KpiValue) -> str:
     return v.title or v.kpi
+
+
+REPORT_HEADER = ["Verksamhetsområde", "Utförare", "Nyckeltal", "År", "Värde", "Kommunen", "Riket"]
+
+
+def report_rows(values: list[KpiValue], areas: list[tuple[str, list[Provider]]], year: int,
+                name: Callable[[Provider], str]) -> list[list[str | int]]:
+    """The nämnd report's indicator rows: per area, each unit's latest value up to `year` against the municipality."""
+    latest = latest_by_provider([v for v in values if v.year <= year])
+    rows: list[list[str | int]] = []
+    for area, providers in areas:
+        for p in sorted(providers, key=lambda p: p.name):
+            for v in latest.get(p.id, []):
+                rows.append([area, name(p), kpi_label(v), v.year, _fmt(v.value), _fmt(v.municipality), _fmt(v.country)])
+    return rows

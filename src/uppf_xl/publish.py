@@ -195,6 +195,7 @@ def _number(x: float | None) -> str:
 def guard_pages(register: Register, pages: list[AreaPage]) -> None:
     """Stop (PersonalDataFound) when any published text holds personal data; names every cell."""
     items: list[guard.GuardItem] = []
+    labels: list[guard.GuardItem] = []  # provider names: personnummer only (a firm may carry its owner's name)
     rows = {p.id: p.row for p in register.providers}
     summaries = {f.summary: f.row for f in register.findings if f.summary}
 
@@ -204,14 +205,14 @@ def guard_pages(register: Register, pages: list[AreaPage]) -> None:
     for page in pages:
         for p in page.providers:
             r = rows.get(p.id, 0)
-            items += [guard.GuardItem(PROVIDERS.name, at(PROVIDERS.name, r, "Namn"), p.name),
-                      guard.GuardItem(PROVIDERS.name, at(PROVIDERS.name, r, "E-post"), p.email),
+            labels.append(guard.GuardItem(PROVIDERS.name, at(PROVIDERS.name, r, "Namn"), p.name))
+            items += [guard.GuardItem(PROVIDERS.name, at(PROVIDERS.name, r, "E-post"), p.email),
                       guard.GuardItem(PROVIDERS.name, at(PROVIDERS.name, r, "Telefon"), p.phone),
                       guard.GuardItem(PROVIDERS.name, at(PROVIDERS.name, r, "Adress"), p.address)]
             items += [guard.GuardItem(FINDINGS.name, at(FINDINGS.name, summaries.get(t, 0), "Sammanfattning för nämnd"), t)
                       for t in p.good_examples]
         items += [guard.GuardItem(KPIS.name, "", k.title) for k in page.kpis]
-    guard.raise_if_found(guard.scan(items, guard.person_names(register)))
+    guard.raise_if_found(guard.scan(labels, []) + guard.scan(items, guard.person_names(register)))
 
 
 def _environment(register: Register) -> SandboxedEnvironment:

@@ -165,6 +165,7 @@ class NamndReport:
     texts: list[GuardItem]  # every workbook text the report quotes, for the guard
     labels: list[GuardItem]  # provider names shown: checked for personnummer only
     warnings: list[str] = field(default_factory=list)
+    kpis: Table = field(default_factory=lambda: Table("nyckeltal", "Nyckeltal", [], []))  # Kolada, per area
 
     @property
     def tables(self) -> list[Table]:
@@ -177,6 +178,7 @@ class NamndReport:
             self.events,
             self.monthly,
             self.serious,
+            *([self.kpis] if self.kpis.rows else []),
         ]
 
     @property
@@ -372,7 +374,16 @@ class _Builder:
         )
         report.summary = self.summary(report)
         report.covered = sorted(self.covered.values(), key=lambda f: (f.row, f.id))
+        report.kpis = self.kpi_table()
         return report
+
+    def kpi_table(self) -> Table:
+        """Kolada indicators per area: each unit's latest value against the municipality's."""
+        from uppf_xl import kolada
+
+        areas = [(a, [p for p in self.providers if p.area == a and p.active_between(self.first, self.last)]) for a in self.areas]
+        rows = kolada.report_rows(self.reg.kpis, areas, self.year, self.name)
+        return Table("nyckeltal", "Nyckeltal från Kolada", list(kolada.REPORT_HEADER), rows, numeric=False)
 
     def period_label(self) -> str:
         if self.period == "år":

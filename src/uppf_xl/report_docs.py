@@ -210,6 +210,7 @@ def context(rep: NamndReport, chart_set: dict[str, charts_mod.Chart], bilagor: l
             "events": _table_ctx(rep.events),
             "monthly": _table_ctx(rep.monthly),
             "serious": _table_ctx(rep.serious),
+            "kpis": _table_ctx(rep.kpis),
         },
         "charts": {
             key: {"marker": MARKER.format(key), "caption": chart.caption, "number": str(i)}
