@@ -121,3 +121,33 @@ def test_typed_deadline_on_a_weekend_is_a_warning(demo_book: Path) -> None:
     r = run("check", str(demo_book), today="2025-03-03")
     assert r.exit_code == 0
     assert "Varning: Informationsbegäran!E" in r.output and "2025-04-05 är ingen arbetsdag" in r.output
+
+
+def test_the_new_modules_import_no_excel_library() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, uppf_xl.insyn, uppf_xl.kolada, uppf_xl.card, uppf_xl.publish; "
+            "print(sorted(m for m in ('openpyxl', 'xlwings', 'python_calamine') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_build_script_reproduces_the_shipped_request_templates(tmp_path: Path) -> None:
+    import importlib.util
+    import sys
+    import zipfile
+
+    from uppf_xl import render
+
+    script = Path(__file__).resolve().parents[1] / "templates" / "build" / "insyn.py"
+    sys.path.insert(0, str(script.parent))
+    spec = importlib.util.spec_from_file_location("build_insyn", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped_dir = render.packaged_templates_dir()
+    assert shipped_dir is not None
+    for name in (insyn.REQUEST_TEMPLATE, insyn.REMINDER_TEMPLATE):
+        built = module.build(name, tmp_path)
+        for part in ("word/document.xml", "word/styles.xml"):
+            assert zipfile.ZipFile(built).read(part) == zipfile.ZipFile(shipped_dir / name).read(part), name

@@ -612,9 +612,9 @@ def _summarise(result: LetterResult, out_dir: Path, pdf: bool) -> None:
 
 # ---------------------------------------------------------------- information requests
 # Begäran om information (Informationsbegäran) is one more kind; its selection and context
-# live in uppf_xl.insyn, its reminders count as påminnelser.
+# live in uppf_xl.insyn (templates begaran_information.docx, paminnelse_information.docx,
+# built by templates/build/insyn.py), its reminders count as påminnelser.
 INSYN = "insyn"
 KINDS += (INSYN,)
 FILE_KIND[INSYN] = "Informationsbegaran"
-TEMPLATES[INSYN] = "begaran_information.docx"
 KIND_NAMES[INSYN] = ("begäran om information", "begäranden om information")
