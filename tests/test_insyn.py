@@ -151,3 +151,10 @@ def test_build_script_reproduces_the_shipped_request_templates(tmp_path: Path) -
         built = module.build(name, tmp_path)
         for part in ("word/document.xml", "word/styles.xml"):
             assert zipfile.ZipFile(built).read(part) == zipfile.ZipFile(shipped_dir / name).read(part), name
+
+
+def test_check_names_a_request_to_an_unknown_provider(demo_book: Path) -> None:
+    only_request(demo_book, UtförarID="U999")
+    r = run("check", str(demo_book), today="2025-03-03")
+    assert r.exit_code == 1
+    assert 'Fel: Informationsbegäran!C' in r.output and 'UtförarID "U999" finns inte' in r.output

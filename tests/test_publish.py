@@ -152,3 +152,48 @@ def test_the_guard_stops_publish_before_anything_is_written(demo_book: Path, tmp
     assert r.exit_code == 1
     assert "Iakttagelser!H" in r.output and "[namn]" in r.output and "Maria Lind" not in r.output
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_outcome_in_plain_words_follows_the_findings_of_the_latest_follow_up() -> None:
+    import factories as f
+    from uppf_xl.model import Finding
+    from uppf_xl.vocab import Category
+
+    p = f.provider("U001")
+    row = f.schedule_row("U001|KVAL|2025", done=date(2025, 5, 6))
+    reg = f.register([p], schedule=[row])
+    latest = publish.latest_follow_up(reg, p)
+    assert latest is row
+    assert publish.outcome_words(reg, p, latest, date(2025, 6, 1)) == "inga avvikelser"
+    dev = Finding("I1", date(2025, 5, 6), "U001", Category.AVVIKELSE, key=row.key)
+    reg.findings = [dev]
+    assert publish.outcome_words(reg, p, latest, date(2025, 6, 1)) == "uppföljning pågår"
+    dev.requested = date(2025, 5, 8)
+    assert publish.outcome_words(reg, p, latest, date(2025, 6, 1)) == "åtgärdsplan begärd, pågår"
+    dev.approved = date(2025, 6, 10)
+    assert publish.outcome_words(reg, p, latest, date(2025, 6, 20)) == "åtgärdsplan begärd, åtgärdad"
+    # A finding of an earlier follow-up does not colour the latest one; a good example never does.
+    reg.findings = [Finding("I0", date(2024, 5, 6), "U001", Category.ALLVARLIG, key="U001|KVAL|2024"),
+                    Finding("I2", date(2025, 5, 6), "U001", Category.GOTT_EXEMPEL, key=row.key)]
+    assert publish.outcome_words(reg, p, latest, date(2025, 6, 1)) == "inga avvikelser"
+    # Nothing done yet: underway once a kallelse went out.
+    planned = f.schedule_row("U001|KVAL|2026")
+    reg2 = f.register([p], schedule=[planned])
+    assert publish.outcome_words(reg2, p, None, date(2026, 2, 1)) == "ingen uppföljning ännu"
+    planned.notified = date(2026, 2, 2)
+    assert publish.outcome_words(reg2, p, None, date(2026, 2, 3)) == "uppföljning pågår"
+
+
+def test_only_areas_with_free_choice_are_published_and_ended_providers_leave() -> None:
+    import factories as f
+    from uppf_xl.vocab import Avtalsform, Regi
+
+    reg = f.register([
+        f.provider("U001"),
+        f.provider("U002", regi=Regi.EGEN, avtalsform=Avtalsform.UPPDRAG),
+        f.provider("U003", area="Särskilt boende för äldre", avtalsform=Avtalsform.LOU),
+        f.provider("U004", end=date(2025, 3, 31)),
+    ])
+    pages = publish.build_pages(reg, date(2025, 6, 1))
+    assert [(p.area, [x.id for x in p.providers]) for p in pages] == [("Hemtjänst", ["U001", "U002"])]
+    assert publish.choice_areas(reg, date(2025, 3, 1)) == ["Hemtjänst"]
