@@ -21,8 +21,22 @@ BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "templates" / "build" / "le
 def sample_contexts() -> dict[str, dict]:
     """A realistic context for each letter template, taken from the letters of `scenario()`."""
     reg = scenario()
+    _with_info_requests(reg)
     found = letters.select(reg, reg.schedule, TODAY, set(letters.KINDS), (None, None))
     return {letter.template: letter.context for letter in found}
+
+
+def _with_info_requests(reg) -> None:  # type: ignore[no-untyped-def]
+    """One request to send and one to remind about (the templates begaran/paminnelse_information)."""
+    from datetime import timedelta
+
+    from uppf_xl.model import InfoRequest
+
+    pid = next(p.id for p in reg.providers if p.active_on(TODAY))
+    reg.info_requests = [
+        InfoRequest("B-1", TODAY, pid, "Bemanning; rutin för klagomål"),
+        InfoRequest("B-2", TODAY - timedelta(days=60), pid, "Verksamhetsberättelse", sent=TODAY - timedelta(days=59)),
+    ]
 
 
 def shipped_templates() -> list[str]:

@@ -168,7 +168,9 @@ def letters(
         raise
     outcome = Outcome("letters", lines=list(result.lines), tables=list(result.tables), files=list(result.files))
     if mark_sent:
-        _record_sent(wb, outcome, result, today)
+        from uppf_xl import insyn
+
+        _record_sent(wb, outcome, result, today, insyn.mark_sent_patch(result.letters, today))
     log_to_folder(out_dir, "letters", result.log or f"{len(result.files)} brev", today)
     if pdf_missing is not None:
         pdf_missing.lines = outcome.lines  # type: ignore[attr-defined]
@@ -254,6 +256,53 @@ def survey_in(wb: Workbook, paths: list[Path], today: date) -> Outcome:
     return outcome
 
 
+def kolada_in(wb: Workbook, paths: list[Path], today: date) -> Outcome:
+    """Read downloaded Kolada files (JSON from the API, CSV from the web) into Nyckeltal."""
+    from uppf_xl import kolada
+
+    register = wb.register(today)
+    outcome = kolada.kolada_in(register, paths)
+    if outcome.changes:
+        wb.apply(outcome.changes, "kolada-in", outcome.log, now=_now(today))
+    return outcome
+
+
+def card(wb: Workbook, provider_id: str, out: Path | None, today: date, pdf: bool = False) -> Outcome:
+    """The provider card (internal dossier) of one provider as .docx, and PDF/A with `pdf`."""
+    from uppf_xl import card as card_mod
+
+    register = _with_paths(wb, wb.register(today))
+    if register.provider(provider_id) is None:
+        raise UsageError(f'UtförarID "{provider_id}" finns inte i Utförare')
+    if out is None:
+        out = output_folder(wb, register, None) / card_mod.filename(provider_id, today)
+    monthly = wb.raw().tables.get(contract.MONTHLY.name)
+    outcome, pdf_missing = card_mod.write_card(register, provider_id, out, today,
+                                               monthly.records() if monthly is not None else [], pdf)
+    log_to_folder(out.parent, "card", f"{provider_id}: {out.name}", today)
+    return _raise_pdf_missing(outcome, pdf_missing)
+
+
+def publish(wb: Workbook, out: Path | None, today: date) -> Outcome:
+    """The public provider comparison: one HTML page and one PDF/A per area where residents choose."""
+    from uppf_xl import publish as publish_mod
+
+    register = wb.register(today)
+    if out is None:
+        out = output_folder(wb, register, None) / "Jämförelse"
+    outcome, pdf_missing = publish_mod.publish(register, out, today)
+    log_to_folder(out.parent, "publish", outcome.log, today)  # the folder itself is published
+    return _raise_pdf_missing(outcome, pdf_missing)
+
+
+def _raise_pdf_missing(outcome: Outcome, missing: ExternalProgramMissing | None) -> Outcome:
+    """Exit code 4 after everything else was written; the lines still reach the user."""
+    if missing is not None:
+        missing.lines = outcome.lines  # type: ignore[attr-defined]
+        raise missing
+    return outcome
+
+
 def _record_date(wb: Workbook, outcome: Outcome, patch: CellPatch | None, column: str, what: str, today: date) -> None:
     """Write the dates a document run records on request (--mark-sent, --mark-reported)."""
     if patch is None or not patch.values:
@@ -265,9 +314,10 @@ def _record_date(wb: Workbook, outcome: Outcome, patch: CellPatch | None, column
     outcome.lines.append(f"{column} är ifylld för {count} {what}.")
 
 
-def _record_sent(wb: Workbook, outcome: Outcome, result: object, today: date) -> None:
-    """--mark-sent for letters: Kallelse skickad in Årshjul and the sent dates in Iakttagelser, one write."""
-    patches = [p for p in (getattr(result, "mark_sent_patch", None), getattr(result, "finding_patch", None)) if p]
+def _record_sent(wb: Workbook, outcome: Outcome, result: object, today: date, *more: CellPatch | None) -> None:
+    """--mark-sent for letters: the sent dates in Årshjul, Iakttagelser and Informationsbegäran, one write."""
+    patches = [p for p in (getattr(result, "mark_sent_patch", None), getattr(result, "finding_patch", None), *more)
+               if p and p.values]
     if not patches:
         return
     changes = Changes(patches=patches)
@@ -276,7 +326,8 @@ def _record_sent(wb: Workbook, outcome: Outcome, result: object, today: date) ->
         by_column: dict[str, int] = {}
         for (_, column) in patch.values:
             by_column[column] = by_column.get(column, 0) + 1
-        what = "rader i Årshjul" if patch.sheet == contract.SCHEDULE.name else "iakttagelser"
+        what = {contract.SCHEDULE.name: "rader i Årshjul", contract.INFO_REQUESTS.name: "informationsbegäranden"}.get(
+            patch.sheet, "iakttagelser")
         parts += [f"{column} för {n} {what}" for column, n in by_column.items()]
     wb.apply(changes, outcome.action, f"{today:%Y-%m-%d}: " + ", ".join(parts), now=_now(today))
     outcome.changes = changes

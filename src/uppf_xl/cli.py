@@ -321,6 +321,57 @@ def survey_in(file: Path, answers: tuple[Path, ...], today: date) -> Outcome:
     return actions.survey_in(open_workbook(file), list(answers), today)
 
 
+@main.command("kolada-in")
+@WORKBOOK_ARG
+@click.argument("koladafiles", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@today_option
+@handled
+def kolada_in(file: Path, koladafiles: tuple[Path, ...], today: date) -> Outcome:
+    """Läs nedladdade nyckeltal från Kolada (JSON från API:t eller CSV) till bladet Nyckeltal.
+
+    Enheterna matchas mot Kolada-ID i Utförare. Programmet hämtar aldrig något från nätet.
+
+    \b
+    Exempel:
+      uppf-xl kolada-in uppfoljning.xlsx hemtjanst_oudata.json kommun_data.json
+      uppf-xl kolada-in uppfoljning.xlsx kolada_nedladdning.csv
+    """
+    return actions.kolada_in(open_workbook(file), list(koladafiles), today)
+
+
+@main.command()
+@WORKBOOK_ARG
+@click.argument("provider_id", metavar="UTFÖRARID")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Utförarkortet (.docx).")
+@click.option("--pdf", is_flag=True, help="Gör även en PDF/A (LibreOffice).")
+@today_option
+@handled
+def card(file: Path, provider_id: str, out: Path | None, pdf: bool, today: date) -> Outcome:
+    """Skriv utförarkortet: allt om en utförare inför ett besök eller ett ärende (internt).
+
+    \b
+    Exempel:
+      uppf-xl card uppfoljning.xlsx U004 --out U004.docx --pdf
+    """
+    return actions.card(open_workbook(file), provider_id, out, today, pdf)
+
+
+@main.command()
+@WORKBOOK_ARG
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Mapp för jämförelsen (annars Jämförelse i Utdatamapp).")
+@today_option
+@handled
+def publish(file: Path, out: Path | None, today: date) -> Outcome:
+    """Skriv den offentliga jämförelsen av utförare: webbsidor (HTML) och PDF/A per verksamhetsområde.
+
+    \b
+    Exempel:
+      uppf-xl publish uppfoljning.xlsx --out Jamforelse
+    """
+    return actions.publish(open_workbook(file), out, today)
+
+
 @main.command("build-workbook")
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--demo", is_flag=True, help="Med demokommunens data.")

@@ -287,6 +287,7 @@ INFO_REQUESTS = Sheet(
         Column("Svar senast", D, width=12),
         Column("Skickad", D, width=12),
         Column("Inkommen", D, width=12),
+        Column("Påminnelse skickad", D, width=12),
     ),
     key="BegäranID",
     optional=True,
@@ -425,6 +426,7 @@ MONTHLY = Sheet(
         Column("Avvikelser", owner=TOOL, width=50),
     ),
     tool_owned=True,
+    input=True,  # read back: later runs keep or show what earlier ones wrote
     optional=True,
 )
 
@@ -443,7 +445,7 @@ KPIS = Sheet(
         Column("Riket", Kind.NUMBER, owner=TOOL, width=10),
     ),
     tool_owned=True,
-    input=False,
+    input=True,  # read back: later runs keep or show what earlier ones wrote
     optional=True,
 )
 

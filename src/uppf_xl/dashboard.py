@@ -142,6 +142,7 @@ class Dashboard:
     work: list[WorkItem] = field(default_factory=list)
     finding_tables: list[DashTable] = field(default_factory=list)  # uppf_xl.finding_board
     sections: list[DashTable] = field(default_factory=list)  # further tables, from other modules
+    info_requests: list[list[Value]] = field(default_factory=list)  # open Informationsbegäran rows (uppf_xl.insyn)
 
     @property
     def total(self) -> PlanCount:
@@ -265,6 +266,7 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     d.finding_tables = finding_board.dashboard_tables(register, today)
     d.work = _work(register, live, today)
     d.sections.extend(risk_tables(register, rows, today))
+    d.info_requests = _open_info_requests(register, today)
 
     d.by_unit = dict(sorted(d.by_unit.items()))
     d.by_type = dict(sorted(d.by_type.items()))
@@ -534,6 +536,7 @@ def tables(d: Dashboard) -> list[DashTable]:
         ),
         *d.finding_tables,
         *d.sections,
+        DashTable("tblOversiktInformationsbegaran", "Öppna informationsbegäranden", _info_request_header(), d.info_requests),
     ]
 
 
@@ -587,3 +590,15 @@ def lines(d: Dashboard) -> list[str]:
         f"{_n(len(d.serious), 'öppen allvarlig brist', 'öppna allvarliga brister')}, "
         f"{escalations if escalations else 'ingen'} att eskalera.",
     ]]
+
+
+def _open_info_requests(register: Register, today: date) -> list[list[Value]]:
+    from uppf_xl import insyn
+
+    return insyn.open_request_rows(register, today)
+
+
+def _info_request_header() -> list[str]:
+    from uppf_xl import insyn
+
+    return list(insyn.OPEN_HEADER)

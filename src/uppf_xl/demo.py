@@ -46,6 +46,7 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
         if year < today.year:
             step("Ny verksamhetschef och nya lokaler (demo)", _simulate_reorganisation(book, until))
     step("Översikt", actions.status(open_workbook(book), today.year, today))
+    step("Nyckeltal från Kolada (demo)", _kolada_demo(book, folder, today))
 
     pdf = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
     try:
@@ -54,6 +55,7 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
         step("Brev", Outcome("letters", lines=[exc.message]))
     step("Kalender", actions.calendar(open_workbook(book), letters_dir / "uppfoljningar.ics", None, today))
     step("Nämndrapporter", actions.report(open_workbook(book), today.year, "år", None, reports_dir, today, pdf=pdf))
+    _insyn_demo(book, folder, today, pdf, step)
     sent = actions.survey_out(open_workbook(book), "AVT", survey_dir, today.year, today)
     step("Enkäter", sent)
     answered = _simulate_answers(book, sent.files[:3], today)
@@ -139,3 +141,26 @@ def _simulate_reorganisation(book: Path, today: date) -> Outcome:
             values[provider.row, header] = value
     wb.apply(Changes(patches=[CellPatch("Utförare", values)]), "demo", "Utförare: ny verksamhetschef och ny adress")
     return Outcome("demo", lines=["U010 har fått en ny verksamhetschef och U020 har flyttat; nästa plan märker det."])
+
+
+def _kolada_demo(book: Path, folder: Path, today: date) -> Outcome:
+    """Kolada files as an administrator downloads them (made-up values), read into Nyckeltal."""
+    from uppf_xl import demo_data
+
+    files = demo_data.write_kolada_sample(folder / "Kolada", today.year - 1)
+    outcome = actions.kolada_in(open_workbook(book), [f for f in files if f.suffix == ".json"], today)
+    outcome.lines.append(f"Samma värden som CSV (webbens nedladdning): {files[-1]}")
+    return outcome
+
+
+def _insyn_demo(book: Path, folder: Path, today: date, pdf: bool, step: Callable[[str, Outcome], None]) -> None:
+    """The provider card of one provider and the public comparison for residents."""
+    try:
+        step("Utförarkort (U004)", actions.card(open_workbook(book), "U004", folder / "Utförarkort" / "U004_utforarkort.docx",
+                                                today, pdf=pdf))
+    except ExternalProgramMissing as exc:
+        step("Utförarkort (U004)", Outcome("card", lines=[exc.message]))
+    try:
+        step("Jämförelse för invånare", actions.publish(open_workbook(book), folder / "Jämförelse", today))
+    except ExternalProgramMissing as exc:
+        step("Jämförelse för invånare", Outcome("publish", lines=[*getattr(exc, "lines", []), exc.message]))

@@ -7,6 +7,7 @@ providers are new this year, some have ended, and the findings stand in every st
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from stdnum import luhn
 
@@ -268,3 +269,128 @@ def history(today: date) -> list[dict[str, object]]:
             "Ansvarig": STAFF[i % 3],
         })
     return rows
+
+
+# ---------------------------------------------------------------- insyn: Kolada and information requests
+KOLADA_MUNICIPALITY = "1899"  # Sjövik's made-up municipality code in Kolada
+# UtförarID -> the unit's Kolada-ID (V21: hemtjänst, V23: särskilt boende), for the areas Kolada covers.
+KOLADA_IDS = {
+    "U001": "V21E18990101", "U002": "V21E18990102", "U003": "V21E18990103", "U004": "V21E18990104",
+    "U005": "V21E18990105", "U006": "V21E18990106", "U032": "V21E18990132",
+    "U007": "V23E18990207", "U008": "V23E18990208", "U009": "V23E18990209", "U010": "V23E18990210",
+}
+# KPI id, name, kind (V21 or V23), municipality and country value in the last year.
+KOLADA_KPIS = [
+    ("U21468", "Brukarbedömning hemtjänst äldreomsorg – helhetssyn, andel (%)", "V21", 86.0, 87.0),
+    ("U21401", "Personalkontinuitet hemtjänst, antal personal en brukare möter under 14 dagar", "V21", 15.0, 16.0),
+    ("U23471", "Brukarbedömning särskilt boende äldreomsorg – helhetssyn, andel (%)", "V23", 80.0, 81.0),
+]
+
+
+def add_kolada_ids(rows: list[list[object]]) -> None:
+    """Write the demo's Kolada-IDs into Utförare rows in contract order."""
+    from uppf_xl.contract import PROVIDERS
+
+    col = PROVIDERS.headers.index("Kolada-ID")
+    for row in rows:
+        kolada_id = KOLADA_IDS.get(str(row[0]))
+        if kolada_id:
+            row.extend([None] * (col + 1 - len(row)))
+            row[col] = kolada_id
+
+
+def kolada_sample(year: int) -> list[tuple[str, str, str, str, int, str, float | None]]:
+    """Made-up Kolada values: (kpi, title, unit id or "", municipality code, year, gender, value).
+
+    Two years; units with their total and by gender, then the municipality and the country.
+    """
+    out: list[tuple[str, str, str, str, int, str, float | None]] = []
+    for y in (year - 1, year):
+        for n, (kpi, title, kind, kommun, riket) in enumerate(KOLADA_KPIS):
+            shift = 0.0 if y == year else -1.0
+            for i, (uid, ou) in enumerate(sorted(KOLADA_IDS.items())):
+                if not ou.startswith(kind):
+                    continue
+                base = kommun + ((i * 7 + n * 3) % 11) - 5 + shift
+                if uid == "U032" and y < year:
+                    continue  # started last autumn: no value the year before
+                value: float | None = None if (uid == "U006" and kpi == "U21401") else round(base, 1)
+                out.append((kpi, title, ou, KOLADA_MUNICIPALITY, y, "T", value))
+                if value is not None and kpi != "U21401":
+                    out.append((kpi, title, ou, KOLADA_MUNICIPALITY, y, "K", round(value + 1.5, 1)))
+                    out.append((kpi, title, ou, KOLADA_MUNICIPALITY, y, "M", round(value - 2.5, 1)))
+            for place, v in ((KOLADA_MUNICIPALITY, kommun + shift), ("0000", riket + shift)):
+                out.append((kpi, title, "", place, y, "T", v))
+                if kpi != "U21401":
+                    out.append((kpi, title, "", place, y, "K", v + 1.0))
+                    out.append((kpi, title, "", place, y, "M", v - 2.0))
+    return out
+
+
+def info_requests(today: date) -> list[list[object]]:
+    """Informationsbegäran rows in contract order: one to send, one waiting, one late, one answered."""
+    def ago(days: int) -> date:
+        return previous_working_day(today - timedelta(days=days))
+
+    y = today.year
+    return [
+        [f"B-{y}-01", ago(2), "U001", "Antal klagomål och hur de hanterats under året; rutin för synpunkter och klagomål",
+         None, None, None, None],
+        [f"B-{y}-02", ago(10), "U009", "Bemanning per avdelning och dygnspass senaste månaden", None, ago(9), None, None],
+        [f"B-{y}-03", ago(60), "U013", "Redovisning av personalens utbildning i demens; verksamhetsberättelse för förra året",
+         ago(30), ago(59), None, None],
+        [f"B-{y}-04", ago(120), "U004", "Resultat av egenkontroller av läkemedelshantering", None, ago(119), ago(95), None],
+    ]
+
+
+def write_kolada_sample(folder: Path, year: int) -> list[Path]:
+    """The made-up Kolada values as Kolada gives them: API JSON (three answers) and a web CSV.
+
+    Both describe the same values, so `kolada-in` on either gives the same Nyckeltal.
+    """
+    import csv
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    values = kolada_sample(year)
+
+    def grouped(place_key: str, unit: bool) -> list[dict[str, object]]:
+        items: dict[tuple[str, str, int], list[dict[str, object]]] = {}
+        for kpi, _title, ou, kommun, y, gender, value in values:
+            if bool(ou) != unit:
+                continue
+            items.setdefault((kpi, ou if unit else kommun, y), []).append(
+                {"count": 1, "gender": gender, "status": "", "value": value})
+        return [{"kpi": k, place_key: p, "period": y, "values": v} for (k, p, y), v in sorted(items.items())]
+
+    oudata, data = grouped("ou", True), grouped("municipality", False)
+    titles = sorted({(kpi, title) for kpi, title, *_ in values})
+    kpi_meta = [{"id": k, "title": t, "is_divided_by_gender": 0 if k == "U21401" else 1, "has_ou_data": True} for k, t in titles]
+    files = {
+        f"kolada_oudata_{year}.json": {"count": len(oudata), "values": oudata, "next_page": None},
+        f"kolada_data_{year}.json": {"count": len(data), "values": data, "next_page": None},
+        "kolada_kpi.json": {"count": len(kpi_meta), "values": kpi_meta},
+    }
+    written = []
+    for name, doc in files.items():
+        path = folder / name
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        written.append(path)
+    names = {p[0]: p[1] for p in _provider_names()}
+    csv_path = folder / f"kolada_nedladdning_{year}.csv"
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Nyckeltals-ID", "Nyckeltal", "Enhets-ID", "Enhet", "Kommun-ID", "Kommun", "År", "Kön", "Värde"])
+        gender_word = {"T": "Totalt", "K": "Kvinnor", "M": "Män"}
+        for kpi, title, ou, kommun, y, gender, value in values:
+            unit_name = names.get(next((u for u, o in KOLADA_IDS.items() if o == ou), ""), "")
+            place = "Riket" if kommun == "0000" else "Sjövik"
+            shown = "" if value is None else f"{value:.1f}".replace(".", ",")
+            w.writerow([kpi, title, ou, unit_name, "" if not ou and kommun == "0000" else kommun, place, y,
+                        gender_word[gender], shown])
+    written.append(csv_path)
+    return written
+
+
+def _provider_names() -> list[tuple[str, str]]:
+    return [(f"U{i:03d}", p[0]) for i, p in enumerate(_PROVIDERS, start=1)]

@@ -236,6 +236,9 @@ def plan(
             got, skip = _finding_letters(register, rows, today, kind, window, quoted)
             letters += got
             skipped += skip
+    from uppf_xl import insyn  # information requests (Informationsbegäran)
+
+    insyn.add_letters(register, today, kinds, window, letters, skipped)
     return letters, skipped
 
 
@@ -821,3 +824,13 @@ def _summarise(result: LetterResult, out_dir: Path, pdf: bool) -> None:
     result.log = f"{len(result.letters)} brev ({detail}); {len(result.skipped)} överhoppade" + (
         "; PDF/A" if result.pdfs else ""
     )
+
+
+# ---------------------------------------------------------------- information requests
+# Begäran om information (Informationsbegäran) is one more kind; its selection and context
+# live in uppf_xl.insyn (templates begaran_information.docx, paminnelse_information.docx,
+# built by templates/build/insyn.py), its reminders count as påminnelser.
+INSYN = "insyn"
+KINDS += (INSYN,)
+FILE_KIND[INSYN] = "Informationsbegaran"
+KIND_NAMES[INSYN] = ("begäran om information", "begäranden om information")

@@ -353,12 +353,43 @@ class HistoryRow:
 
 
 @dataclass
+class InfoRequest:
+    """A row of Informationsbegäran: information requested from a provider (allmänhetens insyn)."""
+
+    id: str
+    day: date
+    provider_id: str
+    what: str  # Vad som begärs
+    answer_by: date | None = None  # Svar senast as typed
+    sent: date | None = None  # Skickad
+    received: date | None = None  # Inkommen
+    reminder_sent: date | None = None  # Påminnelse skickad
+    row: int = 0
+
+
+@dataclass
 class MonthlyDeviation:
     """A month of Månadsuppföljning whose Avvikelser column is filled in, for the risk model."""
 
     month: str  # YYYY-MM
     provider_id: str
     text: str
+
+
+@dataclass
+class KpiValue:
+    """A row of Nyckeltal: one Kolada indicator value of a unit, beside the municipality's and the country's."""
+
+    kpi: str
+    title: str
+    kolada_id: str
+    provider_id: str
+    year: int
+    gender: str  # T (total), K (kvinnor), M (män)
+    value: float | None = None
+    municipality: float | None = None
+    country: float | None = None
+    row: int = 0
 
 
 @dataclass
@@ -380,6 +411,8 @@ class Register:
     risk_model: list[RiskSignal] | None = None  # None: no sheet Riskmodell, the default model applies
     history: list[HistoryRow] = field(default_factory=list)  # Utförarhistorik
     monthly_deviations: list[MonthlyDeviation] = field(default_factory=list)
+    info_requests: list[InfoRequest] = field(default_factory=list)
+    kpis: list[KpiValue] = field(default_factory=list)
 
     def provider(self, provider_id: str) -> Provider | None:
         return self._providers.get(provider_id)

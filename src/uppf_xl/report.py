@@ -168,6 +168,7 @@ class NamndReport:
     labels: list[GuardItem]  # provider names shown: checked for personnummer only
     warnings: list[str] = field(default_factory=list)
     risk: list[Table] = field(default_factory=list)  # uppf_xl.risk: tiers, reasons, changes since adoption
+    kpis: Table = field(default_factory=lambda: Table("nyckeltal", "Nyckeltal", [], []))  # Kolada, per area
 
     @property
     def tables(self) -> list[Table]:
@@ -181,6 +182,7 @@ class NamndReport:
             self.monthly,
             self.serious,
             *self.risk,
+            *([self.kpis] if self.kpis.rows else []),
         ]
 
     @property
@@ -378,7 +380,16 @@ class _Builder:
         report.risk = risk_tables(self.reg, self.rows, self.year, self.as_of, self.namnd)
         report.summary = self.summary(report)
         report.covered = sorted(self.covered.values(), key=lambda f: (f.row, f.id))
+        report.kpis = self.kpi_table()
         return report
+
+    def kpi_table(self) -> Table:
+        """Kolada indicators per area: each unit's latest value against the municipality's."""
+        from uppf_xl import kolada
+
+        areas = [(a, [p for p in self.providers if p.area == a and p.active_between(self.first, self.last)]) for a in self.areas]
+        rows = kolada.report_rows(self.reg.kpis, areas, self.year, self.name)
+        return Table("nyckeltal", "Nyckeltal från Kolada", list(kolada.REPORT_HEADER), rows, numeric=False)
 
     def period_label(self) -> str:
         if self.period == "år":

@@ -211,6 +211,7 @@ def context(rep: NamndReport, chart_set: dict[str, charts_mod.Chart], bilagor: l
             "monthly": _table_ctx(rep.monthly),
             "serious": _table_ctx(rep.serious),
             **{t.key: _table_ctx(t) for t in rep.risk},
+            "kpis": _table_ctx(rep.kpis),
         },
         "charts": {
             key: {"marker": MARKER.format(key), "caption": chart.caption, "number": str(i)}

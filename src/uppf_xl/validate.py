@@ -32,6 +32,8 @@ from uppf_xl.model import (
     FollowUpType,
     HistoryRow,
     MonthlyDeviation,
+    InfoRequest,
+    KpiValue,
     PlanEntry,
     Provider,
     Question,
@@ -285,6 +287,8 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     register.handlers = _handlers(rows(contract.HANDLAGGARE))
     _read_risk_sheets(register, raw, rows, readers.get(contract.RISK_MODEL.name, (None,))[0],
                       readers.get(contract.PROVIDERS.name, (None,))[0])
+    register.info_requests = _info_requests(rows(contract.INFO_REQUESTS))
+    register.kpis = _kpi_values(rows(contract.KPIS))
 
     # References between sheets.
     keys = {s.key for s in schedule}
@@ -293,6 +297,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
         (contract.FINDINGS, "UtförarID", provider_ids, "UtförarID"),
         (contract.FINDINGS, "Nyckel", keys, "Nyckel i Årshjul"),
         (contract.ANNUAL_PLAN, "TypID", type_ids, "TypID"),
+        (contract.INFO_REQUESTS, "UtförarID", provider_ids, "UtförarID"),
     ]
     if questions and type_ids:
         refs.append((contract.QUESTIONS, "TypID", type_ids, "TypID"))
@@ -317,6 +322,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     _finding_rules(register, readers.get(contract.FINDINGS.name, (None,))[0], today, problems)
     _handler_rules(register, readers.get(contract.PROVIDERS.name, (None,))[0], readers.get(contract.SCHEDULE.name, (None,))[0])
     _schedule_rules(register.schedule, readers.get(contract.SCHEDULE.name, (None,))[0])
+    _info_request_rules(register, readers.get(contract.INFO_REQUESTS.name, (None,))[0], problems)
     return register, _sorted(problems)
 
 
@@ -617,3 +623,36 @@ def _read_risk_sheets(register: Register, raw: RawWorkbook, rows: Callable[[Shee
         MonthlyDeviation(text(v["Månad"])[:7], text(v["UtförarID"]), text(v["Avvikelser"]))
         for r, v in rows(contract.MONTHLY) if v.get("UtförarID") and text(v.get("Avvikelser"))
     ]
+def _info_requests(rows: list[tuple[int, Row]]) -> list[InfoRequest]:
+    return [
+        InfoRequest(
+            id=str(v["BegäranID"]), day=v["Datum"], provider_id=str(v["UtförarID"]), what=str(v["Vad som begärs"]),
+            answer_by=v.get("Svar senast"), sent=v.get("Skickad"), received=v.get("Inkommen"),
+            reminder_sent=v.get("Påminnelse skickad"), row=r,
+        )
+        for r, v in rows
+        if v["BegäranID"] and v["Datum"] and v["UtförarID"] and v["Vad som begärs"]
+    ]
+
+
+def _kpi_values(rows: list[tuple[int, Row]]) -> list[KpiValue]:
+    def number(x: object) -> float | None:
+        return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+    return [
+        KpiValue(
+            kpi=str(v["KPI"]), title=str(v.get("Nyckeltal") or ""), kolada_id=str(v.get("Kolada-ID") or ""),
+            provider_id=str(v.get("UtförarID") or ""), year=int(v["År"]), gender=str(v.get("Kön") or "T"),
+            value=number(v.get("Värde")), municipality=number(v.get("Kommunen")), country=number(v.get("Riket")), row=r,
+        )
+        for r, v in rows
+        if v.get("KPI") and v.get("År")
+    ]
+
+
+def _info_request_rules(register: Register, reader: Reader | None, problems: list[Problem]) -> None:
+    """A typed Svar senast on a non-working day (rules live in uppf_xl.insyn)."""
+    from uppf_xl import insyn
+
+    if reader is not None:
+        problems.extend(insyn.typed_deadline_warnings(register, reader.table.cell))

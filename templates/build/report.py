@@ -302,6 +302,12 @@ def build(out: Path = OUT) -> Path:
     _table(doc, "tables.monthly", numeric=True)
     _otherwise(doc, "tables.monthly", "Inga månadsuppföljningar var planerade under perioden.")
 
+    _tag(doc, "{%p if tables.kpis.rows %}")
+    _section(doc, "Nyckeltal från Kolada")
+    _p(doc, "Utförarnas senaste värden i Kolada per verksamhetsområde, bredvid kommunens och rikets värde.")
+    _table(doc, "tables.kpis", numeric=False)
+    _tag(doc, "{%p endif %}")
+
     _section(doc, "Fokusområden {{ year }}")
     _tag(doc, "{%p for f in focus %}")
     _section(doc, "{{ f.name }}", 3)

@@ -181,6 +181,8 @@ def default_tables(today: date, demo: bool) -> dict[str, list[list[Any]]]:
             if row[0] in demo_data.SETTINGS:
                 row[1] = demo_data.SETTINGS[row[0]].format(year=today.year)
         tables[contract.PROVIDERS.name] = demo_data.providers(today)
+        demo_data.add_kolada_ids(tables[contract.PROVIDERS.name])
+        tables[contract.INFO_REQUESTS.name] = demo_data.info_requests(today)
         tables[contract.ANNUAL_PLAN.name] = demo_data.annual_plan(today)
         tables[contract.FOCUS.name] = demo_data.focus_areas(today)
         tables[contract.EVENTS.name] = demo_data.events(today)
