@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from uppf_xl import findings as fnd
+from uppf_xl import meetings
 from uppf_xl.dates import add_months, month_end, swedish_month
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow
 from uppf_xl.schedule import row_status
@@ -259,6 +260,7 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     d.new_providers = _new_providers(register, live, status, year, today)
     _findings(d, register, today)
     d.work = _work(register, live, today)
+    d.work = meetings.with_drafts(d.work, register, today, WORK_DAYS_AHEAD)
 
     d.by_unit = dict(sorted(d.by_unit.items()))
     d.by_type = dict(sorted(d.by_type.items()))

@@ -313,6 +313,17 @@ class Answer:
 
 
 @dataclass
+class Meeting:
+    """A row of Sammanträden: a meeting of a nämnd and the report it asks for ("" for none)."""
+
+    namnd: str
+    day: date
+    deadline: date | None = None  # Sista dag för ärenden
+    report: str = ""  # T1, T2, år or ""
+    row: int = 0
+
+
+@dataclass
 class Register:
     """Everything one workbook holds, typed. Built by `uppf_xl.validate.build_register`."""
 
@@ -327,6 +338,7 @@ class Register:
     lists: dict[str, list[str]]
     questions: list[Question] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
 
     def provider(self, provider_id: str) -> Provider | None:
         return self._providers.get(provider_id)
