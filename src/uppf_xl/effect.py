@@ -303,20 +303,25 @@ def _reason_words(reason: str) -> str:
 
 
 def _text(sec: EffectSection) -> list[str]:
-    first, last = sec.total[0], sec.total[-1]
-    y0, y1 = sec.years[0], sec.years[-1]
+    """Three sentences comparing the report year with the earliest year compared that has data."""
+    last = sec.total[-1]
+    y1 = sec.years[-1]
+    with_data = [f for f in sec.total[:-1] if f.followups or f.findings]
+    first = with_data[0] if with_data else None
     out = []
-    if first.per_followup is not None and last.per_followup is not None:
+    if first is not None and first.per_followup is not None and last.per_followup is not None:
         trend = "färre" if last.per_followup < first.per_followup else ("fler" if last.per_followup > first.per_followup else "lika många")
         out.append(f"I genomsnitt gav en uppföljning {_decimal(last.per_followup)} iakttagelser {y1} mot "
-                   f"{_decimal(first.per_followup)} {y0}: {trend} brister hittas per uppföljning.")
+                   f"{_decimal(first.per_followup)} {first.year}: {trend} brister hittas per uppföljning.")
     else:
-        out.append(f"Underlaget räcker inte för att jämföra iakttagelser per uppföljning mellan {y0} och {y1}.")
+        out.append("Underlaget räcker ännu inte för att jämföra iakttagelser per uppföljning med tidigare år.")
+    before = f" ({first.year}: {first.recurring} av {first.findings})" if first is not None else ""
     out.append(f"{last.recurring} av {last.findings} iakttagelser {y1} återkom hos samma utförare inom samma område "
-               f"inom {RECURRENCE_MONTHS} månader efter en godkänd eller verifierad åtgärd ({first.recurring} {y0}).")
+               f"inom {RECURRENCE_MONTHS} månader efter en godkänd eller verifierad åtgärd{before}.")
     if last.median_days is not None:
+        earlier = next((f for f in sec.total[:-1] if f.median_days is not None), None)
         out.append(f"Från begäran till godkänd åtgärdsplan gick i median {_decimal(last.median_days, digits=1)} dagar {y1}"
-                   + (f" ({_decimal(first.median_days, digits=1)} dagar {y0})." if first.median_days is not None else "."))
+                   + (f" ({earlier.year}: {_decimal(earlier.median_days, digits=1)} dagar)." if earlier else "."))
     return out
 
 
