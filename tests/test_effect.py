@@ -107,3 +107,45 @@ def test_sentences_compare_with_the_earliest_year_with_data(section):
         "eller verifierad åtgärd (2023: 0 av 3).",
         "Från begäran till godkänd åtgärdsplan gick i median 41 dagar 2025 (2023: 43,5 dagar).",
     ]
+
+
+def test_yearly_report_has_the_section_the_trend_chart_and_numbers_in_the_annex(tmp_path):
+    from docx import Document
+    from docx.oxml.ns import qn
+    from openpyxl import load_workbook
+
+    from uppf_xl.report_docs import write_reports
+
+    reg = make_register()
+    result = write_reports(reg, reg.schedule, 2025, "år", VON, tmp_path, TODAY, False, False)
+    doc = Document(str(result.docx[0]))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Ger uppföljningen avsedd effekt?" in headings and "Följsamhet till uppföljningsplanen" in headings
+    effect_table = next(t for t in doc.tables if t.rows[0].cells[1].text == "Mått")
+    assert [c.text for c in effect_table.rows[-1].cells] == [ALL_AREAS, "Andel verifierade", "50 % (1/2)",
+                                                             "33 % (1/3)", "50 % (1/2)"]  # fmt: skip
+    alts = [p.get("descr") for p in doc.element.body.iter(qn("wp:docPr"))]
+    assert len(alts) == 4 and alts[3].startswith("Stapeldiagram i 5 delar över förändringen 2023–2025")
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Planen för 2025 fastställdes 2025-01-15" in text
+    # Providers by name with the ID in parentheses in the conclusions.
+    assert "Omsorg A1 AB (A1)" in text
+    wb = load_workbook(result.annexes[0])
+    ws = wb["Effekt"]
+    last = [c.value for c in list(ws.iter_rows(min_row=3))[-1]]
+    assert last == [ALL_AREAS, 2025, 8, 6, 0.75, 3, 2, 41, 3, 2, 0.667, 2, 1, 0.5]
+    counts = wb["Antal utförare"]
+    assert all(isinstance(r[4].value, int) for r in counts.iter_rows(min_row=4))  # the change as a number
+    follow = [[c.value for c in r] for r in wb["Följsamhet"].iter_rows(min_row=4)]
+    assert follow[0] == ["I den fastställda planen", 6] and follow[-1] == ["Tillkomna som genomförts", 4]
+
+
+def test_period_reports_have_no_effect_section(tmp_path):
+    from docx import Document
+
+    from uppf_xl.report_docs import write_reports
+
+    reg = make_register()
+    result = write_reports(reg, reg.schedule, 2025, "T2", VON, tmp_path, date(2025, 9, 10), False, False)
+    headings = [p.text for p in Document(str(result.docx[0])).paragraphs if p.style.name.startswith("Heading")]
+    assert "Ger uppföljningen avsedd effekt?" not in headings

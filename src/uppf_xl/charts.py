@@ -24,7 +24,7 @@ matplotlib.use("Agg")  # no display; must precede pyplot
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch, Wedge  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from uppf_xl.dates import swedish_month  # noqa: E402
 
@@ -228,10 +228,10 @@ def trend_chart(years: list[int], panels: dict[str, list[float | None]], path: P
     empty and said so in the alt text); the names in `percent` are shares shown as per cent.
     """
     names = list(panels)
-    cols = 2 if len(names) > 2 else len(names) or 1
+    cols = 3 if len(names) > 4 else (2 if len(names) > 1 else 1)
     rows = math.ceil(len(names) / cols) or 1
     with plt.rc_context(_style()):
-        fig, axes = plt.subplots(rows, cols, figsize=(7.2, 2.5 * rows), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(7.6, 2.6 * rows), squeeze=False)
         for k, ax in enumerate(axes.flat):
             if k >= len(names):
                 ax.axis("off")
@@ -244,12 +244,12 @@ def trend_chart(years: list[int], panels: dict[str, list[float | None]], path: P
             labels = ["–" if v is None else (f"{v:.0f} %" if name in percent else f"{v:.2f}".rstrip("0").rstrip(".").replace(".", ","))
                       for v in values]  # fmt: skip
             ax.bar_label(bars, labels=labels, fontsize=8, padding=1)
-            ax.set_title(name, fontsize=9.5)
-            top = max([h for h in heights] + [1.0 if name not in percent else 100.0])
-            ax.set_ylim(0, top * 1.25)
-            if name in percent:
-                ax.set_ylim(0, 115)
-            ax.tick_params(axis="y", labelsize=8)
+            ax.set_title(_wrap(name, 24), fontsize=9)
+            top = max(heights) or 1.0
+            ax.set_ylim(0, 115 if name in percent else top * 1.3)
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}".replace(".", ",")))
+            ax.tick_params(axis="both", labelsize=8)
         fig.suptitle("Förändring över tid" + (f" – {subtitle}" if subtitle else ""), fontsize=11)
         fig.tight_layout()
         _save(fig, path)

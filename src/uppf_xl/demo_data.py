@@ -25,6 +25,7 @@ SETTINGS = {
     "E-post": "karin.ek@sjovik.example",
     "Postadress": "Box 100, 123 45 Sjövik",
     "Diarienummer": "VON {year}/112",
+    "Förvaltningschef": "Anders Lind",
 }
 
 STAFF = ["Karin Ek", "Ahmed Rashid", "Lena Berg"]
@@ -224,6 +225,9 @@ def history(today: date) -> list[dict[str, object]]:
     return rows
 
 
+CASE_ID = "I-{year}-013"  # the serious deficiency not remedied: the demo's case report
+
+
 def meetings(today: date) -> list[list[object]]:
     """Sammanträden of both nämnder this year and next: Nämnd, Datum, Sista dag för ärenden, Rapport.
 
@@ -235,7 +239,7 @@ def meetings(today: date) -> list[list[object]]:
     for year in (today.year, today.year + 1):
         for month in (2, 4, 6, 8, 10, 12):
             for offset, namnd in enumerate(NAMNDER):
-                day = previous_working_day(date(year, month, 20 + offset))
+                day = previous_working_day(date(year, month, 20 + 7 * offset))
                 rows.append([namnd, day, previous_working_day(day - timedelta(days=14)), asks.get(month)])
     return rows
 
