@@ -60,6 +60,12 @@ def context_for(name: str) -> dict:
         return contexts[name]
     if name == "namndrapport.docx":
         return report_context()
+    if name == "arenderapport.docx":
+        from namnd_history import TODAY, make_register
+        from uppf_xl import case_report
+
+        reg = make_register()
+        return case_report.context(case_report.build_case(reg, "F10", TODAY), reg)
     raise AssertionError(f"{name}: no sample context; add one in tests/test_render.py")
 
 

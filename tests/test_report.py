@@ -153,10 +153,13 @@ from uppf_xl.report_docs import write_reports  # noqa: E402
 T1_TODAY = date(2025, 5, 10)
 
 EXPECTED_T1 = {
+    # One row per area and regi present, the change as a number (the document shows "±0").
     "counts": [
-        ["Hemtjänst", 2, 1, 0, 3, 2, 1, 0, 3, "±0"],
-        [SABO, 1, 1, 1, 3, 1, 1, 1, 3, "±0"],
-        ["Totalt", 3, 2, 1, 6, 3, 2, 1, 6, "±0"],
+        [HT, "Privat", 2, 2, 0], [HT, "Egen regi", 1, 1, 0], [HT, "Samtliga", 3, 3, 0],
+        [SABO, "Privat", 1, 1, 0], [SABO, "Egen regi", 1, 1, 0], [SABO, "Idéburen", 1, 1, 0],
+        [SABO, "Samtliga", 3, 3, 0],
+        ["Totalt", "Privat", 3, 3, 0], ["Totalt", "Egen regi", 2, 2, 0], ["Totalt", "Idéburen", 1, 1, 0],
+        ["Totalt", "Samtliga", 6, 6, 0],
     ],
     "followed": [
         [HT, 4, 3, 3, "Kvalitetsuppföljning 2, Avtalsuppföljning 1"],
@@ -206,24 +209,23 @@ def test_t1_tables_match_hand_counts(t1, key):
 
 
 def test_t1_header_of_counts_has_ideburen_because_a_provider_is_ideburen(t1):
-    assert t1.counts.header == [
-        "Verksamhetsområde", "Privat början", "Egen regi början", "Idéburen början", "Totalt början",
-        "Privat slut", "Egen regi slut", "Idéburen slut", "Totalt slut", "Förändring",
-    ]  # fmt: skip
+    assert t1.counts.header == ["Verksamhetsområde", "Regi", "Början", "Slut", "Förändring"]
+    assert [r[1] for r in t1.counts.rows if r[0] == "Totalt"] == ["Privat", "Egen regi", "Idéburen", "Samtliga"]
 
 
 def test_ideburen_column_only_when_a_provider_has_it():
     reg = make_register()
     rep = build_report(reg, reg.schedule, 2025, "år", ON, date(2026, 1, 15))
-    assert rep.counts.header == ["Verksamhetsområde", "Privat början", "Egen regi början", "Totalt början",
-                                 "Privat slut", "Egen regi slut", "Totalt slut", "Förändring"]  # fmt: skip
-    assert rep.counts.rows == [["Daglig verksamhet", 0, 1, 1, 0, 1, 1, "±0"], ["Totalt", 0, 1, 1, 0, 1, 1, "±0"]]
+    assert rep.counts.rows == [
+        ["Daglig verksamhet", "Egen regi", 1, 1, 0],
+        ["Totalt", "Privat", 0, 0, 0], ["Totalt", "Egen regi", 1, 1, 0], ["Totalt", "Samtliga", 1, 1, 0],
+    ]
 
 
 def test_t1_assessment_names_open_providers(t1):
     assert [(a.area, a.assessment) for a in t1.areas] == [
-        (HT, "Iakttagelser är inte åtgärdade hos U01, U03."),
-        (SABO, "Iakttagelser är inte åtgärdade hos U06."),
+        (HT, "Iakttagelser är inte åtgärdade hos Utförare U01 (U01), Utförare U03 (U03)."),
+        (SABO, "Iakttagelser är inte åtgärdade hos Utförare U06 (U06)."),
     ]
 
 
@@ -250,10 +252,12 @@ def test_year_report_counts_change_and_followed_in_depth():
     reg = make_register()
     rep = build_report(reg, reg.schedule, 2025, "år", VON, date(2026, 1, 15))
     assert rep.counts.rows == [
-        [HT, 2, 1, 0, 3, 2, 1, 0, 3, "±0"],
-        [SABO, 1, 1, 1, 3, 1, 1, 1, 3, "±0"],
-        [DAG, 0, 0, 0, 0, 1, 0, 0, 1, "+1"],
-        ["Totalt", 3, 2, 1, 6, 4, 2, 1, 7, "+1"],
+        [HT, "Privat", 2, 2, 0], [HT, "Egen regi", 1, 1, 0], [HT, "Samtliga", 3, 3, 0],
+        [SABO, "Privat", 1, 1, 0], [SABO, "Egen regi", 1, 1, 0], [SABO, "Idéburen", 1, 1, 0],
+        [SABO, "Samtliga", 3, 3, 0],
+        [DAG, "Privat", 0, 1, 1],
+        ["Totalt", "Privat", 3, 4, 1], ["Totalt", "Egen regi", 2, 2, 0], ["Totalt", "Idéburen", 1, 1, 0],
+        ["Totalt", "Samtliga", 6, 7, 1],
     ]
     # Vid start (FORD) counts as followed up; U01 has KVAL and AVT in the year.
     assert rep.followed.rows == [
@@ -269,8 +273,8 @@ def test_year_report_counts_change_and_followed_in_depth():
         ["Totalt", 3, 5, 3, 1, 2],
     ]
     assert [a.assessment for a in rep.areas] == [
-        "Iakttagelser är inte åtgärdade hos U01.",
-        "Iakttagelser är inte åtgärdade hos U06.",
+        "Iakttagelser är inte åtgärdade hos Utförare U01 (U01).",
+        "Iakttagelser är inte åtgärdade hos Utförare U06 (U06).",
         "Inga iakttagelser har krävt åtgärd under perioden.",
     ]
 
@@ -302,7 +306,10 @@ def docx_tables(path: Path) -> list[list[list[str]]]:
 
 
 def _shown(table) -> list[list[str]]:
-    return [[h for h in table.header]] + [[str(v) for v in r] for r in table.rows]
+    from uppf_xl.report import signed
+
+    cols = {table.header.index(h) for h in table.signed}
+    return [[h for h in table.header]] + [[signed(v) if i in cols else str(v) for i, v in enumerate(r)] for r in table.rows]
 
 
 @pytest.fixture(scope="module")
@@ -379,8 +386,8 @@ def test_annex_holds_the_same_tables(written, t1):
     wb = load_workbook(single.annexes[0])
     assert wb.sheetnames == [t.title for t in t1.tables]
     ws = wb["Antal utförare"]
-    values = [[c.value for c in row] for row in ws.iter_rows(min_row=3, max_row=6)]
-    assert values == [t1.counts.header, *t1.counts.rows]
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=3, max_row=3 + len(t1.counts.rows))]
+    assert values == [t1.counts.header, *t1.counts.rows]  # the change is stored as a number
 
 
 def test_mark_reported_patch_fills_covered_findings_without_a_date(written):
@@ -443,7 +450,8 @@ def test_year_wheel_is_written_beside_with_alt_text(written):
     doc = Document(str(single.docx[0]))
     wheel_alt = list(doc.element.body.iter(qn("wp:docPr")))[2].get("descr")
     assert wheel_alt.startswith("Årshjul 2025: planerade uppföljningar per månad")
-    assert "Månadsuppföljning: februari 1, mars 2, maj 1." in wheel_alt  # Föreslaget datum decides the month
+    # Types grouped in rings by kind; Föreslaget datum decides the month.
+    assert "Datakontroller: februari 1, mars 2, maj 1." in wheel_alt
 
 
 def test_every_namnd_needs_a_folder(tmp_path):

@@ -181,7 +181,7 @@ def letters(
 def report(
     wb: Workbook,
     year: int | None,
-    period: str,
+    period: str | None,
     namnd: str | None,
     out: Path | None,
     today: date,
@@ -189,9 +189,16 @@ def report(
     mask: bool = False,
     mark_reported: bool = False,
 ) -> Outcome:
-    """The nämnd report(s) with annex and charts; the guard keeps personal data out."""
+    """The nämnd report(s) with annex and charts; the guard keeps personal data out.
+
+    Without `period` and `year`, each nämnd gets the report its next meeting in Sammanträden
+    asks for (helår of the plan year when none does), and the outcome says which.
+    """
     from uppf_xl import report_docs, schedule
 
+    if period is None and year is None and wb.register(today).meetings:
+        return _meeting_reports(wb, namnd, out, today, pdf, mask, mark_reported)
+    period = period or "år"
     if period not in PERIODS:
         raise UsageError(f"okänd period {period}; välj bland {', '.join(PERIODS)}")
     register = _with_paths(wb, wb.register(today))
@@ -201,13 +208,50 @@ def report(
         raise UsageError(f'nämnden "{namnd}" finns inte i Utförare; välj bland {known}')
     if out is None:
         folder = output_folder(wb, register, None)
-        out = folder / f"Nämndrapport_{year}_{period}.docx" if namnd else folder
+        out = folder  # named inside as by the per-nämnd run, so two nämnder never overwrite each other
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     result = report_docs.write_reports(register, rows, year, period, namnd, out, today, pdf, mask, locate=wb.raw().cell)
     outcome = Outcome("report", lines=list(result.lines), files=list(result.files))
     if mark_reported:
         _record_date(wb, outcome, result.mark_reported_patch, "Rapporterad till nämnd", "iakttagelser", today)
     log_to_folder(out if out.is_dir() else out.parent, "report", f"{len(result.files)} filer", today)
+    result.raise_if_pdf_missing()
+    return outcome
+
+
+def _meeting_reports(wb: Workbook, namnd: str | None, out: Path | None, today: date, pdf: bool, mask: bool,
+                     mark_reported: bool) -> Outcome:
+    """One report per nämnd: the one its next meeting asks for (see uppf_xl.meetings)."""
+    from uppf_xl import meetings
+
+    register = wb.register(today)
+    boards = [namnd] if namnd else list(dict.fromkeys(p.namnd for p in register.providers))
+    merged = Outcome("report")
+    for board in boards:
+        due = meetings.next_report(register, today, board)
+        if due is None:
+            year = register.plan_year(None, today)
+            merged.lines.append(f"Inget kommande sammanträde för {board} begär en rapport; helårsrapport {year} skrivs.")
+            part = report(wb, year, "år", board, out, today, pdf, mask, mark_reported)
+        else:
+            merged.lines.append(due.sentence())
+            part = report(wb, due.year, due.period, board, out, today, pdf, mask, mark_reported)
+        merged.lines.extend(part.lines)
+        merged.files.extend(part.files)
+        merged.changes = part.changes or merged.changes
+    return merged
+
+
+def case_report(wb: Workbook, finding_id: str, out: Path | None, today: date, pdf: bool = False) -> Outcome:
+    """The tjänsteskrivelse about one serious deficiency that is not remedied (report --case)."""
+    from uppf_xl import case_report as case_mod
+
+    register = _with_paths(wb, wb.register(today))
+    if out is None:
+        out = output_folder(wb, register, None)
+    result = case_mod.write_case_report(register, finding_id, out, today, pdf, locate=wb.raw().cell)
+    outcome = Outcome("report", lines=list(result.lines), files=list(result.files))
+    log_to_folder(result.docx.parent, "report --case", f"{finding_id}: {len(result.files)} filer", today)
     result.raise_if_pdf_missing()
     return outcome
 
@@ -223,7 +267,9 @@ def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> O
     out.parent.mkdir(parents=True, exist_ok=True)
     count = ical.write_calendar(register, register.schedule, year, out)
     log_to_folder(out.parent, "calendar", f"{count} händelser", today)
-    return Outcome("calendar", lines=[f"Kalendern har {count} besök: {out}"], files=[out])
+    drafts = len(ical.draft_deadlines(register, year))
+    what = f"{count - drafts} besök" + (f" och {drafts} rapportutkast" if drafts else "")
+    return Outcome("calendar", lines=[f"Kalendern har {what}: {out}"], files=[out])
 
 
 def survey_out(wb: Workbook, type_id: str, out_dir: Path | None, year: int | None, today: date) -> Outcome:

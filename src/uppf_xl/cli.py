@@ -270,22 +270,31 @@ def calendar(file: Path, out: Path | None, year: int | None, today: date) -> Out
 @main.command()
 @WORKBOOK_ARG
 @year_option
-@click.option("--period", type=click.Choice(actions.PERIODS), default="år", help="T1, T2 (jan–aug) eller år.")
+@click.option("--period", type=click.Choice(actions.PERIODS), default=None,
+              help="T1, T2 (jan–aug) eller år; utan --period och --year: rapporten som nästa sammanträde begär.")
 @click.option("--nämnd", "--namnd", "namnd", default=None, help="En nämnds rapport; annars en per nämnd.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Rapportfilen (.docx), eller mapp utan --nämnd.")
 @click.option("--pdf", is_flag=True, help="Gör även en tillgänglig PDF/A.")
 @click.option("--mask", is_flag=True, help="Maskera personuppgifter i stället för att stoppa.")
 @click.option("--mark-reported", is_flag=True, help="Fyll i Rapporterad till nämnd för iakttagelserna i rapporten.")
+@click.option("--case", "case", default=None, metavar="IAKTTAGELSEID",
+              help="Ärenderapport om en allvarlig brist som inte är åtgärdad (tjänsteskrivelse).")
 @today_option
 @handled
-def report(file: Path, year: int | None, period: str, namnd: str | None, out: Path | None, pdf: bool, mask: bool,
-           mark_reported: bool, today: date) -> Outcome:
+def report(file: Path, year: int | None, period: str | None, namnd: str | None, out: Path | None, pdf: bool, mask: bool,
+           mark_reported: bool, case: str | None, today: date) -> Outcome:
     """Skriv nämndrapporten (tjänsteskrivelse) med bilaga och diagram.
+
+    Utan --period och --year skrivs rapporten som nästa sammanträde i Sammanträden begär.
 
     \b
     Exempel:
       uppf-xl report uppfoljning.xlsx --year 2025 --period T2 --nämnd Äldreomsorgsnämnden --out rapport.docx
+      uppf-xl report uppfoljning.xlsx
+      uppf-xl report uppfoljning.xlsx --case I-2025-004 --pdf
     """
+    if case is not None:
+        return actions.case_report(open_workbook(file), case, out, today, pdf)
     return actions.report(open_workbook(file), year, period, namnd, out, today, pdf, mask, mark_reported)
 
 

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from uppf_xl import finding_board
 from uppf_xl import findings as fnd
+from uppf_xl import meetings
 from uppf_xl.dates import add_months, month_end, swedish_month
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow
 from uppf_xl.risk import dashboard_tables as risk_tables
@@ -267,6 +268,7 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     d.work = _work(register, live, today)
     d.sections.extend(risk_tables(register, rows, today))
     d.info_requests = _open_info_requests(register, today)
+    d.work = meetings.with_drafts(d.work, register, today, WORK_DAYS_AHEAD)
 
     d.by_unit = dict(sorted(d.by_unit.items()))
     d.by_type = dict(sorted(d.by_type.items()))

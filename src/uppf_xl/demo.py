@@ -39,12 +39,15 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
 
     # The year as it went: last year planned in January and carried out, this year planned in
     # January and carried out up to today; then the dashboard for today.
-    for year, until in ((today.year - 1, date(today.year - 1, 12, 31)), (today.year, today)):
+    for year, until in ((today.year - 2, date(today.year - 2, 12, 31)), (today.year - 1, date(today.year - 1, 12, 31)),
+                        (today.year, today)):
         january = min(date(year, 1, 10), until)
         step(f"Årshjul {year} (planerat {january:%Y-%m-%d})", actions.plan(open_workbook(book), year, january))
+        _simulate_adoption(book, year, january)
         step(f"Fältarbete {year} (demo)", _simulate_fieldwork(book, year, until))
-        if year < today.year:
+        if year == today.year - 1:
             step("Ny verksamhetschef och nya lokaler (demo)", _simulate_reorganisation(book, until))
+    _simulate_case(book, today)
     step("Översikt", actions.status(open_workbook(book), today.year, today))
     step("Nyckeltal från Kolada (demo)", _kolada_demo(book, folder, today))
 
@@ -55,6 +58,7 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
         step("Brev", Outcome("letters", lines=[exc.message]))
     step("Kalender", actions.calendar(open_workbook(book), letters_dir / "uppfoljningar.ics", None, today))
     step("Nämndrapporter", actions.report(open_workbook(book), today.year, "år", None, reports_dir, today, pdf=pdf))
+    step("Sammanträden och ärenderapport", _meetings_and_case(book, reports_dir, today, pdf))
     _insyn_demo(book, folder, today, pdf, step)
     sent = actions.survey_out(open_workbook(book), "AVT", survey_dir, today.year, today)
     step("Enkäter", sent)
@@ -164,3 +168,44 @@ def _insyn_demo(book: Path, folder: Path, today: date, pdf: bool, step: Callable
         step("Jämförelse för invånare", actions.publish(open_workbook(book), folder / "Jämförelse", today))
     except ExternalProgramMissing as exc:
         step("Jämförelse för invånare", Outcome("publish", lines=[*getattr(exc, "lines", []), exc.message]))
+
+
+def _simulate_adoption(book: Path, year: int, day: date) -> None:
+    """The nämnd adopts the year's plan: Fastställd on every row of the year, as `plan --fastställ` records it."""
+    wb = open_workbook(book)
+    rows = [r for r in wb.register(day).schedule if r.year == year and r.adopted is None]
+    values: dict[tuple[int, str], Value] = {(r.row, "Fastställd"): day for r in rows}
+    if values:
+        wb.apply(Changes(patches=[CellPatch("Årshjul", values)]), "demo", f"Årshjul {year} fastställt {day:%Y-%m-%d}")
+
+
+def _simulate_case(book: Path, today: date) -> None:
+    """The serious deficiency of the demo that is not remedied: request sent, reminded, extended, chief told."""
+    from uppf_xl.demo_data import CASE_ID
+
+    wb = open_workbook(book)
+    f = next((f for f in wb.register(today).findings if f.id == CASE_ID.format(year=today.year)), None)
+    if f is None or f.requested is None or f.deadline is None:
+        return
+    values: dict[tuple[int, str], Value] = {
+        (f.row, "Underrättad"): f.day + timedelta(days=1),
+        (f.row, "Begäran skickad"): f.requested + timedelta(days=1),
+        (f.row, "Påminnelse skickad"): f.deadline + timedelta(days=2),
+        (f.row, "Ny svarstid"): f.deadline + timedelta(days=14),
+    }
+    wb.apply(Changes(patches=[CellPatch("Iakttagelser", values)]), "demo", f"Ärendet {f.id}: begäran, påminnelse, ny svarstid")
+
+
+def _meetings_and_case(book: Path, reports_dir: Path, today: date, pdf: bool) -> Outcome:
+    """Which report the next meeting asks for, and the case report about the unremedied serious deficiency."""
+    from uppf_xl import meetings
+    from uppf_xl.demo_data import CASE_ID
+
+    register = open_workbook(book).register(today)
+    lines = [due.sentence() for n in dict.fromkeys(p.namnd for p in register.providers)
+             if (due := meetings.next_report(register, today, n)) is not None]  # fmt: skip
+    try:
+        case = actions.case_report(open_workbook(book), CASE_ID.format(year=today.year), reports_dir, today, pdf)
+    except ExternalProgramMissing as exc:
+        return Outcome("report", lines=[*lines, exc.message])
+    return Outcome("report", lines=[*lines, *case.lines], files=case.files)

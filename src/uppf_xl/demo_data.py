@@ -394,3 +394,51 @@ def write_kolada_sample(folder: Path, year: int) -> list[Path]:
 
 def _provider_names() -> list[tuple[str, str]]:
     return [(f"U{i:03d}", p[0]) for i, p in enumerate(_PROVIDERS, start=1)]
+CASE_ID = "I-{year}-013"  # the serious deficiency not remedied: the demo's case report
+
+
+def meetings(today: date) -> list[list[object]]:
+    """Sammanträden of both nämnder this year and next: Nämnd, Datum, Sista dag för ärenden, Rapport.
+
+    The annual report goes to the February meeting, the delårsrapporter T1 and T2 to the
+    June and October meetings; the other meetings ask for no report.
+    """
+    rows: list[list[object]] = []
+    asks = {2: "år", 6: "T1", 10: "T2"}
+    for year in (today.year, today.year + 1):
+        for month in (2, 4, 6, 8, 10, 12):
+            for offset, namnd in enumerate(NAMNDER):
+                day = previous_working_day(date(year, month, 20 + 7 * offset))
+                rows.append([namnd, day, previous_working_day(day - timedelta(days=14)), asks.get(month)])
+    return rows
+
+
+def earlier_findings(today: date) -> list[list[object]]:
+    """Iakttagelser of the two years before, so the yearly report's effect section has a history.
+
+    Some themes come back at the same provider after an approved plan (recurring findings);
+    plans come in on time or late, and some are verified.
+    """
+    rows: list[list[object]] = []
+    for back in (2, 1):
+        y = today.year - back
+        for n, (uid, cat, area, found, days, late, verified) in enumerate([
+            ("U001", "Avvikelse", "Dokumentation", (3, 12), 40, False, True),
+            ("U004", "Avvikelse", "Kompetens", (4, 9), 55, back == 1, False),
+            ("U009", "Avvikelse", "Hälso- och sjukvård", (5, 14), 35, False, back == 2),
+            ("U010", "Förbättringsområde", "Brand", (9, 17), 30, False, False),
+            ("U013", "Avvikelse", "Avtal och ekonomi", (10, 8), 60 if back == 1 else 45, back == 1, False),
+            ("U019", "Avvikelse", "Bemanning", (3, 20), 28, False, True),
+            ("U022", "Avvikelse", "Dokumentation", (6, 2), 33, back == 2, back == 2),
+            ("U027", "Förbättringsområde", "Kompetens", (11, 5), 25, False, False),
+        ][: 5 + back]):
+            day = previous_working_day(date(y, *found))
+            req = previous_working_day(day + timedelta(days=2))
+            deadline = previous_working_day(req + timedelta(days=30))
+            received = deadline + timedelta(days=6 if late else -3)
+            approved = max(previous_working_day(req + timedelta(days=days)), received + timedelta(days=3))
+            ver = previous_working_day(approved + timedelta(days=120)) if verified else None
+            summary = f"{area}: brister som krävde åtgärdsplan ({y})."
+            rows.append([f"I-{y}-{n + 1:03d}", day, uid, None, cat, area, f"Intern anteckning {y}.", summary,
+                         req, deadline, received, approved, ver, date(y, 12, 10), None, None, None])
+    return rows

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from uppf_xl.errors import FileAccessError
+from uppf_xl.meetings import ReportDue, reports_due
 from uppf_xl.model import Register, ScheduleRow
 from uppf_xl.vocab import RowStatus
 
@@ -165,9 +166,51 @@ def write_calendar(
         ev.add(HASH_PROP, digest)
         cal.add_component(ev)
         count += 1
+    for due in draft_deadlines(register, year):  # report drafts before the nämnd's meetings
+        ev = _draft_event(register, due)
+        _stamp(ev, previous, stamp)
+        cal.add_component(ev)
+        count += 1
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(cal.to_ical())
     except OSError as exc:
         raise FileAccessError(f"{out} kan inte skrivas: {exc.strerror or exc}.") from exc
     return count
+
+
+def draft_deadlines(register: Register, year: int | None) -> list[ReportDue]:
+    """The report drafts the meetings in Sammanträden ask for, due in `year` (None: every year)."""
+    return [d for d in reports_due(register) if year is None or d.draft.year == year]
+
+
+def _draft_event(register: Register, due: ReportDue) -> Event:
+    """An all-day event on the draft deadline of the report a meeting asks for."""
+    m = due.meeting
+    ev = Event()
+    ev.add("UID", uid_for(f"rapportutkast|{m.namnd}|{m.day.isoformat()}", register.settings.kommun))
+    ev.add("SUMMARY", f"Rapportutkast: {due.label} – {m.namnd}")
+    ev.add("DTSTART", due.draft)
+    ev.add("DTEND", due.draft + dt.timedelta(days=1))
+    ev.add("TRANSP", "TRANSPARENT")
+    details = [f"Utkastet till {due.label} ska vara klart.", f"Sammanträde: {m.namnd} {m.day.isoformat()}"]
+    if m.deadline:
+        details.append(f"Sista dag för ärenden: {m.deadline.isoformat()}")
+    details.append(f"Rapportutkast dagar före: {register.settings.rapportutkast_dagar_fore} arbetsdagar")
+    ev.add("DESCRIPTION", "\n".join(details))
+    ev.add("CATEGORIES", ["Nämndrapport"])
+    ev.add("STATUS", "CONFIRMED")
+    return ev
+
+
+def _stamp(ev: Event, previous: dict[str, tuple[int, dt.datetime | None, str]], stamp: dt.datetime) -> None:
+    """SEQUENCE, DTSTAMP, LAST-MODIFIED and the content hash, as for the visits."""
+    uid = str(ev.get("UID"))
+    digest = _fingerprint(ev)
+    sequence, last_modified, old_digest = previous.get(uid, (0, None, ""))
+    if uid in previous and digest != old_digest:
+        sequence, last_modified = sequence + 1, stamp
+    ev.add("SEQUENCE", sequence)
+    ev.add("DTSTAMP", stamp)
+    ev.add("LAST-MODIFIED", last_modified or stamp)
+    ev.add(HASH_PROP, digest)

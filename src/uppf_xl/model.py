@@ -393,6 +393,17 @@ class KpiValue:
 
 
 @dataclass
+class Meeting:
+    """A row of Sammanträden: a meeting of a nämnd and the report it asks for ("" for none)."""
+
+    namnd: str
+    day: date
+    deadline: date | None = None  # Sista dag för ärenden
+    report: str = ""  # T1, T2, år or ""
+    row: int = 0
+
+
+@dataclass
 class Register:
     """Everything one workbook holds, typed. Built by `uppf_xl.validate.build_register`."""
 
@@ -413,6 +424,7 @@ class Register:
     monthly_deviations: list[MonthlyDeviation] = field(default_factory=list)
     info_requests: list[InfoRequest] = field(default_factory=list)
     kpis: list[KpiValue] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
 
     def provider(self, provider_id: str) -> Provider | None:
         return self._providers.get(provider_id)

@@ -77,6 +77,7 @@ class Table:
     header: list[str]
     rows: list[list[str | int]]
     numeric: bool = True
+    signed: tuple[str, ...] = ()  # columns of changes: ints, shown as +1, −2, ±0 in the document
 
     def column(self, header: str) -> list[str | int]:
         i = self.header.index(header)
@@ -103,6 +104,7 @@ class AreaResult:
     text: str = ""
     assessment: str = ""
     clarifications: int = 0  # requests for clarification (Förtydligande), never counted as action plans
+    open_labels: list[str] = field(default_factory=list)  # "Name (ID)" of the providers in open_ids
 
 
 @dataclass
@@ -169,6 +171,7 @@ class NamndReport:
     warnings: list[str] = field(default_factory=list)
     risk: list[Table] = field(default_factory=list)  # uppf_xl.risk: tiers, reasons, changes since adoption
     kpis: Table = field(default_factory=lambda: Table("nyckeltal", "Nyckeltal", [], []))  # Kolada, per area
+    forvaltningschef: str = ""  # signs the report with the handläggare
 
     @property
     def tables(self) -> list[Table]:
@@ -376,6 +379,7 @@ class _Builder:
             texts=self.texts,
             labels=self.labels,
             warnings=self.warnings,
+            forvaltningschef=s.forvaltningschef,
         )
         report.risk = risk_tables(self.reg, self.rows, self.year, self.as_of, self.namnd)
         report.summary = self.summary(report)
@@ -442,6 +446,7 @@ class _Builder:
             needs_action=len(relevant),
             clarifications=sum(self.in_period(f.requested) for f in clarifications),
         )
+        result.open_labels = [f"{self.name(self.by_id[pid])} ({pid})" for pid in open_ids]
         result.assessment = _assessment(result)
         result.text = self.area_text(result)
         return result
@@ -471,18 +476,18 @@ class _Builder:
         return " ".join(parts)
 
     def counts_table(self, areas: list[AreaResult]) -> Table:
+        """One row per area and regi present (start or end), then the totals per regi and overall."""
         regi = [r.value for r in self.regi]
-        header = ["Verksamhetsområde", *(f"{r} början" for r in regi), "Totalt början",
-                  *(f"{r} slut" for r in regi), "Totalt slut", "Förändring"]  # fmt: skip
+        header = ["Verksamhetsområde", "Regi", "Början", "Slut", "Förändring"]
         rows: list[list[str | int]] = []
         total_start: Counter[str] = Counter()
         total_end: Counter[str] = Counter()
         for a in areas:
             total_start.update(a.start)
             total_end.update(a.end)
-            rows.append(_count_row(a.area, regi, a.start, a.end))
-        rows.append(_count_row("Totalt", regi, total_start, total_end))
-        return Table("antal_utforare", "Antal utförare", header, rows)
+            rows.extend(_count_rows(a.area, regi, a.start, a.end))
+        rows.extend(_count_rows("Totalt", regi, total_start, total_end, every=True))
+        return Table("antal_utforare", "Antal utförare", header, rows, signed=("Förändring",))
 
     def followed_table(self, areas: list[AreaResult]) -> Table:
         header = ["Verksamhetsområde", "Utförare under perioden", "Uppföljda utförare",
@@ -660,11 +665,10 @@ class _Builder:
         )
 
     def summary(self, rep: NamndReport) -> list[str]:
-        total = rep.counts.rows[-1]
         regi = rep.regi
-        n_start = int(total[len(regi) + 1])
-        n_end = int(total[2 * len(regi) + 2])
-        ends = [int(total[len(regi) + 2 + i]) for i in range(len(regi))]
+        n_start = sum(sum(a.start.values()) for a in rep.areas)
+        n_end = sum(sum(a.end.values()) for a in rep.areas)
+        ends = [sum(a.end.get(r, 0) for a in rep.areas) for r in regi]
         split = ", ".join(f"{n} {_plural(n, *REGI_WORDS[Regi(r)])}" for n, r in zip(ends, regi))
         active = sum(a.active for a in rep.areas)
         followed = sum(a.followed for a in rep.areas)
@@ -685,7 +689,7 @@ class _Builder:
         if open_areas:
             out.append(
                 "Öppna iakttagelser finns inom "
-                + ", ".join(f"{a.area} ({', '.join(a.open_ids)})" for a in open_areas)
+                + "; ".join(f"{a.area}: {', '.join(a.open_labels or a.open_ids)}" for a in open_areas)
                 + "."
             )
         else:
@@ -704,9 +708,24 @@ def _ordered_areas(areas: set[str], listed: list[str]) -> list[str]:
     return sorted(areas, key=lambda a: (order.get(a, len(order)), a.casefold()))
 
 
-def _count_row(label: str, regi: list[str], start: dict[str, int], end: dict[str, int]) -> list[str | int]:
-    s, e = sum(start.get(r, 0) for r in regi), sum(end.get(r, 0) for r in regi)
-    return [label, *(start.get(r, 0) for r in regi), s, *(end.get(r, 0) for r in regi), e, _signed(e - s)]
+def _count_rows(label: str, regi: list[str], start: dict[str, int], end: dict[str, int],
+                every: bool = False) -> list[list[str | int]]:
+    """[label, regi, start, end, change] per regi with providers (each regi when `every`), and a
+    "Samtliga" row when more than one regi is shown; the change is an int (see Table.signed)."""
+    rows: list[list[str | int]] = [
+        [label, r, start.get(r, 0), end.get(r, 0), end.get(r, 0) - start.get(r, 0)]
+        for r in regi
+        if every or start.get(r, 0) or end.get(r, 0)
+    ]
+    if len(rows) != 1:
+        s, e = sum(start.get(r, 0) for r in regi), sum(end.get(r, 0) for r in regi)
+        rows.append([label, "Samtliga", s, e, e - s])
+    return rows
+
+
+def signed(n: int) -> str:
+    """+1, −2, ±0: a change as the document shows it."""
+    return _signed(n)
 
 
 def _signed(n: int) -> str:
@@ -743,7 +762,7 @@ def _assessment(a: AreaResult) -> str:
         return "Inga iakttagelser har krävt åtgärd under perioden."
     if not a.open_ids:
         return "Samtliga utförares iakttagelser är åtgärdade (åtgärdsplan godkänd eller åtgärd verifierad)."
-    return f"Iakttagelser är inte åtgärdade hos {', '.join(a.open_ids)}."
+    return f"Iakttagelser är inte åtgärdade hos {', '.join(a.open_labels or a.open_ids)}."
 
 
 def _origin(row: ScheduleRow, kind: Interval | None, provider: Provider) -> date | None:

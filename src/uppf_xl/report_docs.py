@@ -37,6 +37,8 @@ from docx.shared import Cm, Pt, Twips
 from docx.table import Table as DocxTable
 
 from uppf_xl import charts as charts_mod
+from uppf_xl import effect as effect_mod
+from uppf_xl import wheel as wheel_mod
 from uppf_xl import guard, render
 from uppf_xl.contract import FINDINGS
 from uppf_xl.dates import swedish_month
@@ -44,12 +46,13 @@ from uppf_xl.errors import ExternalProgramMissing, UsageError
 from uppf_xl.letters import safe_name_part
 from uppf_xl.model import Register, ScheduleRow
 from uppf_xl.contract import default_cell
+from uppf_xl import report as report_mod
 from uppf_xl.report import CellLocator, NamndReport, Table, build_report, namnder, normalize_period
 from uppf_xl.workbook.content import Cell, CellPatch, SheetContent, TableBlock
 
 TEMPLATE = "namndrapport.docx"
 REPORTED = "Rapporterad till nämnd"
-CHART_WIDTH = {"month": Cm(15.5), "categories": Cm(15.0), "wheel": Cm(15.5)}
+CHART_WIDTH = {"month": Cm(15.5), "categories": Cm(15.0), "wheel": Cm(16.0), "effect": Cm(15.5)}
 MARKER = "[[diagram:{}]]"
 TEXT_WIDTH_CM = 16.0  # A4 with 2.5 cm margins, as in templates/build/report.py
 
@@ -105,6 +108,7 @@ def write_reports(
         )
     boards = [namnd] if namnd else namnder(register)
     reports = [build_report(register, rows, year, period, b, today, locate=locate) for b in boards]
+    effects = [effect_mod.build_effect(register, rows, year, b, today) if period == "år" else None for b in boards]
 
     names = guard.person_names(register)
     items = list(dict.fromkeys(item for rep in reports for item in rep.texts))
@@ -122,10 +126,12 @@ def write_reports(
         rendered: list[tuple[Path, bytes]] = []
         annexes: list[tuple[Path, list[SheetContent]]] = []
         result.reports = [public_report(rep, masked, mask) for rep in reports]
-        for rep, docx_path in zip(result.reports, targets):
+        for rep, docx_path, effect in zip(result.reports, targets, effects):
             stem = docx_path.with_suffix("")
+            rings, members = wheel_mod.group(register, rep.charts.wheel)
             wheel = charts_mod.year_wheel(
-                rep.charts.wheel, rep.year, Path(tmp) / f"{len(rendered)}_arshjul.png", subtitle=rep.namnd
+                rings, rep.year, Path(tmp) / f"{len(rendered)}_arshjul.png", subtitle=rep.namnd, members=members,
+                tertial_ends=(register.settings.tertial1_slut[0], register.settings.tertial2_slut[0]),
             )
             chart_set = {
                 "month": charts_mod.monthly_chart(
@@ -136,17 +142,19 @@ def write_reports(
                 ),
                 "wheel": wheel,
             }
+            if effect is not None:
+                chart_set["effect"] = effect_chart(effect, Path(tmp) / f"{len(rendered)}_e.png")
             annex_path = Path(f"{stem}_bilaga.xlsx")
             wheel_path = Path(f"{stem}_arshjul.png")
             bilagor = [
                 f"Bilaga 1. Tabellerna i rapporten som kalkylblad ({annex_path.name}).",
                 f"Bilaga 2. Årshjul {rep.year} som bild ({wheel_path.name}).",
             ]
-            ctx = context(rep, chart_set, bilagor)
+            ctx = context(rep, chart_set, bilagor, effect)
             ctx = _public(ctx, {}, mask)  # the last pass also covers the template's own texts
             data = render.render_bytes(TEMPLATE, ctx, register.settings)
             rendered.append((docx_path, _finish(data, rep, chart_set)))
-            annexes.append((annex_path, annex_sheets(rep)))
+            annexes.append((annex_path, annex_sheets(rep) + (effect_sheets(effect, rep) if effect else [])))
             result.wheels.append(wheel_path)
 
         # Everything rendered cleanly: now write.
@@ -181,9 +189,12 @@ def write_reports(
 
 
 # ---------------------------------------------------------------- context
-def context(rep: NamndReport, chart_set: dict[str, charts_mod.Chart], bilagor: list[str]) -> dict[str, Any]:
+def context(rep: NamndReport, chart_set: dict[str, charts_mod.Chart], bilagor: list[str],
+            effect: effect_mod.EffectSection | None = None) -> dict[str, Any]:
     """The template's fields; every value is plain text, lists and dicts."""
     return {
+        "forvaltningschef": rep.forvaltningschef,
+        "effect": effect_context(effect) if effect is not None else None,
         "title": rep.title,
         "namnd": rep.namnd,
         "kommun": rep.kommun,
@@ -230,7 +241,10 @@ def context(rep: NamndReport, chart_set: dict[str, charts_mod.Chart], bilagor: l
 def _table_ctx(t: Table) -> dict[str, Any]:
     # A soft hyphen lets the long header break as "Verksamhets-område" in a narrow column.
     header = [h.replace("Verksamhetsområde", "Verksamhets\u00adområde") for h in t.header]
-    return {"title": t.title, "header": header, "rows": [[str(v) for v in r] for r in t.rows]}
+    signed = {t.header.index(h) for h in t.signed}
+    return {"title": t.title, "header": header,
+            "rows": [[report_mod.signed(v) if i in signed and isinstance(v, int) else str(v) for i, v in enumerate(r)]
+                     for r in t.rows]}
 
 
 def _long(d: date) -> str:
@@ -377,6 +391,50 @@ def annex_sheets(rep: NamndReport) -> list[SheetContent]:
             sheets.append(SheetContent(t.title, cells=[title, Cell(3, 1, "Inga uppgifter för perioden.", "note")]))
         else:
             sheets.append(SheetContent(t.title, tables=[block], cells=[title], freeze="A4"))
+    return sheets
+
+
+# ---------------------------------------------------------------- the effect section
+def effect_context(sec: effect_mod.EffectSection) -> dict[str, Any]:
+    """The effect section's fields: texts, the comparison table and plan adherence."""
+    adherence = sec.adherence
+    return {
+        "years": f"{sec.years[0]}–{sec.years[-1]}",
+        "text": list(sec.text),
+        "table": {"title": "Förändring över tid", "header": sec.header, "rows": sec.table_rows()},
+        "adherence_text": adherence.text(),
+        "adherence": {"title": f"Följsamhet till planen {adherence.year}", "header": ["Uppföljningar", "Antal"],
+                      "rows": [[str(v) for v in r] for r in adherence.rows()] if adherence.adopted_on else []},
+    }
+
+
+def effect_chart(sec: effect_mod.EffectSection, path: Path) -> charts_mod.Chart:
+    """The trend of the nämnd's measures over the years compared (all areas together)."""
+    t = sec.total
+    panels: dict[str, list[float | None]] = {
+        "Iakttagelser per uppföljning": [f.per_followup for f in t],
+        "Återkommande iakttagelser": [float(f.recurring) for f in t],
+        "Mediantid begäran–godkänd (dagar)": [f.median_days for f in t],
+        "Andel planer inkomna i tid": [f.share_on_time for f in t],
+        "Andel verifierade": [f.share_verified for f in t],
+    }
+    return charts_mod.trend_chart(sec.years, panels, path, subtitle=sec.namnd,
+                                  percent=("Andel planer inkomna i tid", "Andel verifierade"))
+
+
+def effect_sheets(sec: effect_mod.EffectSection, rep: NamndReport) -> list[SheetContent]:
+    """The annex's sheets of the effect section: every count and measure as a number."""
+    title = Cell(1, 1, f"Förändring över tid – {rep.namnd}, {sec.years[0]}–{sec.years[-1]}", "title")
+    block = TableBlock("tbl_effekt", 3, 1, list(effect_mod.EffectSection.ANNEX_HEADER), sec.annex_rows())
+    sheets = [SheetContent("Effekt", tables=[block], cells=[title], freeze="A4")]
+    a = sec.adherence
+    title2 = Cell(1, 1, f"Följsamhet till planen {a.year} – {rep.namnd}", "title")
+    if a.adopted_on is None:
+        sheets.append(SheetContent("Följsamhet", cells=[title2, Cell(3, 1, a.text(), "note")]))
+    else:
+        rows: list[list[Any]] = [list(r) for r in a.rows()]
+        block2 = TableBlock("tbl_foljsamhet", 3, 1, ["Uppföljningar", "Antal"], rows)
+        sheets.append(SheetContent("Följsamhet", tables=[block2], cells=[title2], freeze="A4"))
     return sheets
 
 

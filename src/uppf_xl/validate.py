@@ -34,6 +34,7 @@ from uppf_xl.model import (
     MonthlyDeviation,
     InfoRequest,
     KpiValue,
+    Meeting,
     PlanEntry,
     Provider,
     Question,
@@ -289,6 +290,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
                       readers.get(contract.PROVIDERS.name, (None,))[0])
     register.info_requests = _info_requests(rows(contract.INFO_REQUESTS))
     register.kpis = _kpi_values(rows(contract.KPIS))
+    register.meetings = _meetings(rows(contract.MEETINGS), readers.get(contract.MEETINGS.name, (None,))[0])
 
     # References between sheets.
     keys = {s.key for s in schedule}
@@ -530,6 +532,21 @@ def _finding(r: int, v: Row) -> Finding:
         request_sent=v.get("Begäran skickad"), reminder_sent=v.get("Påminnelse skickad"), new_deadline=v.get("Ny svarstid"),
         notified_chief=v.get("Underrättad"), confirmed=v.get("Bekräftad") != "Nej", answer_by=v.get("Svar senast"), row=r,
     )
+
+
+def _meetings(rows: list[tuple[int, Row]], reader: Reader | None) -> list[Meeting]:
+    """Sammanträden; a Sista dag för ärenden after the meeting itself is an error on its cell."""
+    out = []
+    for r, v in rows:
+        if not (v["Nämnd"] and v["Datum"]):
+            continue
+        last = v.get("Sista dag för ärenden")
+        if last is not None and last > v["Datum"] and reader is not None:
+            reader.problem(r, "Sista dag för ärenden",
+                           f"Sista dag för ärenden {last:%Y-%m-%d} är efter sammanträdet {v['Datum']:%Y-%m-%d}")
+            last = None
+        out.append(Meeting(str(v["Nämnd"]), v["Datum"], last, str(v.get("Rapport") or ""), r))
+    return sorted(out, key=lambda m: (m.day, m.namnd, m.row))
 
 
 def _question(r: int, v: Row) -> Question:

@@ -348,18 +348,50 @@ def build(out: Path = OUT) -> Path:
     _p(doc, "Planerade uppföljningar under året, per månad och typ av uppföljning.").paragraph_format.keep_with_next = True
     _chart(doc, "charts.wheel")
 
+    _effect_section(doc)
+
     _section(doc, "Bilagor", 1)
     _loop_paragraphs(doc, "b in bilagor", "{{ b }}", "List Bullet")
 
-    doc.add_paragraph(style="Adress")
-    _p(doc, "{{ forvaltning }}", "Adress")
-    _p(doc, "{{ handlaggare }}", "Adress")
-    _p(doc, "{{ titel }}", "Adress")
+    signature_block(doc)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(out)
     _stable_zip(out)
     return out
+
+
+def _effect_section(doc) -> None:
+    """Ger uppföljningen avsedd effekt? Only in the yearly report (the context's effect is set)."""
+    _tag(doc, "{%p if effect %}")
+    _section(doc, "Ger uppföljningen avsedd effekt?", 1)
+    _p(doc, "Nämnden ska följa att uppföljningen ger de avsedda effekterna och följa förändringar över tid. "
+            "Tabellen jämför året med de två föregående, per verksamhetsområde. En iakttagelse räknas som "
+            "återkommande när samma utförare fått en iakttagelse inom samma område inom 24 månader efter att "
+            "en tidigare åtgärd godkänts eller verifierats. Inom parentes står underlaget (antal).")  # fmt: skip
+    _loop_paragraphs(doc, "s in effect.text", "{{ s }}")
+    _section(doc, "Förändring över tid {{ effect.years }}")
+    _table(doc, "effect.table", numeric=False)
+    _chart(doc, "charts.effect")
+    _section(doc, "Följsamhet till uppföljningsplanen")
+    _p(doc, "{{ effect.adherence_text }}")
+    _table(doc, "effect.adherence", numeric=True)
+    _tag(doc, "{%p endif %}")
+
+
+def signature_block(doc) -> None:
+    """Förvaltningschef and handläggare side by side: name over title, with room to sign above."""
+    doc.add_paragraph(style="Adress")
+    _p(doc, "{{ forvaltning }}", "Adress")
+    for _ in range(2):
+        doc.add_paragraph(style="Adress")
+    half = Cm(8.5)
+    for left, right in (("{{ forvaltningschef }}", "{{ handlaggare }}"), ("Förvaltningschef", "{{ titel }}")):
+        para = doc.add_paragraph(style="Adress")
+        para.paragraph_format.tab_stops.add_tab_stop(half)
+        para.add_run(left)
+        para.add_run("\t")
+        para.add_run(right)
 
 
 def _stable_zip(path: Path) -> None:

@@ -186,7 +186,8 @@ def default_tables(today: date, demo: bool) -> dict[str, list[list[Any]]]:
         tables[contract.ANNUAL_PLAN.name] = demo_data.annual_plan(today)
         tables[contract.FOCUS.name] = demo_data.focus_areas(today)
         tables[contract.EVENTS.name] = demo_data.events(today)
-        tables[contract.FINDINGS.name] = demo_data.findings(today)
+        tables[contract.FINDINGS.name] = demo_data.findings(today) + demo_data.earlier_findings(today)
+        tables[contract.MEETINGS.name] = demo_data.meetings(today)
         tables[contract.SCHEDULE.name] = as_rows(demo_data.history(today), contract.SCHEDULE)
         tables[contract.HANDLAGGARE.name] = demo_data.handlers()
     return tables
