@@ -114,6 +114,8 @@ def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
         return RowStatus.FORSENAD
     if row.status == RowStatus.UTGAR.value:
         return RowStatus.UTGAR
+    if row.announced is not None and row.visit_date is not None and row.announced != row.visit_date:
+        return RowStatus.ANDRAD_TID
     if row.notified is not None:
         return RowStatus.KALLAD
     if row.notify_by is not None and today >= row.notify_by - timedelta(days=settings.kallelse_varsel_dagar):
@@ -121,9 +123,29 @@ def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
     return RowStatus.PLANERAD
 
 
-def refresh_statuses(rows: Iterable[ScheduleRow], settings: Settings, today: date) -> list[ScheduleRow]:
-    """Copies of `rows` with Status recomputed for `today` (the `status` command); nothing else changes."""
-    return [replace(r, status=row_status(r, settings, today).value) for r in rows]
+def refresh_statuses(rows: Iterable[ScheduleRow], settings: Settings, today: date,
+                     types: Iterable[FollowUpType] | None = None) -> list[ScheduleRow]:
+    """Copies of `rows` with Status recomputed for `today` (the `status` command).
+
+    With `types`, Kallas senast is recomputed too from the visit date the user typed
+    (Planerat datum, else Föreslaget datum) for the rows of a type with Besök Ja.
+    """
+    by_id = {t.id: t for t in types} if types is not None else None
+    out = []
+    for r in rows:
+        r = replace(r)
+        if by_id is not None:
+            ftype = by_id.get(r.type_id)
+            if ftype is not None and ftype.visit and r.visit_date is not None:
+                r.notify_by = notify_by(r.visit_date, ftype, settings)
+        r.status = row_status(r, settings, today).value
+        out.append(r)
+    return out
+
+
+def notify_by(visit: date, ftype: FollowUpType | None, settings: Settings) -> date:
+    """Kallas senast for a visit on `visit`: the type's Kallelse dagar före back, on a working day."""
+    return previous_working_day(visit - timedelta(days=_notice_days(ftype, settings)))
 
 
 # ---------------------------------------------------------------- calendar
@@ -202,11 +224,12 @@ class _Item:
     last: date
     fraction: float = 0.5
     fixed: date | None = None  # a proposal that must not move
+    hold: date | None = None  # the previous proposal, kept while it obeys the rules and the cap
     person: str = ""
 
 
 def _slots(interval: Interval, ftype: FollowUpType, provider: Provider, year: int, settings: Settings,
-           last_done: dict[tuple[str, str], int]) -> list[_Slot]:
+           last_done: dict[tuple[str, str], int], missed: dict[tuple[str, str], int] | None = None) -> list[_Slot]:
     """The periods of `year` a provider gets for a type with this interval (Vid behov: none)."""
     y = str(year)
     if interval is Interval.MONTH:
@@ -220,17 +243,28 @@ def _slots(interval: Interval, ftype: FollowUpType, provider: Provider, year: in
     if interval is Interval.HALF_YEAR:
         return [_Slot(f"{y}-H1", date(year, 1, 1), date(year, 6, 30)), _Slot(f"{y}-H2", date(year, 7, 1), date(year, 12, 31))]
     if interval in (Interval.YEAR, Interval.TWO_YEARS):
+        reason = ""
         if interval is Interval.TWO_YEARS and not _two_year_due(provider, ftype, year, last_done):
-            return []
+            missed_year = (missed or {}).get((provider.id, ftype.id))
+            if missed_year != year - 1:
+                return []
+            reason = f"Vartannat år: uppföljningen {missed_year} genomfördes inte och planeras igen {year}"
         if not ftype.month:
-            return [_Slot(y, date(year, 1, 1), date(year, 12, 31), spread_offset=True)]
+            return [_Slot(y, date(year, 1, 1), date(year, 12, 31), reason, spread_offset=True)]
         due = month_end(year, ftype.month)
         if ftype.visit:  # a visit due by the Månad: spread over the year up to it
-            return [_Slot(y, date(year, 1, 1), due, spread_offset=True)]
+            return [_Slot(y, date(year, 1, 1), due, reason, spread_offset=True)]
         # a document due in the Månad (Verksamhetsplan in November) is looked at that month
-        return [_Slot(y, date(year, ftype.month, 1), due)]
+        return [_Slot(y, date(year, ftype.month, 1), due, reason)]
     if interval is Interval.AT_START:
         due = add_months(provider.start, settings.fordjupad_inom_manader)
+        if due.year < year and (missed or {}).get((provider.id, ftype.id)) is not None:
+            # Never done: planned again, due within the same number of months of 1 January.
+            first = date(year, 1, 1)
+            again = min(add_months(first, settings.fordjupad_inom_manader) - timedelta(days=1), date(year, 12, 31))
+            reason = (f"Fördjupad uppföljning vid start ({provider.start.isoformat()}) genomfördes inte "
+                      f"(senast {due.isoformat()}); planeras igen {year}")
+            return [_Slot(y, first, again, reason)]
         if due.year != year:
             return []
         reason = (f"Ny utförare: start {provider.start.isoformat()}, fördjupad uppföljning inom "
@@ -268,6 +302,23 @@ def _last_done(rows: Iterable[ScheduleRow], year: int) -> dict[tuple[str, str], 
         if ry > out.get(k, -1):
             out[k] = ry
     return out
+
+
+def _missed(rows: Iterable[ScheduleRow], year: int) -> dict[tuple[str, str], int]:
+    """(UtförarID, TypID) -> the latest earlier year with a row neither done nor Utgår, when no
+    row of that pair was done in that year or later (a missed Vartannat år or Vid start)."""
+    done: dict[tuple[str, str], int] = {}
+    undone: dict[tuple[str, str], int] = {}
+    for r in rows:
+        ry = _row_year(r)
+        if ry is None or ry >= year:
+            continue
+        k = (r.provider_id, r.type_id)
+        if r.done is not None:
+            done[k] = max(done.get(k, ry), ry)
+        elif r.status != RowStatus.UTGAR.value:
+            undone[k] = max(undone.get(k, ry), ry)
+    return {k: y for k, y in undone.items() if done.get(k, -1) < y}
 
 
 def _plan_pairs(register: Register, year: int) -> dict[str, set[tuple[str, str]]]:
@@ -462,6 +513,7 @@ class PlanResult:
     expired: int = 0
     cap: int = 0
     type_names: dict[str, str] = field(default_factory=dict)
+    not_created: int = 0  # rows not created because their Senast had already passed
 
     def year_rows(self) -> list[ScheduleRow]:
         return [r for r in self.rows if _row_year(r) == self.year]
@@ -544,10 +596,12 @@ def plan(
     year: int,
     today: date,
     progress: Callable[[int, int], None] | None = None,
+    adopt: date | None = None,
 ) -> PlanResult:
     """Generate year `year` of the Årshjul and merge it with the existing rows (see the module docstring).
 
     `progress(done, total)` is called after each follow-up type, for a progress bar.
+    `adopt` (plan --fastställ): the adoption date written in Fastställd on the rows of the plan.
 
     Example:
         >>> r = plan(register, 2025, date(2025, 1, 10))          # doctest: +SKIP
@@ -568,6 +622,8 @@ def plan(
             existing[r.key] = r
 
     last_done = _last_done(register.schedule, year)
+    missed = _missed(register.schedule, year)
+    not_created = 0
     pairs = _plan_pairs(register, year)
     triggers = event_triggers(register.events, settings, year)
     items: list[_Item] = []
@@ -576,7 +632,7 @@ def plan(
     types = [t for t in register.types if t.active]
 
     def add(provider: Provider, ftype: FollowUpType, slot: _Slot) -> _Item | None:
-        nonlocal added, kept
+        nonlocal added, kept, not_created
         first = max(slot.first, provider.start)
         last = slot.due if provider.end is None else min(slot.due, provider.end)
         if first > last:
@@ -584,22 +640,30 @@ def plan(
         key = f"{provider.id}|{ftype.id}|{slot.period}"
         if key in produced:
             return None
+        old = existing.get(key)
+        if old is None and last < today:
+            not_created += 1  # a new row is never late on the day it is created
+            return None
         produced.add(key)
         row = ScheduleRow(
             key=key, provider_id=provider.id, provider_name=provider.name, area=provider.area,
             namnd=provider.namnd, type_id=ftype.id, type_name=ftype.name, period=slot.period,
-            due=slot.due, responsible=provider.responsible, reason=slot.reason,
+            due=last, responsible=provider.responsible, reason=slot.reason,
         )
         item = _Item(row, ftype, first, last)
-        old = existing.get(key)
         if old is not None:
             kept += 1
             _keep_user_cells(row, old, provider)
+            row.announced, row.adopted = old.announced, old.adopted
             if (old.notified or old.done) and old.proposed and first <= old.proposed <= last \
                     and old.proposed in _year_set(old.proposed.year):
                 item.fixed = old.proposed  # the kallelse (or the visit) named this date
+            elif old.proposed is not None and _obeys(old.proposed, first, last, ftype, settings):
+                item.hold = old.proposed  # proposals hold while they obey the rules
         else:
             added += 1
+        if adopt is not None:
+            row.adopted = adopt
         item.person = row.responsible
         items.append(item)
         return item
@@ -621,7 +685,7 @@ def plan(
                     if item is not None:
                         groups["ON_DEMAND"].append(item)
                 continue
-            for slot in _slots(interval, ftype, p, year, settings, last_done):
+            for slot in _slots(interval, ftype, p, year, settings, last_done, missed):
                 item = add(p, ftype, slot)
                 if item is not None:
                     groups[slot.period].append(item)
@@ -669,15 +733,28 @@ def plan(
             provider = register.provider(r.provider_id)
             placer.add_load(r.responsible or (provider.responsible if provider else ""), when)
     to_level: list[_Item] = []
+    holds: list[_Item] = []
     for it in items:
         row = it.row
         if not it.ftype.visit:
-            row.proposed = it.fixed or placer.place(it, level=False)
+            row.proposed = it.fixed or it.hold or placer.place(it, level=False)
             continue
         load_day = row.planned or row.done or it.fixed
         if load_day is not None:
-            row.proposed = it.fixed or placer.place(it, level=False)
+            row.proposed = it.fixed or it.hold or placer.place(it, level=False)
             placer.add_load(it.person, load_day)
+        elif it.hold is not None:
+            holds.append(it)
+        else:
+            to_level.append(it)
+    # Kept proposals next, in date order, while their week has room under the cap.
+    holds.sort(key=lambda it: (it.hold or date.max, it.row.key))
+    for it in holds:
+        assert it.hold is not None
+        week = it.hold.isocalendar()[:2]
+        if placer.cap <= 0 or not it.person or placer.load[(it.person, week)] < placer.cap:
+            it.row.proposed = it.hold
+            placer.add_load(it.person, it.hold)
         else:
             to_level.append(it)
     to_level.sort(key=lambda it: ((it.last - it.first).days, it.first, it.fraction, it.row.key))
@@ -687,7 +764,7 @@ def plan(
     for it in items:
         row = it.row
         if it.ftype.visit and row.visit_date is not None:
-            row.notify_by = previous_working_day(row.visit_date - timedelta(days=_notice_days(it.ftype, settings)))
+            row.notify_by = notify_by(row.visit_date, it.ftype, settings)
         row.status = row_status(row, settings, today).value
 
     rows = [it.row for it in items] + kept_rows + others
@@ -695,7 +772,20 @@ def plan(
     return PlanResult(
         year=year, rows=rows, unplaced=placer.unplaced, added=added, kept=kept, removed=removed,
         expired=expired, cap=settings.max_besok_per_vecka, type_names={t.id: t.name for t in register.types},
+        not_created=not_created,
     )
+
+
+def _obeys(day: date, first: date, last: date, ftype: FollowUpType, settings: Settings) -> bool:
+    """Whether a kept proposal still obeys the rules: in its window, a working day, and for
+    visits outside the holiday period (the weekly cap is checked when placing)."""
+    if not first <= day <= last or day not in _year_set(day.year):
+        return False
+    if ftype.visit:
+        s, e = settings.holiday_period(day.year)
+        if s <= day <= e:
+            return False
+    return True
 
 
 @lru_cache(maxsize=32)
@@ -707,6 +797,7 @@ __all__ = [
     "PlanResult",
     "USER_FIELDS",
     "event_triggers",
+    "notify_by",
     "plan",
     "refresh_statuses",
     "row_status",
