@@ -265,7 +265,10 @@ def test_send_list_eml_and_summary(written: tuple[letters.LetterResult, Path]) -
 
 def test_mark_sent_patch(written: tuple[letters.LetterResult, Path]) -> None:
     result, _ = written
-    assert result.mark_sent_patch == CellPatch("Årshjul", {(2, "Kallelse skickad"): TODAY, (3, "Kallelse skickad"): TODAY})
+    assert result.mark_sent_patch == CellPatch("Årshjul", {
+        (2, "Kallelse skickad"): TODAY, (3, "Kallelse skickad"): TODAY,
+        (2, "Kallat datum"): date(2025, 3, 11), (3, "Kallat datum"): date(2025, 3, 12),  # the visit dates announced
+    })
     assert result.changes.patches == [result.mark_sent_patch]
 
 
@@ -274,7 +277,10 @@ def test_mark_sent_keeps_an_earlier_sent_date(tmp_path: Path) -> None:
     rows = [replace(r, notified=date(2025, 1, 2)) if r.provider_id == "U017" else r for r in reg.schedule]
     result = letters.write_letters(reg, rows, TODAY, tmp_path, {"kallelse"}, (date(2025, 1, 1), date(2025, 1, 31)), pdf=False)
     assert "2025-03-11_U017_Kallelse_KVAL.docx" in [p.name for p in result.files]  # re-sent on request
-    assert result.mark_sent_patch == CellPatch("Årshjul", {(3, "Kallelse skickad"): TODAY})
+    assert result.mark_sent_patch == CellPatch("Årshjul", {
+        (3, "Kallelse skickad"): TODAY,
+        (2, "Kallat datum"): date(2025, 3, 11), (3, "Kallat datum"): date(2025, 3, 12),  # the re-sent letter's date too
+    })
 
 
 def test_nothing_to_write(tmp_path: Path) -> None:
@@ -411,12 +417,12 @@ def test_window_the_wrong_way_round_is_a_usage_error() -> None:
         letters.select(reg, reg.schedule, TODAY, ALL, (date(2025, 3, 1), date(2025, 2, 1)))
 
 
-def test_material_due_on_a_weekend_moves_to_the_working_day_before() -> None:
+def test_material_due_on_a_weekend_moves_to_the_next_working_day() -> None:
     reg = scenario()
     reg.types = [replace(t, material_days=16) if t.id == "KVAL" else t for t in reg.types]
     reg.__dict__.pop("_types", None)
     first = letters.select(reg, reg.schedule, TODAY, {"kallelse"}, NO_WINDOW)[0]
-    assert first.context["underlag_senast"] == "fredag 21 februari 2025"  # 2025-03-11 minus 16 days is a Sunday
+    assert first.context["underlag_senast"] == "måndag 24 februari 2025"  # 2025-03-11 minus 16 days is a Sunday
 
 
 def test_unknown_provider_and_past_visit_are_skipped() -> None:

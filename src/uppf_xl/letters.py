@@ -54,13 +54,16 @@ from uppf_xl.vocab import Avtalsform, Regi, RowStatus
 from uppf_xl.workbook.content import CellPatch, Changes, SheetContent, TableBlock, Value
 
 KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING = "kallelse", "atgardsplan", "paminnelse", "aterkoppling"
-KINDS: tuple[str, ...] = (KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING)
-FILE_KIND = {KALLELSE: "Kallelse", ATGARDSPLAN: "Atgardsplan", PAMINNELSE: "Paminnelse", ATERKOPPLING: "Aterkoppling"}
+ANDRAD = "andrad"
+KINDS: tuple[str, ...] = (KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING, ANDRAD)
+FILE_KIND = {KALLELSE: "Kallelse", ATGARDSPLAN: "Atgardsplan", PAMINNELSE: "Paminnelse", ATERKOPPLING: "Aterkoppling",
+             ANDRAD: "AndradTid"}
 TEMPLATES = {
     KALLELSE: "kallelse.docx",
     ATGARDSPLAN: "begaran_atgardsplan.docx",
     PAMINNELSE: "paminnelse.docx",
     ATERKOPPLING: "aterkoppling.docx",
+    ANDRAD: "andrad_tid.docx",
 }
 # Singular and plural for the summary.
 KIND_NAMES = {
@@ -68,6 +71,7 @@ KIND_NAMES = {
     ATGARDSPLAN: ("begäran om åtgärdsplan", "begäranden om åtgärdsplan"),
     PAMINNELSE: ("påminnelse", "påminnelser"),
     ATERKOPPLING: ("återkoppling", "återkopplingar"),
+    ANDRAD: ("ändrad tid", "ändrade tider"),
 }
 DEFAULT_DAYS_BACK = 14
 SEND_LIST = "utskickslista.xlsx"
@@ -188,6 +192,12 @@ def plan(
         got, skip = _kallelser(register, rows, today, window)
         letters += got
         skipped += skip
+    if ANDRAD in kinds:
+        from uppf_xl import annual
+
+        got, skip = annual.changed_time_letters(register, rows, today, window)
+        letters += got
+        skipped += skip
     quoted = _guarded_texts(register, today, kinds, window)
     for kind in (ATGARDSPLAN, PAMINNELSE, ATERKOPPLING):
         if kind in kinds:
@@ -223,6 +233,10 @@ def _kallelser(
             continue
         provider = register.provider(row.provider_id)
         reason = _why_no_kallelse(row, provider, today)
+        if not reason:
+            from uppf_xl import annual
+
+            reason = annual.short_notice(row, register.settings, today)
         if reason:
             skipped.append(Skip(KALLELSE, row.provider_id, row.type_id, reason))
         else:
@@ -252,7 +266,9 @@ def _kallelse(
     material_due = None
     if ftype.material and ftype.material_days is not None:
         # A due date on a weekend or holiday moves to the working day before it.
-        material_due = previous_working_day(visit - timedelta(days=ftype.material_days))
+        from uppf_xl import annual
+
+        material_due = annual.material_due(visit, ftype.material_days, today, settings)
     focus = [f for f in register.focus if f.year == visit.year]
     subject = f"Kallelse till {lower_first(ftype.name)} – {provider.name}"
     context = {
@@ -425,7 +441,7 @@ def _guarded_texts(register: Register, today: date, kinds: set[str], window: Win
     wanted = [
         f
         for f in register.findings
-        if any(_wanted(f, k, settings, today, win) for k in kinds if k != KALLELSE)
+        if any(_wanted(f, k, settings, today, win) for k in kinds if k not in (KALLELSE, ANDRAD))
     ]
     items = [
         guard.GuardItem(FINDINGS.name, _cell(f), f.public_text)
@@ -485,6 +501,9 @@ def write_letters(
 
     letters, skipped = plan(register, rows, today, kinds, window)
     result = LetterResult(skipped=skipped, letters=letters)
+    from uppf_xl import annual
+
+    result.lines.extend(annual.notice_warnings(letters, register, today))
     names = _unique_names(letters)
     rendered: list[tuple[Path, bytes]] = []
     for letter, name in zip(letters, names):
@@ -550,6 +569,9 @@ def _mark_sent(letters: list[Letter], today: date) -> CellPatch | None:
         for letter in letters
         if letter.kind == KALLELSE and letter.row is not None and letter.row.row > 0 and letter.row.notified is None
     }
+    from uppf_xl import annual
+
+    values.update(annual.announced_cells(letters))
     return CellPatch(SCHEDULE.name, values) if values else None
 
 

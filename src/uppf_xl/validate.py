@@ -309,6 +309,9 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
 
     _finding_rules(register, readers.get(contract.FINDINGS.name, (None,))[0], today, problems)
     _schedule_rules(register.schedule, readers.get(contract.SCHEDULE.name, (None,))[0])
+    from uppf_xl import annual
+
+    problems.extend(annual.warnings(register, raw, today))
     return register, _sorted(problems)
 
 

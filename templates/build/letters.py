@@ -280,11 +280,31 @@ ATERKOPPLING: list[Block] = [
      "Resultatet redovisas för {{ namnd }}."),
 ]
 
+ANDRAD: list[Block] = [
+    ("Heading 1", "{{ amne }}"),
+    ("Normal", "Vi har tidigare kallat {{ mottagare.namn }} till {{ uppfoljning_lc }} "
+     "{{ tidigare_datum }}. Tiden för uppföljningen är ändrad."),
+    ("Heading 2", "Ny tid och plats"),
+    ("Adress", [("Datum: ", True), "{{ besok.datum }}"]),
+    ("Adress", [("Tid: ", True), "{% if besok.tid %}{{ besok.tid }}{% else %}meddelas senare{% endif %}"]),
+    ("Normal", [("Plats: ", True), "{% if besok.plats %}{{ besok.plats }}{% else %}i er verksamhet{% endif %}"]),
+    ("Normal", "Den tidigare tiden, {{ tidigare_datum }}, gäller inte längre. Från förvaltningen deltar "
+     "{{ besok.deltagare }}."),
+    ("Normal", "{%p if underlag %}"),
+    ("Heading 2", "Underlag inför besöket"),
+    ("Normal", "Skicka följande underlag{% if avsandare.epost %} till {{ avsandare.epost }}{% endif %} "
+     "{% if underlag_senast %}senast {{ underlag_senast }}{% else %}i god tid före besöket{% endif %}:"),
+    *_bullets("u in underlag", "{{ u }}"),
+    ("Normal", "{%p endif %}"),
+    ("Normal", "Passar den nya tiden inte, kontakta mig så snart som möjligt."),
+]
+
 TEMPLATES: dict[str, tuple[str, list[Block]]] = {
     "kallelse.docx": ("Kallelse", KALLELSE),
     "begaran_atgardsplan.docx": ("Begäran om åtgärdsplan", ATGARDSPLAN),
     "paminnelse.docx": ("Påminnelse om åtgärdsplan", PAMINNELSE),
     "aterkoppling.docx": ("Återkoppling på åtgärdsplan", ATERKOPPLING),
+    "andrad_tid.docx": ("Ändrad tid för uppföljning", ANDRAD),
 }
 
 
