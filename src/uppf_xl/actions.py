@@ -75,7 +75,10 @@ def _status_changes(register: Register, rows: list[ScheduleRow], year: int, toda
         sheets=[dashboard_sheet.dashboard_sheet(board)],
         patches=[findings.tool_columns(register, rows, today)] if register.findings else [],
     )
-    return changes, dashboard.lines(board), dashboard.terminal_tables(board)
+    from uppf_xl import annual
+
+    lines = [*dashboard.lines(board), *annual.summary_lines(board)]
+    return changes, lines, dashboard.terminal_tables(board)
 
 
 def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, int], None] | None = None,

@@ -404,18 +404,17 @@ def _year_of(row: ScheduleRow) -> int | None:
         return None
 
 
-def summary_lines(rows: list[ScheduleRow], year: int) -> list[str]:
+def summary_lines(d: Dashboard) -> list[str]:
     """Terminal lines: the backlog, the adopted plan, the changed times."""
     lines = []
-    old = backlog(rows, year)
-    if old:
-        lines.append(f"Eftersläpning: {len(old)} rader från tidigare år är inte genomförda.")
-    n, done, added = adopted_counts(rows, year)
-    if n:
-        lines.append(f"Fastställd plan {year}: {done} av {n} genomförda, {added} tillagda efter fastställandet.")
-    changed = changed_rows(rows)
-    if changed:
-        lines.append(f"Ändrad tid: {len(changed)} besök har nytt datum efter kallelsen (letters --kind andrad).")
+    if d.backlog:
+        lines.append(f"{d.backlog} uppföljningar från tidigare år är inte genomförda (se Översikt).")
+    for t in d.extra:
+        if t.name == "tblOversiktFaststalld" and t.rows:
+            _, n, done, added = t.rows[0]
+            lines.append(f"Fastställd plan {d.year}: {done} av {n} genomförda, {added} tillagda efter fastställandet.")
+        if t.name == "tblOversiktAndradTid" and t.rows:
+            lines.append(f"Ändrad tid: {len(t.rows)} besök har fått nytt datum efter kallelsen (letters --kind andrad).")
     return lines
 
 

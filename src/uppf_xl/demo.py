@@ -43,6 +43,7 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
         january = min(date(year, 1, 10), until)
         step(f"Årshjul {year} (planerat {january:%Y-%m-%d})", actions.plan(open_workbook(book), year, january))
         step(f"Fältarbete {year} (demo)", _simulate_fieldwork(book, year, until))
+    step("Flyttade besök (demo)", _simulate_moves(book, today))
     step("Översikt", actions.status(open_workbook(book), today.year, today))
 
     pdf = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
@@ -116,6 +117,7 @@ def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:
         left_undone = i % 9 == 4 and year == today.year
         if row.notify_by and row.notify_by <= today and not row.notified and not left_undone:
             values[row.row, "Kallelse skickad"] = row.notify_by - timedelta(days=2)
+            values[row.row, "Kallat datum"] = row.visit_date
             sent += 1
         if when < today - timedelta(days=3) and not left_undone:
             values[row.row, "Genomförd"] = when
@@ -123,3 +125,50 @@ def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:
     changes = Changes(patches=[CellPatch("Årshjul", values)])
     wb.apply(changes, "demo", f"Fältarbete: {done} genomförda, {sent} kallelser skickade")
     return Outcome("demo", lines=[f"{done} uppföljningar markerade genomförda och {sent} kallelser skickade."])
+
+
+def _simulate_moves(book: Path, today: date) -> Outcome:
+    """What an administrator does in the autumn: a visit already announced is moved a week
+    (Ändrad tid, and its letter), and visits too close for a kallelse are moved to the first
+    day with enough notice (Minsta varsel)."""
+    from uppf_xl import annual
+    from uppf_xl.dates import add_working_days, is_working_day, next_working_day
+    from uppf_xl.schedule import refresh_statuses
+    from uppf_xl.vocab import RowStatus
+
+    wb = open_workbook(book)
+    register = wb.register(today)
+    rows = refresh_statuses(register.schedule, register.settings, today, types=register.types)
+    values: dict[tuple[int, str], Value] = {}
+    lines = []
+    settings = register.settings
+    earliest = annual.earliest_visit(today, settings)
+
+    def visit_day(day: date) -> date:
+        day = next_working_day(day)
+        start, end = settings.holiday_period(day.year)
+        return next_working_day(end + timedelta(days=1)) if start <= day <= end else day
+
+    announced = [r for r in rows if r.notified and r.done is None and r.visit_date and r.visit_date > earliest
+                 and r.status == RowStatus.KALLAD.value]
+    if announced:
+        row = announced[0]
+        assert row.visit_date is not None
+        new = visit_day(row.visit_date + timedelta(days=7))
+        if row.announced is None:
+            values[row.row, "Kallat datum"] = row.visit_date
+        values[row.row, "Planerat datum"] = new
+        lines.append(f"{row.key}: besöket flyttat från {row.visit_date.isoformat()} till {new.isoformat()} "
+                     "efter kallelsen (Ändrad tid).")
+    for row in rows:
+        if row.status != RowStatus.ATT_KALLA.value or row.visit_date is None or not row.row:
+            continue
+        if today <= row.visit_date < earliest:
+            new = visit_day(max(earliest, add_working_days(today, settings.minsta_varsel)))
+            if row.due is not None and new > row.due or not is_working_day(new):
+                continue
+            values[row.row, "Planerat datum"] = new
+            lines.append(f"{row.key}: för kort varsel; besöket flyttat till {new.isoformat()}.")
+    if values:
+        wb.apply(Changes(patches=[CellPatch("Årshjul", values)]), "demo", f"Flyttade besök: {len(lines)}")
+    return Outcome("demo", lines=lines or ["Inga besök att flytta."])
