@@ -352,7 +352,7 @@ def test_serious_event_proposes_a_hand_row():
     (row,) = run(f.register([f.provider()], HAND, events=events)).rows
     assert row.key == "U001|HAND|2025-03-14"
     assert row.period == "2025-03-14"
-    assert row.due == date(2025, 4, 13)
+    assert row.due == date(2025, 4, 14)  # 30 days is Sunday 13 April: the next working day
     assert row.reason == "Allvarlig händelse 2025-03-14: Lex Sarah"
     assert date(2025, 3, 14) <= row.proposed <= row.due
     assert row.notify_by is not None

@@ -302,7 +302,7 @@ def expected_due(row: ScheduleRow, ftype: FollowUpType, provider: Provider | Non
         elif len(rest) == 3:
             due = month_end(y, int(rest[1:]))
         elif len(rest) == 6:
-            due = date.fromisoformat(period) + timedelta(days=ON_DEMAND_DAYS)
+            due = next_working_day(date.fromisoformat(period) + timedelta(days=ON_DEMAND_DAYS))
     except (ValueError, IndexError):
         return None
     if due is not None and provider is not None and provider.end is not None and provider.end < due:

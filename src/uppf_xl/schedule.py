@@ -8,14 +8,15 @@ and come back untouched.
 Rules the contract leaves open, and what this module does (WORKBOOK.md's Decisions win):
 
 - Periods and Senast: Månad `2025-03`, Kvartal `2025-Q1`, Tertial `2025-T2` (ends from
-  Inställningar), Halvår `2025-H1`: Senast is the period's last day. År and Vartannat år
+  Inställningar), Halvår `2025-H1`: Senast is the period's last day, or Slutdatum when the
+  provider ends before it. År and Vartannat år
   (`2025`): with a Månad, Senast is that month's last day, else 31 December. Proposals are
   spread over the year up to Senast, except for a document check with a Månad: it is
   proposed in that month, when the document comes in (a Verksamhetsplan is looked at in
   November, not in March). Vid start (`2025`): Senast is Startdatum
   plus "Fördjupad uppföljning inom (månader)", planned in the year of that date, proposed
   between Startdatum (at the earliest 1 January) and Senast. Vid behov (`2025-03-14`): only
-  from events, Senast 30 days after the triggering event.
+  from events, Senast 30 days after the triggering event, moved to the next working day.
 - A provider gets a row for a period only when it is active (Startdatum..Slutdatum) somewhere
   in the proposal window (period start, or the Månad for such documents, .. Senast), and the
   proposal stays inside that overlap: a provider ending in May gets its monthly rows up to
@@ -79,7 +80,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from uppf_xl.dates import add_months, month_end, previous_working_day, working_days
+from uppf_xl.dates import add_months, month_end, next_working_day, previous_working_day, working_days
 from uppf_xl.model import Event, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.vocab import Interval, RowStatus
 
@@ -680,7 +681,8 @@ def plan(
             interval = ftype.interval_for(p)
             if interval is Interval.ON_DEMAND:
                 for day, reason in triggers.get(p.id, ()):
-                    slot = _Slot(day.isoformat(), day, day + timedelta(days=ON_DEMAND_DAYS), reason)
+                    # a deadline the tool computes falls on a working day (Decisions v2)
+                    slot = _Slot(day.isoformat(), day, next_working_day(day + timedelta(days=ON_DEMAND_DAYS)), reason)
                     item = add(p, ftype, slot)
                     if item is not None:
                         groups["ON_DEMAND"].append(item)
