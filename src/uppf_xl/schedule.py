@@ -417,6 +417,11 @@ class _Placer:
             self.load[(person, day.isocalendar()[:2])] += 1
             self.daily[(person, day)] += 1
 
+    def remove_load(self, person: str, day: date) -> None:
+        if person:
+            self.load[(person, day.isocalendar()[:2])] -= 1
+            self.daily[(person, day)] -= 1
+
     def _choices(self, item: _Item) -> list[tuple[_Days, date | None, bool]]:
         """(day list, lower bound, in-semester allowed) in order of preference."""
         cal, today = self.cal, self.today
@@ -751,6 +756,7 @@ def plan(
             to_level.append(it)
     # Kept proposals next, in date order, while their week has room under the cap.
     holds.sort(key=lambda it: (it.hold or date.max, it.row.key))
+    over_cap: list[_Item] = []
     for it in holds:
         assert it.hold is not None
         week = it.hold.isocalendar()[:2]
@@ -758,7 +764,23 @@ def plan(
             it.row.proposed = it.hold
             placer.add_load(it.person, it.hold)
         else:
-            to_level.append(it)
+            over_cap.append(it)
+    # A kept proposal over the cap moves to a week with room; when there is none, it stays.
+    for it in over_cap:
+        assert it.hold is not None
+        reported = len(placer.unplaced)
+        day = placer.place(it, level=True)
+        if len(placer.unplaced) > reported:
+            del placer.unplaced[reported:]
+            placer.remove_load(it.person, day)
+            placer.add_load(it.person, it.hold)
+            week = it.hold.isocalendar()[:2]
+            placer.unplaced.append(
+                f"{it.row.key}: {it.person} har ingen vecka under max ({placer.cap} besök) före Senast; "
+                f"föreslaget {it.hold.isoformat()} behålls (vecka {week[1]}, {placer.load[(it.person, week)]} besök)."
+            )
+            day = it.hold
+        it.row.proposed = day
     to_level.sort(key=lambda it: ((it.last - it.first).days, it.first, it.fraction, it.row.key))
     for it in to_level:
         it.row.proposed = placer.place(it, level=True)
