@@ -163,12 +163,12 @@ def _simulate_moves(book: Path, today: date) -> Outcome:
     for row in rows:
         if row.status != RowStatus.ATT_KALLA.value or row.visit_date is None or not row.row:
             continue
-        if today <= row.visit_date < earliest:
+        if row.visit_date < earliest:
             new = visit_day(max(earliest, add_working_days(today, settings.minsta_varsel)))
             if row.due is not None and new > row.due or not is_working_day(new):
                 continue
             values[row.row, "Planerat datum"] = new
-            lines.append(f"{row.key}: för kort varsel; besöket flyttat till {new.isoformat()}.")
+            lines.append(f"{row.key}: kallelsen hann inte gå ut med Minsta varsel; besöket flyttat till {new.isoformat()}.")
     if values:
         wb.apply(Changes(patches=[CellPatch("Årshjul", values)]), "demo", f"Flyttade besök: {len(lines)}")
     return Outcome("demo", lines=lines or ["Inga besök att flytta."])
