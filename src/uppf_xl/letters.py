@@ -46,7 +46,7 @@ from typing import Any
 from uppf_xl import findings as fnd
 from uppf_xl import guard, render
 from uppf_xl.contract import FINDINGS, SCHEDULE, default_cell
-from uppf_xl.dates import previous_working_day, swedish_date_with_week, swedish_long_date, swedish_month
+from uppf_xl.dates import swedish_date_with_week, swedish_long_date, swedish_month
 from uppf_xl.errors import ExternalProgramMissing, UsageError
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.schedule import row_status

@@ -59,6 +59,18 @@ Rules the contract leaves open, and what this module does (WORKBOOK.md's Decisio
   (Genomförd) when it has a Genomförd date, and is removed otherwise; a second row with a
   key already seen is treated the same way. Such kept rows keep their tool cells as they
   were. Running plan again on its own output gives the same rows.
+- Proposals hold (Decisions v2): a kept row keeps its Föreslaget datum while it obeys the
+  rules (inside its window, a working day, outside the semester window for visits); kept
+  visits are counted against the weekly cap first, in date order, and one over the cap moves
+  to a week with room, or stays where it was (reported) when there is none. Only new rows and
+  rows that broke a rule are placed anew, so adding, removing or re-risking one provider
+  moves only that provider's rows. Kallat datum and Fastställd are carried over; `adopt`
+  (plan --fastställ) writes the adoption date on every row of the plan.
+- A new row whose Senast (clipped to Slutdatum) has already passed is not created: no row is
+  Försenad on the day it is made. Senast is never after the provider's Slutdatum.
+- Missed follow-ups: a Vartannat år row of the year before that was neither done nor Utgår,
+  and a Vid start follow-up never done, are planned again in the plan year with the reason in
+  Orsak (Vid start: due within "Fördjupad uppföljning inom (månader)" of 1 January).
 - Status: see `row_status`; Utgår wins over Försenad (a row the rules no longer produce is
   not late), Genomförd wins over everything.
 - `unplaced` lists, in Swedish, every visit placed over the weekly cap and every visit that
@@ -102,7 +114,8 @@ def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
 
     Genomförd when done; Försenad when past Senast, whatever else it is (the contract's rule,
     so a row the plan no longer produces still shows as late once its date has passed); Utgår
-    stays Utgår until then; Kallad when the kallelse is sent; Att kalla from "Kallelse
+    stays Utgår until then; Ändrad tid when a kallelse announced another date (Kallat datum)
+    than the visit date now; Kallad when the kallelse is sent; Att kalla from "Kallelse
     varsel dagar" before Kallas senast (and after it, until sent); else Planerad.
 
     Example:
