@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -202,8 +203,7 @@ def warnings(register: Register, raw: RawWorkbook, today: date) -> list[Problem]
 def _schedule_warnings(register: Register, table: RawTable, today: date) -> list[Problem]:
     settings = register.settings
     out: list[Problem] = []
-    ids = [p.id for p in register.providers]
-    twice = {i for i in ids if ids.count(i) > 1}
+    twice = {i for i, n in Counter(p.id for p in register.providers).items() if n > 1}
 
     def warn(row: ScheduleRow, header: str, text: str) -> None:
         if table.index(header) is not None:
