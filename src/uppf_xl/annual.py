@@ -185,8 +185,12 @@ def _setting_cell(raw: RawWorkbook, key: str) -> str:
 # ---------------------------------------------------------------- warnings
 
 
-def warnings(register: Register, raw: RawWorkbook, today: date) -> list[Problem]:
-    """Every warning of this module, each with its cell (never an error)."""
+def warnings(register: Register, raw: RawWorkbook, today: date, problems: Iterable[Problem] = ()) -> list[Problem]:
+    """Every warning of this module, each with its cell (never an error).
+
+    `problems` are the ones found so far: while Utförare or Uppföljningstyper have errors,
+    the checks of the tool's own Årshjul columns are left out (they would only echo them).
+    """
     settings = register.settings
     out = stale_plan_year(raw, settings, today)
     if settings.max_besok_per_vecka == 0:
@@ -195,12 +199,14 @@ def warnings(register: Register, raw: RawWorkbook, today: date) -> list[Problem]
                            "Skriv hur många besök en handläggare hinner per vecka (t.ex. 3)."))
     table = raw.tables.get(contract.SCHEDULE.name)
     if table is not None:
-        out.extend(_schedule_warnings(register, table, today))
+        sources = {contract.PROVIDERS.name, contract.TYPES.name}
+        trusted = not any(p.is_error and p.sheet in sources for p in problems)
+        out.extend(_schedule_warnings(register, table, today, trusted))
     out.extend(_finding_key_warnings(register, raw))
     return out
 
 
-def _schedule_warnings(register: Register, table: RawTable, today: date) -> list[Problem]:
+def _schedule_warnings(register: Register, table: RawTable, today: date, trusted: bool = True) -> list[Problem]:
     settings = register.settings
     out: list[Problem] = []
     twice = {i for i, n in Counter(p.id for p in register.providers).items() if n > 1}
@@ -240,7 +246,8 @@ def _schedule_warnings(register: Register, table: RawTable, today: date) -> list
         if row.done is not None and row.notified is not None and row.notified > row.done:
             warn(row, "Kallelse skickad", f"Kallelse skickad {row.notified.isoformat()} ligger efter Genomförd "
                                           f"{row.done.isoformat()}")
-        _typed_tool_cells(row, ftype, provider, settings, warn, row.provider_id in twice)
+        if trusted:
+            _typed_tool_cells(row, ftype, provider, settings, warn, row.provider_id in twice)
     return out
 
 
@@ -270,9 +277,14 @@ def _typed_tool_cells(row: ScheduleRow, ftype: FollowUpType | None, provider: Pr
         for header, mine, theirs in (("Utförare", row.provider_name, provider.name),
                                      ("Verksamhetsområde", row.area, provider.area),
                                      ("Nämnd", row.namnd, provider.namnd)):
-            if mine and theirs and mine != theirs:
+            if mine and theirs and _plain(mine) != _plain(theirs):
                 warn(row, header, f'kolumnen {header} kopieras från Utförare ("{theirs}"); ändra i Utförare, '
                                   "nästa plan skriver över värdet här")
+
+
+def _plain(text: str) -> str:
+    """Letters and digits only, case-folded: an emoji or a space more is not a typed value."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def expected_due(row: ScheduleRow, ftype: FollowUpType, provider: Provider | None, settings: Settings) -> date | None:

@@ -311,7 +311,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     _schedule_rules(register.schedule, readers.get(contract.SCHEDULE.name, (None,))[0])
     from uppf_xl import annual
 
-    problems.extend(annual.warnings(register, raw, today))
+    problems.extend(annual.warnings(register, raw, today, problems))
     return register, _sorted(problems)
 
 
