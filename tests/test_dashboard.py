@@ -101,7 +101,7 @@ def test_key_figures(d) -> None:
         ("Försenade uppföljningar", 2),  # r5 (Senast 04-30), r9 (04-13)
         ("Kallelser att skicka inom 14 dagar", 1),  # r2 (Kallas senast 05-20)
         ("Sena kallelser", 1),  # r8 (05-10, not sent)
-        ("Utförare utanför intervall", 2),  # U001 (VP, EGEN), U002 (VP)
+        ("Utförare utanför intervall", 1),  # U001 (EGEN); VP has no history and its first Senast is ahead
         ("Nya utförare 2025", 2),  # U003, U004
         ("Öppna åtgärdsplaner", 3),  # I-001 godkänd, I-002 försenad, I-004 begärd
         ("Försenade åtgärdsplaner", 1),  # I-002
@@ -143,16 +143,16 @@ def test_overdue_and_letters(d) -> None:
 def test_coverage(d) -> None:
     assert [(c.provider_id, c.type_id, c.last_done, c.within, c.next_planned) for c in d.coverage] == [
         ("U001", "KVAL", D(2025, 3, 12), True, None),
-        ("U001", "VP", None, False, D(2025, 11, 14)),
+        ("U001", "VP", None, True, D(2025, 11, 14)),  # no history: within until the first Senast passes
         ("U001", "EGEN", D(2024, 12, 20), False, D(2025, 6, 5)),  # a tertial: 2025-04-20 passed
-        ("U002", "VP", None, False, D(2025, 11, 17)),  # KVAL is not planned for SÄBO in 2025
+        ("U002", "VP", None, True, D(2025, 11, 17)),  # KVAL is not planned for SÄBO in 2025
         ("U003", "KVAL", None, True, D(2025, 6, 10)),  # new in 2025-02: not yet due
         ("U003", "VP", None, True, None),
         ("U003", "EGEN", D(2025, 5, 2), True, None),
         ("U004", "VP", None, True, None),
         ("U004", "EGEN", None, True, None),
     ]  # U005 has ended; FORD and HAND do not recur
-    assert [(c.provider_id, c.type_id) for c in d.out_of_coverage] == [("U001", "VP"), ("U001", "EGEN"), ("U002", "VP")]
+    assert [(c.provider_id, c.type_id) for c in d.out_of_coverage] == [("U001", "EGEN")]
 
 
 def test_new_providers(d) -> None:
@@ -202,7 +202,7 @@ def test_terminal_output(d) -> None:
         "Översikt uppföljning 2025 – Exempelkommun, per 2025-05-15.",
         "2 av 9 planerade uppföljningar är genomförda; 2 är försenade.",
         "1 kallelse ska skickas inom 14 dagar; 1 är sen.",
-        "2 utförare är utanför sitt intervall.",
+        "1 utförare är utanför sitt intervall.",
         "3 öppna åtgärdsplaner, varav 1 försenad; 3 öppna allvarliga brister, 2 att eskalera.",
     ]
     out = terminal_tables(d)
@@ -306,7 +306,7 @@ def test_rendered_oversikt_shows_the_figures(rendered) -> None:
     for label, value in [
         ("Planerade uppföljningar 2025", 9),
         ("Försenade uppföljningar", 2),
-        ("Utförare utanför intervall", 2),
+        ("Utförare utanför intervall", 1),
         ("Öppna allvarliga brister", 3),
         ("Eskaleringar", 2),
     ]:

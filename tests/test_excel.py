@@ -135,9 +135,9 @@ def test_letter_buttons_use_the_letters_action(demo_master: Path, tmp_path: Path
         return actions.Outcome("letters", lines=[f"{len(tuple(kinds))} brevtyper"])
 
     monkeypatch.setattr(actions, "letters", fake_letters)
-    assert alerts(press(demo_master, "kallelser", tmp_path))[0][:2] == ("1 brevtyper", "Skapa kallelser")
+    assert alerts(press(demo_master, "kallelser", tmp_path))[0][:2] == ("2 brevtyper", "Skapa kallelser")
     assert alerts(press(demo_master, "atgardsbrev", tmp_path))[0][:2] == ("5 brevtyper", "Åtgärdsplanbrev")
-    assert calls == [("kallelse",), ("atgardsplan", "paminnelse", "aterkoppling", "fortydligande", "underrattelse")]
+    assert calls == [("kallelse", "andrad"), ("atgardsplan", "paminnelse", "aterkoppling", "fortydligande", "underrattelse")]
 
 
 def test_an_unexpected_error_is_a_message_and_a_log_not_a_traceback(

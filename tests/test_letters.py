@@ -278,7 +278,10 @@ def test_send_list_eml_and_summary(written: tuple[letters.LetterResult, Path]) -
 
 def test_mark_sent_patch(written: tuple[letters.LetterResult, Path]) -> None:
     result, _ = written
-    assert result.mark_sent_patch == CellPatch("Årshjul", {(2, "Kallelse skickad"): TODAY, (3, "Kallelse skickad"): TODAY})
+    assert result.mark_sent_patch == CellPatch("Årshjul", {
+        (2, "Kallelse skickad"): TODAY, (3, "Kallelse skickad"): TODAY,
+        (2, "Kallat datum"): date(2025, 3, 11), (3, "Kallat datum"): date(2025, 3, 12),  # the visit dates announced
+    })
     assert result.finding_patch == CellPatch("Iakttagelser", {
         (2, "Begäran skickad"): TODAY, (3, "Begäran skickad"): TODAY,
         (4, "Påminnelse skickad"): TODAY, (6, "Påminnelse skickad"): TODAY, (2, "Underrättad"): TODAY,
@@ -292,7 +295,10 @@ def test_mark_sent_keeps_an_earlier_sent_date(tmp_path: Path) -> None:
     rows = [replace(r, notified=date(2025, 1, 2)) if r.provider_id == "U017" else r for r in reg.schedule]
     result = letters.write_letters(reg, rows, TODAY, tmp_path, {"kallelse"}, (date(2025, 1, 1), date(2025, 1, 31)), pdf=False)
     assert "2025-03-11_U017_Kallelse_KVAL.docx" in [p.name for p in result.files]  # re-sent on request
-    assert result.mark_sent_patch == CellPatch("Årshjul", {(3, "Kallelse skickad"): TODAY})
+    assert result.mark_sent_patch == CellPatch("Årshjul", {
+        (3, "Kallelse skickad"): TODAY,
+        (2, "Kallat datum"): date(2025, 3, 11), (3, "Kallat datum"): date(2025, 3, 12),  # the re-sent letter's date too
+    })
 
 
 def test_nothing_to_write(tmp_path: Path) -> None:

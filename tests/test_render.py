@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import zipfile
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,7 +25,15 @@ def sample_contexts() -> dict[str, dict]:
     reg = scenario()
     _with_info_requests(reg)
     found = letters.select(reg, reg.schedule, TODAY, set(letters.KINDS), (None, None))
-    return {letter.template: letter.context for letter in found}
+    contexts = {letter.template: letter.context for letter in found}
+    # Ändrad tid: the first kallelse's visit, announced a week earlier than it now is.
+    row = next(letter.row for letter in found if letter.kind == letters.KALLELSE and letter.row is not None)
+    assert row.visit_date is not None
+    moved = [replace(r, notified=TODAY, announced=row.visit_date - timedelta(days=7)) if r is row else r
+             for r in reg.schedule]
+    for letter in letters.select(reg, moved, TODAY, {letters.ANDRAD}, (None, None)):
+        contexts[letter.template] = letter.context
+    return contexts
 
 
 def _with_info_requests(reg) -> None:  # type: ignore[no-untyped-def]

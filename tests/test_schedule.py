@@ -352,7 +352,7 @@ def test_serious_event_proposes_a_hand_row():
     (row,) = run(f.register([f.provider()], HAND, events=events)).rows
     assert row.key == "U001|HAND|2025-03-14"
     assert row.period == "2025-03-14"
-    assert row.due == date(2025, 4, 13)
+    assert row.due == date(2025, 4, 14)  # 30 days is Sunday 13 April: the next working day
     assert row.reason == "Allvarlig händelse 2025-03-14: Lex Sarah"
     assert date(2025, 3, 14) <= row.proposed <= row.due
     assert row.notify_by is not None
@@ -495,9 +495,18 @@ def test_proposals_are_not_put_before_today_nor_before_the_notice_period():
 
 
 def test_a_past_window_keeps_its_proposal_in_the_period():
-    result = plan(f.register([f.provider()], one_type(Interval.MONTH)), 2025, date(2025, 6, 15))
+    reg = f.register([f.provider()], one_type(Interval.MONTH))
+    reg.schedule = plan(reg, 2025, date(2025, 1, 2)).rows
+    result = plan(reg, 2025, date(2025, 6, 15))
     jan = by_key(result)["U001|T|2025-01"]
     assert jan.proposed.month == 1 and jan.status == "Försenad"
+
+
+def test_no_row_is_late_on_the_day_it_is_created():
+    result = plan(f.register([f.provider()], one_type(Interval.MONTH)), 2025, date(2025, 6, 15))
+    assert "U001|T|2025-01" not in by_key(result)
+    assert result.not_created == 5
+    assert all(r.status != "Försenad" for r in result.rows)
 
 
 # ---------------------------------------------------------------- load levelling

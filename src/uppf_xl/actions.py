@@ -87,13 +87,18 @@ def _status_changes(register: Register, rows: list[ScheduleRow], year: int, toda
         sheets=[dashboard_sheet.dashboard_sheet(board)],
         patches=[findings.tool_columns(register, rows, today)] if register.findings else [],
     )
-    return changes, dashboard.lines(board), dashboard.terminal_tables(board)
+    from uppf_xl import annual
+
+    lines = [*dashboard.lines(board), *annual.summary_lines(board)]
+    return changes, lines, dashboard.terminal_tables(board)
 
 
-def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, int], None] | None = None) -> Outcome:
+def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, int], None] | None = None,
+         adopt: bool = False) -> Outcome:
     """Regenerate year Y of Årshjul, then refresh Iakttagelser's status columns and Översikt.
 
-    `progress(done, total)` is called as the follow-up types are planned.
+    `progress(done, total)` is called as the follow-up types are planned; `adopt`
+    (--fastställ) records today as the adoption date in Fastställd on the rows of the plan.
     """
     from uppf_xl import risk, schedule, schedule_sheet
 
@@ -101,7 +106,7 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
     year = register.plan_year(year, today)
     seen = risk.observe(register, today)
     extra = risk.extra_slots(register, seen.all_changes(register), year)
-    result = schedule.plan(register, year, today, progress=progress, extra_slots=extra)
+    result = schedule.plan(register, year, today, progress=progress, extra_slots=extra, adopt=today if adopt else None)
     changes, lines, tables = _status_changes(register, result.rows, year, today)
     changes.sheets.insert(0, schedule_sheet.schedule_sheet(result.rows))
     lines = [*lines, *risk.add_changes(changes, register, today, seen)]
@@ -110,6 +115,9 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
     wb.apply(changes, "plan", details, now=_now(today))
     out = Outcome("plan", changes=changes, log=details, warnings=list(getattr(wb, "warnings", [])))
     out.lines = [*result.summary_lines(), *lines]
+    from uppf_xl import annual
+
+    out.lines.extend(annual.plan_lines(result, today if adopt else None))
     out.tables = [*result.summary_tables(), *tables]
     return out
 
@@ -120,11 +128,17 @@ def status(wb: Workbook, year: int | None, today: date) -> Outcome:
 
     register = wb.register(today)
     year = register.plan_year(year, today)
-    rows = schedule.refresh_statuses(register.schedule, register.settings, today)
+    rows = schedule.refresh_statuses(register.schedule, register.settings, today, types=register.types)
     changes, lines, tables = _status_changes(register, rows, year, today)
     lines = [*lines, *risk.add_changes(changes, register, today)]
     if rows and contract.SCHEDULE.name in wb.raw().tables:
-        changes.sheets.insert(0, schedule_sheet.schedule_sheet(rows))
+        from uppf_xl import annual
+
+        patch = annual.status_patch(wb.raw().tables[contract.SCHEDULE.name], register.schedule, rows)
+        if patch is None:
+            changes.sheets.insert(0, schedule_sheet.schedule_sheet(rows))
+        elif patch.values:
+            changes.patches.insert(0, patch)
     wb.apply(changes, "status", f"Översikten uppdaterad för {today:%Y-%m-%d}", now=_now(today))
     return Outcome("status", changes=changes, lines=lines, tables=tables, log="status",
                    warnings=list(getattr(wb, "warnings", [])))
@@ -155,7 +169,7 @@ def letters(
     planned = _planned_folder(wb, register, out_dir)
     existed = planned.exists()
     out_dir = output_folder(wb, register, out_dir)
-    rows = schedule.refresh_statuses(register.schedule, register.settings, today)
+    rows = schedule.refresh_statuses(register.schedule, register.settings, today, types=register.types)
     pdf_missing: ExternalProgramMissing | None = None
     try:
         result = letters_mod.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress,

@@ -188,9 +188,11 @@ def check(file: Path, provider: str | None, today: date) -> int:
 @main.command()
 @WORKBOOK_ARG
 @year_option
+@click.option("--fastställ", "--faststall", "adopt", is_flag=True,
+              help="Planen är fastställd av nämnden: skriv dagens datum i Fastställd på årets rader.")
 @today_option
 @handled
-def plan(file: Path, year: int | None, today: date) -> Outcome:
+def plan(file: Path, year: int | None, adopt: bool, today: date) -> Outcome:
     """Räkna fram årshjulet för ett år och uppdatera översikten.
 
     Raderna för året räknas om; det du skrivit i Planerat datum, Tid, Plats, Kallelse
@@ -203,7 +205,7 @@ def plan(file: Path, year: int | None, today: date) -> Outcome:
     with progress_bar("Årshjul") as bar:
         task = bar.add_task("plan", total=None)
         return actions.plan(open_workbook(file), year, today,
-                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+                            progress=lambda done, total: bar.update(task, completed=done, total=total), adopt=adopt)
 
 
 @main.command()
@@ -227,8 +229,8 @@ def status(file: Path, year: int | None, today: date) -> Outcome:
               help="Mapp för breven (annars Utdatamapp, annars Utskick bredvid arbetsboken).")
 @click.option("--from", "from_", type=ISO_DATE, default=None, help="Fönstrets första dag.")
 @click.option("--to", type=ISO_DATE, default=None, help="Fönstrets sista dag.")
-@click.option("--kind", multiple=True, help="kallelse, atgardsplan, paminnelse, aterkoppling, fortydligande, "
-              "underrattelse (flera går; standard alla).")
+@click.option("--kind", multiple=True, help="kallelse, andrad, atgardsplan, paminnelse, aterkoppling, fortydligande, "
+              "underrattelse, insyn (flera går; standard alla).")
 @click.option("--pdf", is_flag=True, help="Gör även PDF/A av varje brev (LibreOffice).")
 @click.option("--mark-sent", is_flag=True, help="Fyll i att breven skickats: Kallelse skickad i Årshjul; Begäran "
               "skickad, Påminnelse skickad och Underrättad i Iakttagelser.")

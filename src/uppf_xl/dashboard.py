@@ -144,6 +144,8 @@ class Dashboard:
     finding_tables: list[DashTable] = field(default_factory=list)  # uppf_xl.finding_board
     sections: list[DashTable] = field(default_factory=list)  # further tables, from other modules
     info_requests: list[list[Value]] = field(default_factory=list)  # open Informationsbegäran rows (uppf_xl.insyn)
+    backlog: int = 0  # rows of earlier years neither done nor Utgår
+    extra: list[DashTable] = field(default_factory=list)  # tables added by other modules, shown last
 
     @property
     def total(self) -> PlanCount:
@@ -274,6 +276,9 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     d.by_type = dict(sorted(d.by_type.items()))
     for items in (d.overdue, d.letters_due, d.letters_late):
         items.sort(key=lambda i: (i.date or date.max, i.key))
+    from uppf_xl import annual
+
+    annual.add_to_dashboard(d, rows, status, year, today)
     return d
 
 
@@ -300,8 +305,11 @@ def covered_until(since: date, months: int) -> date:
 def _coverage(register: Register, live: list[ScheduleRow], year: int, today: date) -> list[Coverage]:
     last: dict[tuple[str, str], date] = {}
     upcoming: dict[tuple[str, str], date] = {}
+    first_due: dict[tuple[str, str], date] = {}
     for r in live:
         k = (r.provider_id, r.type_id)
+        if r.due is not None:
+            first_due[k] = min(first_due.get(k, r.due), r.due)
         if r.done is not None and r.done <= today:
             last[k] = max(last.get(k, r.done), r.done)
         elif r.done is None and r.visit_date is not None and r.visit_date >= today:
@@ -318,6 +326,8 @@ def _coverage(register: Register, live: list[ScheduleRow], year: int, today: dat
             # A provider new within the interval is not yet due, so its start counts as the reference.
             since = last.get(k, p.start)
             within = today <= covered_until(since, INTERVAL_MONTHS[interval])
+            if k not in last and k in first_due:  # no history: within until the first row's Senast passes
+                within = today <= first_due[k]
             out.append(Coverage(p.id, p.name, t.id, interval.value, last.get(k), within, upcoming.get(k)))
     return out
 
@@ -539,7 +549,7 @@ def tables(d: Dashboard) -> list[DashTable]:
         *d.finding_tables,
         *d.sections,
         DashTable("tblOversiktInformationsbegaran", "Öppna informationsbegäranden", _info_request_header(), d.info_requests),
-    ]
+    ] + d.extra
 
 
 def _text(value: Value) -> object:

@@ -42,12 +42,13 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
     for year, until in ((today.year - 2, date(today.year - 2, 12, 31)), (today.year - 1, date(today.year - 1, 12, 31)),
                         (today.year, today)):
         january = min(date(year, 1, 10), until)
-        step(f"Årshjul {year} (planerat {january:%Y-%m-%d})", actions.plan(open_workbook(book), year, january))
-        _simulate_adoption(book, year, january)
+        step(f"Årshjul {year} (planerat och fastställt {january:%Y-%m-%d})",
+             actions.plan(open_workbook(book), year, january, adopt=True))
         step(f"Fältarbete {year} (demo)", _simulate_fieldwork(book, year, until))
         if year == today.year - 1:
             step("Ny verksamhetschef och nya lokaler (demo)", _simulate_reorganisation(book, until))
     _simulate_case(book, today)
+    step("Flyttade besök (demo)", _simulate_moves(book, today))
     step("Översikt", actions.status(open_workbook(book), today.year, today))
     step("Nyckeltal från Kolada (demo)", _kolada_demo(book, folder, today))
 
@@ -125,6 +126,7 @@ def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:
         recent = row.notify_by is not None and row.notify_by > today - timedelta(days=14)  # still on the desk
         if row.notify_by and row.notify_by <= today and not row.notified and not left_undone and not recent:
             values[row.row, "Kallelse skickad"] = row.notify_by - timedelta(days=2)
+            values[row.row, "Kallat datum"] = row.visit_date
             sent += 1
         if when < today - timedelta(days=3) and not left_undone:
             values[row.row, "Genomförd"] = when
@@ -170,15 +172,6 @@ def _insyn_demo(book: Path, folder: Path, today: date, pdf: bool, step: Callable
         step("Jämförelse för invånare", Outcome("publish", lines=[*getattr(exc, "lines", []), exc.message]))
 
 
-def _simulate_adoption(book: Path, year: int, day: date) -> None:
-    """The nämnd adopts the year's plan: Fastställd on every row of the year, as `plan --fastställ` records it."""
-    wb = open_workbook(book)
-    rows = [r for r in wb.register(day).schedule if r.year == year and r.adopted is None]
-    values: dict[tuple[int, str], Value] = {(r.row, "Fastställd"): day for r in rows}
-    if values:
-        wb.apply(Changes(patches=[CellPatch("Årshjul", values)]), "demo", f"Årshjul {year} fastställt {day:%Y-%m-%d}")
-
-
 def _simulate_case(book: Path, today: date) -> None:
     """The serious deficiency of the demo that is not remedied: request sent, reminded, extended, chief told."""
     from uppf_xl.demo_data import CASE_ID
@@ -209,3 +202,48 @@ def _meetings_and_case(book: Path, reports_dir: Path, today: date, pdf: bool) ->
     except ExternalProgramMissing as exc:
         return Outcome("report", lines=[*lines, exc.message])
     return Outcome("report", lines=[*lines, *case.lines], files=case.files)
+def _simulate_moves(book: Path, today: date) -> Outcome:
+    """What an administrator does in the autumn: a visit already announced is moved a week
+    (Ändrad tid, and its letter), and visits too close for a kallelse are moved to the first
+    day with enough notice (Minsta varsel)."""
+    from uppf_xl import annual
+    from uppf_xl.dates import add_working_days, is_working_day, next_working_day
+    from uppf_xl.schedule import refresh_statuses
+    from uppf_xl.vocab import RowStatus
+
+    wb = open_workbook(book)
+    register = wb.register(today)
+    rows = refresh_statuses(register.schedule, register.settings, today, types=register.types)
+    values: dict[tuple[int, str], Value] = {}
+    lines = []
+    settings = register.settings
+    earliest = annual.earliest_visit(today, settings)
+
+    def visit_day(day: date) -> date:
+        day = next_working_day(day)
+        start, end = settings.holiday_period(day.year)
+        return next_working_day(end + timedelta(days=1)) if start <= day <= end else day
+
+    announced = [r for r in rows if r.notified and r.done is None and r.visit_date and r.visit_date > earliest
+                 and r.status == RowStatus.KALLAD.value]
+    if announced:
+        row = announced[0]
+        assert row.visit_date is not None
+        new = visit_day(row.visit_date + timedelta(days=7))
+        if row.announced is None:
+            values[row.row, "Kallat datum"] = row.visit_date
+        values[row.row, "Planerat datum"] = new
+        lines.append(f"{row.key}: besöket flyttat från {row.visit_date.isoformat()} till {new.isoformat()} "
+                     "efter kallelsen (Ändrad tid).")
+    for row in rows:
+        if row.status != RowStatus.ATT_KALLA.value or row.visit_date is None or not row.row:
+            continue
+        if row.visit_date < earliest:
+            new = visit_day(max(earliest, add_working_days(today, settings.minsta_varsel)))
+            if row.due is not None and new > row.due or not is_working_day(new):
+                continue
+            values[row.row, "Planerat datum"] = new
+            lines.append(f"{row.key}: kallelsen hann inte gå ut med Minsta varsel; besöket flyttat till {new.isoformat()}.")
+    if values:
+        wb.apply(Changes(patches=[CellPatch("Årshjul", values)]), "demo", f"Flyttade besök: {len(lines)}")
+    return Outcome("demo", lines=lines or ["Inga besök att flytta."])

@@ -70,7 +70,7 @@ def status() -> None:
 
 def kallelser() -> None:
     """Skapa kallelser: letters for the rows that are Att kalla, and the send list."""
-    _run("kallelser", lambda wb, today: actions.letters(wb, None, today, kinds=("kallelse",)))
+    _run("kallelser", lambda wb, today: actions.letters(wb, None, today, kinds=("kallelse", "andrad")))
 
 
 def atgardsbrev() -> None:

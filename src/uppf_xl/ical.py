@@ -4,8 +4,8 @@ One VEVENT per Årshjul row of a type with Besök Ja that has a visit date (Plan
 else Föreslaget datum). The UID comes from the row's Nyckel, so importing the file again
 updates the events instead of adding copies. When the output file already exists, its
 events are read first: an event whose content changed gets SEQUENCE + 1 and a new
-LAST-MODIFIED, an unchanged one keeps both, and a visit that has become Utgår is written
-once more as STATUS:CANCELLED so calendars remove it.
+LAST-MODIFIED, an unchanged one keeps both, and a visit that has become Utgår, or whose row
+is gone (or left the year), is written once more as STATUS:CANCELLED so calendars remove it.
 
 Times: Tid "09:00", "9.00", "kl 9" or a range "09:00-11:30" gives a timed event in Swedish
 local time (written in UTC, which every calendar converts); a visit without Tid is an
@@ -72,6 +72,36 @@ def _previous(out: Path) -> dict[str, tuple[int, dt.datetime | None, str]]:
         last = ev.get("LAST-MODIFIED")
         seen[str(ev.get("UID"))] = (int(ev.get("SEQUENCE", 0)), last.dt if last else None, str(ev.get(HASH_PROP, "")))
     return seen
+
+
+def _vanished(out: Path, written: set[str], stamp: dt.datetime) -> list[Event]:
+    """The events of the previous file at `out` that this run no longer has (the row was
+    removed, or its visit left the year): written once more as STATUS:CANCELLED, SEQUENCE + 1."""
+    if not out.is_file():
+        return []
+    try:
+        cal = Calendar.from_ical(out.read_bytes())
+    except (ValueError, OSError):
+        return []
+    gone = []
+    for old in cal.walk("VEVENT"):
+        uid = str(old.get("UID"))
+        if uid in written:
+            continue
+        was_cancelled = str(old.get("STATUS", "")).upper() == "CANCELLED"
+        ev = Event()
+        for name in ("UID", "SUMMARY", "DTSTART", "DTEND", "TRANSP", "LOCATION", "DESCRIPTION", "CATEGORIES"):
+            if old.get(name) is not None:
+                ev[name] = old[name]
+        ev.add("STATUS", "CANCELLED")
+        sequence = int(old.get("SEQUENCE", 0)) + (0 if was_cancelled else 1)
+        ev.add("SEQUENCE", sequence)
+        ev.add("DTSTAMP", stamp)
+        last = old.get("LAST-MODIFIED")
+        ev.add("LAST-MODIFIED", last.dt if was_cancelled and last is not None else stamp)
+        ev.add(HASH_PROP, _fingerprint(ev))
+        gone.append(ev)
+    return gone
 
 
 def _planned(register: Register, rows: list[ScheduleRow], year: int | None) -> list[ScheduleRow]:
@@ -150,6 +180,7 @@ def write_calendar(
     name = " ".join(p for p in ("Uppföljningsbesök", register.settings.kommun, str(year) if year else "") if p)
     cal.add("X-WR-CALNAME", name)
     count = 0
+    written: set[str] = set()
     for row in _planned(register, rows, year):
         cancelled = row.status == RowStatus.UTGAR.value
         uid = uid_for(row.key, register.settings.kommun)
@@ -164,6 +195,10 @@ def write_calendar(
         ev.add("DTSTAMP", stamp)
         ev.add("LAST-MODIFIED", last_modified or stamp)
         ev.add(HASH_PROP, digest)
+        cal.add_component(ev)
+        written.add(uid)
+        count += 1
+    for ev in _vanished(out, written, stamp):
         cal.add_component(ev)
         count += 1
     for due in draft_deadlines(register, year):  # report drafts before the nämnd's meetings

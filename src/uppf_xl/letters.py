@@ -54,7 +54,7 @@ from typing import Any
 from uppf_xl import findings as fnd
 from uppf_xl import guard, render
 from uppf_xl.contract import FINDINGS, SCHEDULE, default_cell
-from uppf_xl.dates import add_working_days, next_working_day, previous_working_day, swedish_date_with_week, swedish_long_date, swedish_month
+from uppf_xl.dates import previous_working_day, swedish_date_with_week, swedish_long_date, swedish_month
 from uppf_xl.errors import ExternalProgramMissing, UsageError
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.schedule import row_status
@@ -63,13 +63,16 @@ from uppf_xl.vocab import Avtalsform, Category, Regi, RowStatus
 from uppf_xl.workbook.content import CellPatch, Changes, SheetContent, TableBlock, Value
 
 KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING = "kallelse", "atgardsplan", "paminnelse", "aterkoppling"
-KINDS: tuple[str, ...] = (KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING)
-FILE_KIND = {KALLELSE: "Kallelse", ATGARDSPLAN: "Atgardsplan", PAMINNELSE: "Paminnelse", ATERKOPPLING: "Aterkoppling"}
+ANDRAD = "andrad"
+KINDS: tuple[str, ...] = (KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING, ANDRAD)
+FILE_KIND = {KALLELSE: "Kallelse", ATGARDSPLAN: "Atgardsplan", PAMINNELSE: "Paminnelse", ATERKOPPLING: "Aterkoppling",
+             ANDRAD: "AndradTid"}
 TEMPLATES = {
     KALLELSE: "kallelse.docx",
     ATGARDSPLAN: "begaran_atgardsplan.docx",
     PAMINNELSE: "paminnelse.docx",
     ATERKOPPLING: "aterkoppling.docx",
+    ANDRAD: "andrad_tid.docx",
 }
 # Singular and plural for the summary.
 KIND_NAMES = {
@@ -77,6 +80,7 @@ KIND_NAMES = {
     ATGARDSPLAN: ("begäran om åtgärdsplan", "begäranden om åtgärdsplan"),
     PAMINNELSE: ("påminnelse", "påminnelser"),
     ATERKOPPLING: ("återkoppling", "återkopplingar"),
+    ANDRAD: ("ändrad tid", "ändrade tider"),
 }
 # Request for clarification and the memo to the förvaltningschef about a serious deficiency.
 FORTYDLIGANDE, UNDERRATTELSE = "fortydligande", "underrattelse"
@@ -230,6 +234,12 @@ def plan(
         got, skip = _kallelser(register, rows, today, window)
         letters += got
         skipped += skip
+    if ANDRAD in kinds:
+        from uppf_xl import annual
+
+        got, skip = annual.changed_time_letters(register, rows, today, window)
+        letters += got
+        skipped += skip
     quoted = _guarded_texts(register, today, kinds, window, mask)
     for kind in FINDING_KINDS:
         if kind in kinds:
@@ -268,6 +278,10 @@ def _kallelser(
             continue
         provider = register.provider(row.provider_id)
         reason = _why_no_kallelse(row, provider, today)
+        if not reason:
+            from uppf_xl import annual
+
+            reason = annual.short_notice(row, register.settings, today)
         if reason:
             skipped.append(Skip(KALLELSE, row.provider_id, row.type_id, reason))
         else:
@@ -298,10 +312,11 @@ def _kallelse(
     material_due = None
     if ftype.material and ftype.material_days is not None:
         # A computed deadline on a weekend or holiday moves to the next working day, and
-        # is never sooner than "Minsta varsel (arbetsdagar)" from the letter.
-        material_due = next_working_day(visit - timedelta(days=ftype.material_days))
-        material_due = max(material_due, add_working_days(today, settings.minsta_varsel))
-        material_due = min(material_due, previous_working_day(visit - timedelta(days=1)))  # never after the visit
+        # is never sooner than "Minsta varsel (arbetsdagar)" from the letter nor after the visit.
+        from uppf_xl import annual
+
+        material_due = annual.material_due(visit, ftype.material_days, today, settings)
+        material_due = min(material_due, previous_working_day(visit - timedelta(days=1)))
     focus = [f for f in register.focus if f.year == visit.year]
     subject = f"Kallelse till {lower_first(ftype.name)} – {provider.name}"
     context = {
@@ -597,7 +612,7 @@ def _guarded_texts(register: Register, today: date, kinds: set[str], window: Win
     wanted = [
         f
         for f in register.findings
-        if any(_wanted(f, k, settings, today, window) for k in kinds if k != KALLELSE)
+        if any(_wanted(f, k, settings, today, window) for k in kinds if k not in (KALLELSE, ANDRAD))
     ]
     items = [
         guard.GuardItem(FINDINGS.name, _cell(f), f.public_text)
@@ -658,6 +673,9 @@ def write_letters(
 
     letters, skipped = plan(register, rows, today, kinds, window, mask)
     result = LetterResult(skipped=skipped, letters=letters, attachment_folder=register.settings.mallmapp)
+    from uppf_xl import annual
+
+    result.lines.extend(annual.notice_warnings(letters, register, today))
     names = _unique_names(letters)
     rendered: list[tuple[Path, bytes]] = []
     for letter, name in zip(letters, names):
@@ -725,6 +743,9 @@ def _mark_sent(letters: list[Letter], today: date) -> CellPatch | None:
         for letter in letters
         if letter.kind == KALLELSE and letter.row is not None and letter.row.row > 0 and letter.row.notified is None
     }
+    from uppf_xl import annual
+
+    values.update(annual.announced_cells(letters))
     return CellPatch(SCHEDULE.name, values) if values else None
 
 

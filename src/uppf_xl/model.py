@@ -441,5 +441,8 @@ class Register:
         return {t.id: t for t in self.types}
 
     def plan_year(self, year: int | None, today: date) -> int:
-        """The plan year: --year, else Planår, else the year of today."""
-        return year or self.settings.planar or today.year
+        """The plan year: --year, else Planår when not earlier than today's year, else today's year."""
+        if year:
+            return year
+        planar = self.settings.planar
+        return planar if planar is not None and planar >= today.year else today.year

@@ -8,14 +8,15 @@ and come back untouched.
 Rules the contract leaves open, and what this module does (WORKBOOK.md's Decisions win):
 
 - Periods and Senast: Månad `2025-03`, Kvartal `2025-Q1`, Tertial `2025-T2` (ends from
-  Inställningar), Halvår `2025-H1`: Senast is the period's last day. År and Vartannat år
+  Inställningar), Halvår `2025-H1`: Senast is the period's last day, or Slutdatum when the
+  provider ends before it. År and Vartannat år
   (`2025`): with a Månad, Senast is that month's last day, else 31 December. Proposals are
   spread over the year up to Senast, except for a document check with a Månad: it is
   proposed in that month, when the document comes in (a Verksamhetsplan is looked at in
   November, not in March). Vid start (`2025`): Senast is Startdatum
   plus "Fördjupad uppföljning inom (månader)", planned in the year of that date, proposed
   between Startdatum (at the earliest 1 January) and Senast. Vid behov (`2025-03-14`): only
-  from events, Senast 30 days after the triggering event.
+  from events, Senast 30 days after the triggering event, moved to the next working day.
 - A provider gets a row for a period only when it is active (Startdatum..Slutdatum) somewhere
   in the proposal window (period start, or the Månad for such documents, .. Senast), and the
   proposal stays inside that overlap: a provider ending in May gets its monthly rows up to
@@ -57,6 +58,18 @@ Rules the contract leaves open, and what this module does (WORKBOOK.md's Decisio
   (Genomförd) when it has a Genomförd date, and is removed otherwise; a second row with a
   key already seen is treated the same way. Such kept rows keep their tool cells as they
   were. Running plan again on its own output gives the same rows.
+- Proposals hold (Decisions v2): a kept row keeps its Föreslaget datum while it obeys the
+  rules (inside its window, a working day, outside the semester window for visits); kept
+  visits are counted against the weekly cap first, in date order, and one over the cap moves
+  to a week with room, or stays where it was (reported) when there is none. Only new rows and
+  rows that broke a rule are placed anew, so adding, removing or re-risking one provider
+  moves only that provider's rows. Kallat datum and Fastställd are carried over; `adopt`
+  (plan --fastställ) writes the adoption date on every row of the plan.
+- A new row whose Senast (clipped to Slutdatum) has already passed is not created: no row is
+  Försenad on the day it is made. Senast is never after the provider's Slutdatum.
+- Missed follow-ups: a Vartannat år row of the year before that was neither done nor Utgår,
+  and a Vid start follow-up never done, are planned again in the plan year with the reason in
+  Orsak (Vid start: due within "Fördjupad uppföljning inom (månader)" of 1 January).
 - Status: see `row_status`; Utgår wins over Försenad (a row the rules no longer produce is
   not late), Genomförd wins over everything.
 - `unplaced` lists, in Swedish, every visit placed over the weekly cap and every visit that
@@ -78,7 +91,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from uppf_xl.dates import add_months, month_end, previous_working_day, working_days
+from uppf_xl.dates import add_months, month_end, next_working_day, previous_working_day, working_days
 from uppf_xl.model import Event, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.vocab import Interval, RowStatus
 from uppf_xl import wording
@@ -101,7 +114,8 @@ def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
 
     Genomförd when done; Försenad when past Senast, whatever else it is (the contract's rule,
     so a row the plan no longer produces still shows as late once its date has passed); Utgår
-    stays Utgår until then; Kallad when the kallelse is sent; Att kalla from "Kallelse
+    stays Utgår until then; Ändrad tid when a kallelse announced another date (Kallat datum)
+    than the visit date now; Kallad when the kallelse is sent; Att kalla from "Kallelse
     varsel dagar" before Kallas senast (and after it, until sent); else Planerad.
 
     Example:
@@ -114,6 +128,8 @@ def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
         return RowStatus.FORSENAD
     if row.status == RowStatus.UTGAR.value:
         return RowStatus.UTGAR
+    if row.announced is not None and row.visit_date is not None and row.announced != row.visit_date:
+        return RowStatus.ANDRAD_TID
     if row.notified is not None:
         return RowStatus.KALLAD
     if row.notify_by is not None and today >= row.notify_by - timedelta(days=settings.kallelse_varsel_dagar):
@@ -121,9 +137,29 @@ def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
     return RowStatus.PLANERAD
 
 
-def refresh_statuses(rows: Iterable[ScheduleRow], settings: Settings, today: date) -> list[ScheduleRow]:
-    """Copies of `rows` with Status recomputed for `today` (the `status` command); nothing else changes."""
-    return [replace(r, status=row_status(r, settings, today).value) for r in rows]
+def refresh_statuses(rows: Iterable[ScheduleRow], settings: Settings, today: date,
+                     types: Iterable[FollowUpType] | None = None) -> list[ScheduleRow]:
+    """Copies of `rows` with Status recomputed for `today` (the `status` command).
+
+    With `types`, Kallas senast is recomputed too from the visit date the user typed
+    (Planerat datum, else Föreslaget datum) for the rows of a type with Besök Ja.
+    """
+    by_id = {t.id: t for t in types} if types is not None else None
+    out = []
+    for r in rows:
+        r = replace(r)
+        if by_id is not None:
+            ftype = by_id.get(r.type_id)
+            if ftype is not None and ftype.visit and r.visit_date is not None:
+                r.notify_by = notify_by(r.visit_date, ftype, settings)
+        r.status = row_status(r, settings, today).value
+        out.append(r)
+    return out
+
+
+def notify_by(visit: date, ftype: FollowUpType | None, settings: Settings) -> date:
+    """Kallas senast for a visit on `visit`: the type's Kallelse dagar före back, on a working day."""
+    return previous_working_day(visit - timedelta(days=_notice_days(ftype, settings)))
 
 
 # ---------------------------------------------------------------- calendar
@@ -202,11 +238,12 @@ class _Item:
     last: date
     fraction: float = 0.5
     fixed: date | None = None  # a proposal that must not move
+    hold: date | None = None  # the previous proposal, kept while it obeys the rules and the cap
     person: str = ""
 
 
 def _slots(interval: Interval, ftype: FollowUpType, provider: Provider, year: int, settings: Settings,
-           last_done: dict[tuple[str, str], int]) -> list[_Slot]:
+           last_done: dict[tuple[str, str], int], missed: dict[tuple[str, str], int] | None = None) -> list[_Slot]:
     """The periods of `year` a provider gets for a type with this interval (Vid behov: none)."""
     y = str(year)
     if interval is Interval.MONTH:
@@ -220,17 +257,28 @@ def _slots(interval: Interval, ftype: FollowUpType, provider: Provider, year: in
     if interval is Interval.HALF_YEAR:
         return [_Slot(f"{y}-H1", date(year, 1, 1), date(year, 6, 30)), _Slot(f"{y}-H2", date(year, 7, 1), date(year, 12, 31))]
     if interval in (Interval.YEAR, Interval.TWO_YEARS):
+        reason = ""
         if interval is Interval.TWO_YEARS and not _two_year_due(provider, ftype, year, last_done):
-            return []
+            missed_year = (missed or {}).get((provider.id, ftype.id))
+            if missed_year != year - 1:
+                return []
+            reason = f"Vartannat år: uppföljningen {missed_year} genomfördes inte och planeras igen {year}"
         if not ftype.month:
-            return [_Slot(y, date(year, 1, 1), date(year, 12, 31), spread_offset=True)]
+            return [_Slot(y, date(year, 1, 1), date(year, 12, 31), reason, spread_offset=True)]
         due = month_end(year, ftype.month)
         if ftype.visit:  # a visit due by the Månad: spread over the year up to it
-            return [_Slot(y, date(year, 1, 1), due, spread_offset=True)]
+            return [_Slot(y, date(year, 1, 1), due, reason, spread_offset=True)]
         # a document due in the Månad (Verksamhetsplan in November) is looked at that month
-        return [_Slot(y, date(year, ftype.month, 1), due)]
+        return [_Slot(y, date(year, ftype.month, 1), due, reason)]
     if interval is Interval.AT_START:
         due = add_months(provider.start, settings.fordjupad_inom_manader)
+        if due.year < year and (missed or {}).get((provider.id, ftype.id)) is not None:
+            # Never done: planned again, due within the same number of months of 1 January.
+            first = date(year, 1, 1)
+            again = min(add_months(first, settings.fordjupad_inom_manader) - timedelta(days=1), date(year, 12, 31))
+            reason = (f"Fördjupad uppföljning vid start ({provider.start.isoformat()}) genomfördes inte "
+                      f"(senast {due.isoformat()}); planeras igen {year}")
+            return [_Slot(y, first, again, reason)]
         if due.year != year:
             return []
         reason = (f"Ny utförare: start {provider.start.isoformat()}, fördjupad uppföljning inom "
@@ -268,6 +316,23 @@ def _last_done(rows: Iterable[ScheduleRow], year: int) -> dict[tuple[str, str], 
         if ry > out.get(k, -1):
             out[k] = ry
     return out
+
+
+def _missed(rows: Iterable[ScheduleRow], year: int) -> dict[tuple[str, str], int]:
+    """(UtförarID, TypID) -> the latest earlier year with a row neither done nor Utgår, when no
+    row of that pair was done in that year or later (a missed Vartannat år or Vid start)."""
+    done: dict[tuple[str, str], int] = {}
+    undone: dict[tuple[str, str], int] = {}
+    for r in rows:
+        ry = _row_year(r)
+        if ry is None or ry >= year:
+            continue
+        k = (r.provider_id, r.type_id)
+        if r.done is not None:
+            done[k] = max(done.get(k, ry), ry)
+        elif r.status != RowStatus.UTGAR.value:
+            undone[k] = max(undone.get(k, ry), ry)
+    return {k: y for k, y in undone.items() if done.get(k, -1) < y}
 
 
 def _plan_pairs(register: Register, year: int) -> dict[str, set[tuple[str, str]]]:
@@ -363,6 +428,11 @@ class _Placer:
         if person:
             self.load[(person, day.isocalendar()[:2])] += 1
             self.daily[(person, day)] += 1
+
+    def remove_load(self, person: str, day: date) -> None:
+        if person:
+            self.load[(person, day.isocalendar()[:2])] -= 1
+            self.daily[(person, day)] -= 1
 
     def _choices(self, item: _Item) -> list[tuple[_Days, date | None, bool]]:
         """(day list, lower bound, in-semester allowed) in order of preference."""
@@ -461,6 +531,7 @@ class PlanResult:
     expired: int = 0
     cap: int = 0
     type_names: dict[str, str] = field(default_factory=dict)
+    not_created: int = 0  # rows not created because their Senast had already passed
 
     def year_rows(self) -> list[ScheduleRow]:
         return [r for r in self.rows if _row_year(r) == self.year]
@@ -544,12 +615,14 @@ def plan(
     today: date,
     progress: Callable[[int, int], None] | None = None,
     extra_slots: dict[tuple[str, str], list[tuple[str, date, date, str]]] | None = None,
+    adopt: date | None = None,
 ) -> PlanResult:
     """Generate year `year` of the Årshjul and merge it with the existing rows (see the module docstring).
 
     `progress(done, total)` is called after each follow-up type, for a progress bar.
     `extra_slots` maps (UtförarID, TypID) to (Period, first day, Senast, Orsak) of rows asked
     for beside the type's own rhythm (uppf_xl.risk: organisational changes, contract decisions).
+    `adopt` (plan --fastställ): the adoption date written in Fastställd on the rows of the plan.
 
     Example:
         >>> r = plan(register, 2025, date(2025, 1, 10))          # doctest: +SKIP
@@ -570,6 +643,8 @@ def plan(
             existing[r.key] = r
 
     last_done = _last_done(register.schedule, year)
+    missed = _missed(register.schedule, year)
+    not_created = 0
     pairs = _plan_pairs(register, year)
     triggers = event_triggers(register.events, settings, year)
     items: list[_Item] = []
@@ -578,7 +653,7 @@ def plan(
     types = [t for t in register.types if t.active]
 
     def add(provider: Provider, ftype: FollowUpType, slot: _Slot) -> _Item | None:
-        nonlocal added, kept
+        nonlocal added, kept, not_created
         first = max(slot.first, provider.start)
         last = slot.due if provider.end is None else min(slot.due, provider.end)
         if first > last:
@@ -586,22 +661,30 @@ def plan(
         key = f"{provider.id}|{ftype.id}|{slot.period}"
         if key in produced:
             return None
+        old = existing.get(key)
+        if old is None and last < today:
+            not_created += 1  # a new row is never late on the day it is created
+            return None
         produced.add(key)
         row = ScheduleRow(
             key=key, provider_id=provider.id, provider_name=provider.name, area=provider.area,
             namnd=provider.namnd, type_id=ftype.id, type_name=ftype.name, period=slot.period,
-            due=slot.due, responsible=provider.responsible, reason=slot.reason,
+            due=last, responsible=provider.responsible, reason=slot.reason,
         )
         item = _Item(row, ftype, first, last)
-        old = existing.get(key)
         if old is not None:
             kept += 1
             _keep_user_cells(row, old, provider)
+            row.announced, row.adopted = old.announced, old.adopted
             if (old.notified or old.done) and old.proposed and first <= old.proposed <= last \
                     and old.proposed in _year_set(old.proposed.year):
                 item.fixed = old.proposed  # the kallelse (or the visit) named this date
+            elif old.proposed is not None and _obeys(old.proposed, first, last, ftype, settings):
+                item.hold = old.proposed  # proposals hold while they obey the rules
         else:
             added += 1
+        if adopt is not None:
+            row.adopted = adopt
         item.person = row.responsible
         items.append(item)
         return item
@@ -622,12 +705,13 @@ def plan(
             interval = ftype.interval_for(p)
             if interval is Interval.ON_DEMAND:
                 for day, reason in triggers.get(p.id, ()):
-                    slot = _Slot(day.isoformat(), day, day + timedelta(days=ON_DEMAND_DAYS), reason)
+                    # a deadline the tool computes falls on a working day (Decisions v2)
+                    slot = _Slot(day.isoformat(), day, next_working_day(day + timedelta(days=ON_DEMAND_DAYS)), reason)
                     item = add(p, ftype, slot)
                     if item is not None:
                         groups["ON_DEMAND"].append(item)
                 continue
-            for slot in _slots(interval, ftype, p, year, settings, last_done):
+            for slot in _slots(interval, ftype, p, year, settings, last_done, missed):
                 item = add(p, ftype, slot)
                 if item is not None:
                     groups[slot.period].append(item)
@@ -675,17 +759,47 @@ def plan(
             provider = register.provider(r.provider_id)
             placer.add_load(r.responsible or (provider.responsible if provider else ""), when)
     to_level: list[_Item] = []
+    holds: list[_Item] = []
     for it in items:
         row = it.row
         if not it.ftype.visit:
-            row.proposed = it.fixed or placer.place(it, level=False)
+            row.proposed = it.fixed or it.hold or placer.place(it, level=False)
             continue
         load_day = row.planned or row.done or it.fixed
         if load_day is not None:
-            row.proposed = it.fixed or placer.place(it, level=False)
+            row.proposed = it.fixed or it.hold or placer.place(it, level=False)
             placer.add_load(it.person, load_day)
+        elif it.hold is not None:
+            holds.append(it)
         else:
             to_level.append(it)
+    # Kept proposals next, in date order, while their week has room under the cap.
+    holds.sort(key=lambda it: (it.hold or date.max, it.row.key))
+    over_cap: list[_Item] = []
+    for it in holds:
+        assert it.hold is not None
+        week = it.hold.isocalendar()[:2]
+        if placer.cap <= 0 or not it.person or placer.load[(it.person, week)] < placer.cap:
+            it.row.proposed = it.hold
+            placer.add_load(it.person, it.hold)
+        else:
+            over_cap.append(it)
+    # A kept proposal over the cap moves to a week with room; when there is none, it stays.
+    for it in over_cap:
+        assert it.hold is not None
+        reported = len(placer.unplaced)
+        day = placer.place(it, level=True)
+        if len(placer.unplaced) > reported:
+            del placer.unplaced[reported:]
+            placer.remove_load(it.person, day)
+            placer.add_load(it.person, it.hold)
+            week = it.hold.isocalendar()[:2]
+            placer.unplaced.append(
+                f"{it.row.key}: {it.person} har ingen vecka under max ({placer.cap} besök) före Senast; "
+                f"föreslaget {it.hold.isoformat()} behålls (vecka {week[1]}, {placer.load[(it.person, week)]} besök)."
+            )
+            day = it.hold
+        it.row.proposed = day
     to_level.sort(key=lambda it: ((it.last - it.first).days, it.first, it.fraction, it.row.key))
     for it in to_level:
         it.row.proposed = placer.place(it, level=True)
@@ -693,7 +807,7 @@ def plan(
     for it in items:
         row = it.row
         if it.ftype.visit and row.visit_date is not None:
-            row.notify_by = previous_working_day(row.visit_date - timedelta(days=_notice_days(it.ftype, settings)))
+            row.notify_by = notify_by(row.visit_date, it.ftype, settings)
         row.status = row_status(row, settings, today).value
 
     rows = [it.row for it in items] + kept_rows + others
@@ -701,7 +815,20 @@ def plan(
     return PlanResult(
         year=year, rows=rows, unplaced=placer.unplaced, added=added, kept=kept, removed=removed,
         expired=expired, cap=settings.max_besok_per_vecka, type_names={t.id: t.name for t in register.types},
+        not_created=not_created,
     )
+
+
+def _obeys(day: date, first: date, last: date, ftype: FollowUpType, settings: Settings) -> bool:
+    """Whether a kept proposal still obeys the rules: in its window, a working day, and for
+    visits outside the holiday period (the weekly cap is checked when placing)."""
+    if not first <= day <= last or day not in _year_set(day.year):
+        return False
+    if ftype.visit:
+        s, e = settings.holiday_period(day.year)
+        if s <= day <= e:
+            return False
+    return True
 
 
 @lru_cache(maxsize=32)
@@ -713,6 +840,7 @@ __all__ = [
     "PlanResult",
     "USER_FIELDS",
     "event_triggers",
+    "notify_by",
     "plan",
     "refresh_statuses",
     "row_status",

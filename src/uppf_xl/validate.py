@@ -325,6 +325,9 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     _handler_rules(register, readers.get(contract.PROVIDERS.name, (None,))[0], readers.get(contract.SCHEDULE.name, (None,))[0])
     _schedule_rules(register.schedule, readers.get(contract.SCHEDULE.name, (None,))[0])
     _info_request_rules(register, readers.get(contract.INFO_REQUESTS.name, (None,))[0], problems)
+    from uppf_xl import annual
+
+    problems.extend(annual.warnings(register, raw, today, problems))
     return register, _sorted(problems)
 
 

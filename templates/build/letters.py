@@ -312,6 +312,25 @@ UNDERRATTELSE: list[Block] = [
      "verifierade och redovisas för {{ namnd }}."),
 ]
 
+ANDRAD: list[Block] = [
+    ("Heading 1", "{{ amne }}"),
+    ("Normal", "Vi har tidigare kallat {{ mottagare.namn }} till {{ uppfoljning_lc }} "
+     "{{ tidigare_datum }}. Tiden för uppföljningen är ändrad."),
+    ("Heading 2", "Ny tid och plats"),
+    ("Adress", [("Datum: ", True), "{{ besok.datum }}"]),
+    ("Adress", [("Tid: ", True), "{% if besok.tid %}{{ besok.tid }}{% else %}meddelas senare{% endif %}"]),
+    ("Normal", [("Plats: ", True), "{% if besok.plats %}{{ besok.plats }}{% else %}i er verksamhet{% endif %}"]),
+    ("Normal", "Den tidigare tiden, {{ tidigare_datum }}, gäller inte längre. Från förvaltningen deltar "
+     "{{ besok.deltagare }}."),
+    ("Normal", "{%p if underlag %}"),
+    ("Heading 2", "Underlag inför besöket"),
+    ("Normal", "Skicka följande underlag{% if avsandare.epost %} till {{ avsandare.epost }}{% endif %} "
+     "{% if underlag_senast %}senast {{ underlag_senast }}{% else %}i god tid före besöket{% endif %}:"),
+    *_bullets("u in underlag", "{{ u }}"),
+    ("Normal", "{%p endif %}"),
+    ("Normal", "Passar den nya tiden inte, kontakta mig så snart som möjligt."),
+]
+
 TEMPLATES: dict[str, tuple[str, list[Block]]] = {
     "kallelse.docx": ("Kallelse", KALLELSE),
     "begaran_atgardsplan.docx": ("Begäran om åtgärdsplan", ATGARDSPLAN),
@@ -319,6 +338,7 @@ TEMPLATES: dict[str, tuple[str, list[Block]]] = {
     "aterkoppling.docx": ("Återkoppling på åtgärdsplan", ATERKOPPLING),
     "begaran_fortydligande.docx": ("Begäran om förtydligande", FORTYDLIGANDE),
     "underrattelse.docx": ("Underrättelse om allvarlig brist", UNDERRATTELSE),
+    "andrad_tid.docx": ("Ändrad tid för uppföljning", ANDRAD),
 }
 # Memos inside the administration: addressed to the förvaltningschef, not to a provider.
 MEMOS = {"underrattelse.docx"}
