@@ -24,6 +24,8 @@ from uppf_xl.workbook.content import CellPatch, Changes
 
 Progress = Callable[[int], None]
 PERIODS = ("T1", "T2", "år")
+# Sheets only the questionnaire commands read: their errors do not stop the other commands.
+QUESTIONNAIRE_SHEETS = frozenset({contract.QUESTIONS.name, contract.ANSWERS.name})
 
 
 def check(wb: Workbook, today: date) -> list[Problem]:
@@ -85,7 +87,7 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
     """
     from uppf_xl import schedule, schedule_sheet
 
-    register = wb.register(today)
+    register = wb.register(today, unused=QUESTIONNAIRE_SHEETS)
     year = register.plan_year(year, today)
     result = schedule.plan(register, year, today, progress=progress)
     changes, lines, tables = _status_changes(register, result.rows, year, today)
@@ -103,7 +105,7 @@ def status(wb: Workbook, year: int | None, today: date) -> Outcome:
     """Recompute every status and refresh Översikt, without regenerating the schedule."""
     from uppf_xl import schedule, schedule_sheet
 
-    register = wb.register(today)
+    register = wb.register(today, unused=QUESTIONNAIRE_SHEETS)
     year = register.plan_year(year, today)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     changes, lines, tables = _status_changes(register, rows, year, today)
@@ -130,7 +132,7 @@ def letters(
 
     kinds = set(kinds or letters_mod.KINDS)
     letters_mod.check_request(kinds, window)  # a usage error (exit 2), before the workbook is read
-    register = _with_paths(wb, wb.register(today))
+    register = _with_paths(wb, wb.register(today, unused=QUESTIONNAIRE_SHEETS))
     out_dir = output_folder(wb, register, out_dir)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     pdf_missing: ExternalProgramMissing | None = None
@@ -164,7 +166,7 @@ def report(
 
     if period not in PERIODS:
         raise UsageError(f"okänd period {period}; välj bland {', '.join(PERIODS)}")
-    register = _with_paths(wb, wb.register(today))
+    register = _with_paths(wb, wb.register(today, unused=QUESTIONNAIRE_SHEETS))
     year = register.plan_year(year, today)
     if namnd and namnd not in {p.namnd for p in register.providers}:
         known = ", ".join(sorted({p.namnd for p in register.providers}))
@@ -186,7 +188,7 @@ def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> O
     """Every planned visit as an .ics event with a stable UID."""
     from uppf_xl import ical
 
-    register = wb.register(today)
+    register = wb.register(today, unused=QUESTIONNAIRE_SHEETS)
     year = register.plan_year(year, today)
     if out is None:
         out = output_folder(wb, register, None) / f"uppfoljningar_{year}.ics"
