@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from uppf_xl import contract
-from uppf_xl.errors import ExternalProgramMissing, Problem, UsageError
+from uppf_xl.errors import ERROR, ExternalProgramMissing, Problem, UsageError, WorkbookInvalid
 from uppf_xl.model import Register, ScheduleRow
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import Workbook, current_user
@@ -24,6 +24,8 @@ from uppf_xl.workbook.content import CellPatch, Changes
 
 Progress = Callable[[int], None]
 PERIODS = ("T1", "T2", "år")
+# The longest file name a new file may get: room is left for the backup (.bak.xlsx) and temp names.
+MAX_NAME_BYTES = 200
 # Sheets only the questionnaire commands read: their errors do not stop the other commands.
 QUESTIONNAIRE_SHEETS = frozenset({contract.QUESTIONS.name, contract.ANSWERS.name})
 
@@ -47,8 +49,12 @@ def init(path: Path, demo: bool, force: bool, today: date) -> Outcome:
     from uppf_xl.workbook.initbook import create_workbook
 
     _refuse_overwrite(path, force)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() == ".xlsm":
+        raise UsageError(f"{path.name}: en makroarbetsbok (.xlsm) med menyfliken Uppföljning skapas med "
+                         f"uppf-xl build-workbook {path.name}; init skapar en vanlig arbetsbok (.xlsx)")
+    if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path.name}: filnamnet ska sluta på .xlsx")
+    _require_folder(path)
     create_workbook(path, demo=demo, today=today)
     what = "demoarbetsbok för Sjöviks kommun" if demo else "arbetsbok"
     return Outcome("init", lines=[f"Skapade {what}: {path}"], files=[path])
@@ -61,6 +67,20 @@ def build_workbook(out: Path, demo: bool, force: bool, today: date) -> Outcome:
     _refuse_overwrite(out, force)
     macrobook.build_workbook(out, demo=demo, today=today)
     return Outcome("build-workbook", lines=[f"Skapade makroarbetsboken {out}"], files=[out])
+
+
+def _require_folder(path: Path) -> None:
+    """A new file goes into a folder that exists (exit 3 otherwise), under a name the disk accepts."""
+    from uppf_xl.errors import FileAccessError
+
+    folder = path.parent
+    if not folder.exists():
+        raise FileAccessError(f"Mappen {folder} finns inte. Skapa den först eller välj en annan mapp.")
+    if not folder.is_dir():
+        raise FileAccessError(f"{folder} är ingen mapp.")
+    if len(path.name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise FileAccessError(f"Filnamnet {path.name[:40]}... är för långt ({len(path.name.encode('utf-8'))} byte; "
+                              f"högst {MAX_NAME_BYTES}). Välj ett kortare namn.")
 
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
@@ -168,6 +188,15 @@ def report(
         raise UsageError(f"okänd period {period}; välj bland {', '.join(PERIODS)}")
     register = _with_paths(wb, wb.register(today, unused=QUESTIONNAIRE_SHEETS))
     year = register.plan_year(year, today)
+    if not register.providers:
+        raise WorkbookInvalid([Problem(ERROR, contract.PROVIDERS.name, "",
+                                       "bladet har inga utförare, så det finns ingen nämndrapport att skriva; "
+                                       "fyll i Utförare (och kör plan) först")])
+    if namnd:
+        from uppf_xl.names import match_name
+
+        names = sorted({p.namnd for p in register.providers} | set(register.lists.get("Nämnd", [])))
+        namnd = match_name(namnd, names) or namnd
     if namnd and namnd not in {p.namnd for p in register.providers}:
         known = ", ".join(sorted({p.namnd for p in register.providers}))
         raise UsageError(f'nämnden "{namnd}" finns inte i Utförare; välj bland {known}')
