@@ -164,7 +164,7 @@ class Year(click.ParamType):
         return number
 
 
-PERIOD_WORDS = {"t1": "T1", "tertial 1": "T1", "t2": "T2", "tertial 2": "T2", "ar": "år", "helar": "år", "hela aret": "år"}
+PERIOD_WORDS = {"t1": "T1", "tertial1": "T1", "t2": "T2", "tertial2": "T2", "ar": "år", "helar": "år", "helaaret": "år"}
 
 
 class Period(click.ParamType):

@@ -195,8 +195,8 @@ class Reader:
         folded = self._folded.setdefault(list_name, {})
         if not folded:
             for value in allowed:
-                folded.setdefault(" ".join(value.split()).casefold(), []).append(value)
-        matches = folded.get(" ".join(text.split()).casefold(), [])
+                folded.setdefault("".join(value.split()).casefold(), []).append(value)
+        matches = folded.get("".join(text.split()).casefold(), [])
         if len(matches) == 1:
             if list_name not in FORGIVEN_SILENTLY:
                 self.problem(row, header, f'{_quote(text)} står inte så i listan {list_name}; menade du "{matches[0]}"? '
@@ -326,7 +326,7 @@ def _fold_unlisted(header: str, sheets: list[tuple[Reader, list[tuple[int, Row]]
     for _, typed in sheets[:1]:  # the first sheet (Utförare) decides the spelling
         for _, v in typed:
             if isinstance(v.get(header), str):
-                spellings = counts.setdefault(" ".join(v[header].split()).casefold(), {})
+                spellings = counts.setdefault("".join(v[header].split()).casefold(), {})
                 spellings[v[header]] = spellings.get(v[header], 0) + 1
     usual = {k: max(c, key=lambda spelling: c[spelling]) for k, c in counts.items()}
     for reader, typed in sheets:
@@ -334,7 +334,7 @@ def _fold_unlisted(header: str, sheets: list[tuple[Reader, list[tuple[int, Row]]
             value = v.get(header)
             if not isinstance(value, str):
                 continue
-            spelling = usual.get(" ".join(value.split()).casefold())
+            spelling = usual.get("".join(value.split()).casefold())
             if spelling and spelling != value:
                 reader.problem(r, header, f'{_quote(value)} skrivs annars "{spelling}"; menade du "{spelling}"? (läses så)',
                                WARNING)
