@@ -36,6 +36,7 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
     wb = open_workbook(book)
     problems = actions.check(wb, today)
     step("Kontroll", Outcome("check", lines=[p.text for p in problems] or ["Inga fel."]))
+    step("Rad under tabellen (demo)", _simulate_row_below(book, today))
 
     # The year as it went: last year planned in January and carried out, this year planned in
     # January and carried out up to today; then the dashboard for today.
@@ -123,3 +124,17 @@ def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:
     changes = Changes(patches=[CellPatch("Årshjul", values)])
     wb.apply(changes, "demo", f"Fältarbete: {done} genomförda, {sent} kallelser skickade")
     return Outcome("demo", lines=[f"{done} uppföljningar markerade genomförda och {sent} kallelser skickade."])
+
+
+def _simulate_row_below(book: Path, today: date) -> Outcome:
+    """A Händelser row typed just under the table, as LibreOffice leaves it: read, warned, grown by the next write."""
+    wb = open_workbook(book)
+    table = wb.raw().tables["Händelser"]
+    row = max(table.row_numbers, default=table.header_row) + 1
+    typed: dict[tuple[int, str], Value] = {
+        (row, "Datum"): today - timedelta(days=5), (row, "UtförarID"): "U004", (row, "Typ"): "klagomål",
+        (row, "Beskrivning"): "Anhörig ringde om sena besök", (row, "Allvarlig"): "Nej",
+    }
+    wb.apply(Changes(patches=[CellPatch("Händelser", typed)]), "demo", "En händelse skriven under tabellen")
+    lines = [p.text for p in actions.check(open_workbook(book), today) if p.sheet == "Händelser"]
+    return Outcome("demo", lines=[*lines, "Nästa körning som skriver i arbetsboken utökar tabellen över raden."])
