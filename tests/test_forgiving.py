@@ -344,3 +344,22 @@ def test_report_warnings_name_the_sheet_sorted_and_once(demo_book: Path, tmp_pat
     assert warnings and all(re.match(r"Varning: Iakttagelser![A-Z]+\d+: ", w) for w in warnings)
     rows = [int(re.match(r"Varning: Iakttagelser![A-Z]+(\d+)", w).group(1)) for w in warnings]  # type: ignore[union-attr]
     assert rows == sorted(rows) and len(set(warnings)) == len(warnings)
+
+
+def test_formatted_empty_cells_below_a_table_leave_the_sheet_untouched(demo_book: Path) -> None:
+    import zipfile
+
+    from openpyxl.styles import Alignment
+
+    wb = openpyxl.load_workbook(demo_book)
+    ws = wb["Händelser"]
+    ws.cell(ws.max_row + 1, 4).alignment = Alignment(wrap_text=True)  # a format, no value
+    wb.save(demo_book)
+
+    with zipfile.ZipFile(demo_book) as zf:
+        tables_before = {n: zf.read(n) for n in zf.namelist() if n.startswith("xl/tables/")}
+    code, out = run("status", str(demo_book), "--today", TODAY)
+    assert code == 0, out
+    with zipfile.ZipFile(demo_book) as zf:
+        handelser = next(n for n, data in tables_before.items() if b'displayName="tblHandelser"' in data)
+        assert zf.read(handelser) == tables_before[handelser]

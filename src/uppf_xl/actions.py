@@ -65,6 +65,7 @@ def build_workbook(out: Path, demo: bool, force: bool, today: date) -> Outcome:
     from uppf_xl import macrobook
 
     _refuse_overwrite(out, force)
+    _require_folder(out)
     macrobook.build_workbook(out, demo=demo, today=today)
     return Outcome("build-workbook", lines=[f"Skapade makroarbetsboken {out}"], files=[out])
 

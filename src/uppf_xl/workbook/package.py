@@ -1332,14 +1332,16 @@ class _Builder:
                 continue
             if None in (min_col, min_row, max_col, max_row) or not self._rows_below(part, max_row, min_col, max_col):
                 continue
+            span = range(min_col, max_col + 1)
+            # Look before taking the sheet into the write: an untouched sheet must stay byte-identical.
+            probe = _SheetCells(self.trees[part] if part in self.trees else etree.fromstring(self.pkg.parts[part]))
+            if not any(_has_value(probe.peek(max_row + 1, c)) for c in span):
+                continue
             part, root = self._tree(sheet)
             cells = _SheetCells(root)
-            span = range(min_col, max_col + 1)
             end = max_row
             while any(_has_value(cells.peek(end + 1, c)) for c in span):
                 end += 1
-            if end == max_row:
-                continue
             self._resize_table(tpart, troot, f"{_ref(min_col, min_row)}:{_ref(max_col, end)}")
             edited = self.plan.edited.setdefault(part, set())
             for c in span:
