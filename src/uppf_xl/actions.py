@@ -28,6 +28,9 @@ PERIODS = ("T1", "T2", "år")
 MAX_NAME_BYTES = 200
 # Sheets only the questionnaire commands read: their errors do not stop the other commands.
 QUESTIONNAIRE_SHEETS = frozenset({contract.QUESTIONS.name, contract.ANSWERS.name})
+# Letters never read events or the annual plan; the calendar reads only the schedule and its rules.
+LETTERS_UNUSED = QUESTIONNAIRE_SHEETS | {contract.EVENTS.name, contract.ANNUAL_PLAN.name}
+CALENDAR_UNUSED = LETTERS_UNUSED | {contract.FINDINGS.name, contract.FOCUS.name}
 
 
 def check(wb: Workbook, today: date) -> list[Problem]:
@@ -153,7 +156,7 @@ def letters(
 
     kinds = set(kinds or letters_mod.KINDS)
     letters_mod.check_request(kinds, window)  # a usage error (exit 2), before the workbook is read
-    register = _with_paths(wb, wb.register(today, unused=QUESTIONNAIRE_SHEETS))
+    register = _with_paths(wb, wb.register(today, unused=LETTERS_UNUSED))
     out_dir = output_folder(wb, register, out_dir)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     pdf_missing: ExternalProgramMissing | None = None
@@ -161,7 +164,8 @@ def letters(
         result = letters_mod.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress)
     except ExternalProgramMissing as exc:  # the letters are written; only the PDFs are missing
         result, pdf_missing = exc.result, exc  # type: ignore[attr-defined]
-    outcome = Outcome("letters", lines=list(result.lines), tables=list(result.tables), files=list(result.files))
+    outcome = Outcome("letters", lines=list(result.lines), tables=list(result.tables), files=list(result.files),
+                      warnings=list(getattr(wb, "warnings", [])))
     if mark_sent:
         _record_date(wb, outcome, result.mark_sent_patch, "Kallelse skickad", "rader i Årshjul", today)
     log_to_folder(out_dir, "letters", result.log or f"{len(result.files)} brev", today)
@@ -206,7 +210,8 @@ def report(
         out = folder / f"Nämndrapport_{year}_{period}.docx" if namnd else folder
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     result = report_docs.write_reports(register, rows, year, period, namnd, out, today, pdf, mask, locate=wb.raw().cell)
-    outcome = Outcome("report", lines=list(result.lines), files=list(result.files))
+    outcome = Outcome("report", lines=list(result.lines), files=list(result.files),
+                      warnings=list(getattr(wb, "warnings", [])))
     if mark_reported:
         _record_date(wb, outcome, result.mark_reported_patch, "Rapporterad till nämnd", "iakttagelser", today)
     log_to_folder(out if out.is_dir() else out.parent, "report", f"{len(result.files)} filer", today)
@@ -218,14 +223,15 @@ def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> O
     """Every planned visit as an .ics event with a stable UID."""
     from uppf_xl import ical
 
-    register = wb.register(today, unused=QUESTIONNAIRE_SHEETS)
+    register = wb.register(today, unused=CALENDAR_UNUSED)
     year = register.plan_year(year, today)
     if out is None:
         out = output_folder(wb, register, None) / f"uppfoljningar_{year}.ics"
     out.parent.mkdir(parents=True, exist_ok=True)
     count = ical.write_calendar(register, register.schedule, year, out)
     log_to_folder(out.parent, "calendar", f"{count} händelser", today)
-    return Outcome("calendar", lines=[f"Kalendern har {count} besök: {out}"], files=[out])
+    return Outcome("calendar", lines=[f"Kalendern har {count} besök: {out}"], files=[out],
+                   warnings=list(getattr(wb, "warnings", [])))
 
 
 def survey_out(wb: Workbook, type_id: str, out_dir: Path | None, year: int | None, today: date) -> Outcome:

@@ -780,6 +780,33 @@ def _bad_question_survey_out(wb: Workbook) -> None:
     set_cell(wb, "Frågor", 3, "TypID", "GAMMAL")
 
 
+BAD_EVENT = 'Fel: Händelser!A3: "igår" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)'
+
+
+@forgive_case(
+    "bad_event_calendar",
+    0,
+    "Varning: Händelser: 1 fel i bladet (se uppf-xl check); de stoppar inte den här körningen, som inte läser bladet, "
+    "men väl kommandon som gör det",
+    command=["calendar", "--year", "2025", "--out", "besok.ics"],
+    after=["exit 1", BAD_EVENT, summary(1, 0, "bad_event_calendar")],
+)
+def _bad_event_calendar(wb: Workbook) -> None:
+    # The calendar reads only the schedule: a bad Händelser row does not stop it (plan it does).
+    set_cell(wb, "Händelser", 3, "Datum", "igår")
+
+
+@forgive_case(
+    "bad_event_plan",
+    1,
+    BAD_EVENT,
+    command=["plan", "--year", "2025"],
+    after=["exit 1", BAD_EVENT, summary(1, 0, "bad_event_plan")],
+)
+def _bad_event_plan(wb: Workbook) -> None:
+    set_cell(wb, "Händelser", 3, "Datum", "igår")
+
+
 # --- refused: exit 3, a message naming the file ------------------------------------------------
 
 
