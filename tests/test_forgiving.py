@@ -363,3 +363,20 @@ def test_formatted_empty_cells_below_a_table_leave_the_sheet_untouched(demo_book
     with zipfile.ZipFile(demo_book) as zf:
         handelser = next(n for n, data in tables_before.items() if b'displayName="tblHandelser"' in data)
         assert zf.read(handelser) == tables_before[handelser]
+
+
+@pytest.mark.parametrize("source", ["{% if mottagare %}utan slut", "{{ mottagare.namn }", "{% okand %}",
+                                    "{{ mottagare | finnsinte }}", "{{ a b }}"])
+def test_a_broken_letter_template_is_explained_in_swedish(tmp_path: Path, source: str) -> None:
+    from test_render import _template
+
+    from uppf_xl import render
+    from uppf_xl.model import Settings
+
+    own = _template(tmp_path, "trasig.docx", source)
+    with pytest.raises(render.TemplateError) as info:
+        render.check_template("trasig.docx", {"mottagare": {"namn": "x"}}, Settings(mallmapp=str(tmp_path)))
+    message = info.value.message
+    assert message.startswith('Mallen "trasig.docx" har ett fel i en mallkod: ') and message.endswith(f"({own}).")
+    assert "Jinja:" not in message
+    assert not re.search(r"\b(unexpected|expected|unknown|Encountered|named|looking for)\b", message), message

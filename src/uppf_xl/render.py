@@ -128,6 +128,10 @@ def render_bytes(template_name: str, context: dict[str, Any], settings: Settings
         raise TemplateError(
             f'Mallen "{template_name}" försöker nå {what}, vilket inte är tillåtet i en mall ({path}).'
         ) from exc
+    except jinja2.TemplateError as exc:  # any other error Jinja reports, in Swedish
+        raise TemplateError(
+            f'Mallen "{template_name}" har ett fel i en mallkod: {swedish_jinja(str(exc))} ({path}).'
+        ) from exc
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a .docx
         raise TemplateError(f'Mallen "{template_name}" kan inte läsas som Word-dokument ({path}): {exc}.') from exc
     buffer = io.BytesIO()
