@@ -45,8 +45,8 @@ ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lists whose unknown values are warnings only: themes and roles vary between municipalities.
 SOFT_VOCABS = {"Område", "Ansvarig roll"}
-# Lists whose case variants are read without a word: Ja/Nej typed as "ja" or "JA" means the same.
-FORGIVEN_SILENTLY = {"Ja/Nej"}
+# Lists whose case variants are read without a word (none: every list says "menade du").
+FORGIVEN_SILENTLY: set[str] = set()
 FIRST_YEAR, LAST_YEAR = 1950, 2100  # dates outside are typing mistakes, not history
 # A typed row: header -> the value its column's kind converts to (str, date, int, tuple...).
 Row = dict[str, Any]
