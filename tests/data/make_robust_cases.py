@@ -674,6 +674,23 @@ def _rows_below_table_grown(wb: Workbook) -> None:
 
 
 @forgive_case(
+    "rows_below_table_gap",
+    0,
+    "Varning: Händelser!A10: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
+    "Varning: Händelser!A11: rad 11 står under tabellen tblHandelser (A1:F9) och läses som rader i den; "
+    "tabellen utökas över dem nästa gång uppf-xl skriver i arbetsboken",
+    command=["status"],
+    after=["exit 0", "Varning: Händelser!A10: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
+           "Inga fel i rows_below_table_gap.xlsx (1 varningar)."],
+)
+def _rows_below_table_gap(wb: Workbook) -> None:
+    # One row left empty before the typed one: read all the same, and the table grows over both.
+    ws = wb["Händelser"]
+    ws.cell(ws.max_row + 1, 4).value = " "  # looks empty, counts as empty
+    type_below(ws, BELOW_EVENTS[:1])
+
+
+@forgive_case(
     "column_beside_arshjul",
     0,
     command=["plan", "--year", "2025"],

@@ -1334,14 +1334,15 @@ class _Builder:
                 continue
             span = range(min_col, max_col + 1)
             # Look before taking the sheet into the write: an untouched sheet must stay byte-identical.
+            # The reader takes every row down to the last one with a value as the table's (an
+            # empty row between is skipped with a warning), so the table grows as far.
             probe = _SheetCells(self.trees[part] if part in self.trees else etree.fromstring(self.pkg.parts[part]))
-            if not any(_has_value(probe.peek(max_row + 1, c)) for c in span):
+            end = max((r for r in probe.rows if r > max_row and any(_has_value(probe.peek(r, c)) for c in span)),
+                      default=max_row)
+            if end == max_row:
                 continue
             part, root = self._tree(sheet)
             cells = _SheetCells(root)
-            end = max_row
-            while any(_has_value(cells.peek(end + 1, c)) for c in span):
-                end += 1
             self._resize_table(tpart, troot, f"{_ref(min_col, min_row)}:{_ref(max_col, end)}")
             edited = self.plan.edited.setdefault(part, set())
             for c in span:
