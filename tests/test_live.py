@@ -205,4 +205,4 @@ def test_a_patched_column_the_table_lacks_is_added_after_the_last_one() -> None:
     assert (header["start_row"], header["start_column"], header["values"]) == (0, new_col, [["Egen kolumn"]])
     assert (value["start_row"], value["start_column"], value["values"]) == (row - 1, new_col, [["x"]])
     resize = next(a for a in writes(book) if a["func"] == "resizeTable")
-    assert resize["args"][1].startswith("$A$1:$S$")
+    assert resize["args"][1].startswith("$A$1:$Z$")

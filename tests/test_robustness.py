@@ -40,6 +40,10 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def problem_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(("Fel:", "Varning:"))]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_check_survives_the_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     book = tmp_path / case.name
@@ -47,6 +51,9 @@ def test_check_survives_the_case(case: Path, tmp_path: Path, monkeypatch: pytest
     before = sha256(book)
     exit_line, *expected = case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
     monkeypatch.chdir(tmp_path)  # messages name the file as it was given
+    if " | " in exit_line:
+        run_command_case(case, exit_line, expected)
+        return
 
     result = CliRunner().invoke(main, ["check", case.name, "--today", TODAY])
 
@@ -56,6 +63,23 @@ def test_check_survives_the_case(case: Path, tmp_path: Path, monkeypatch: pytest
     assert "Traceback" not in result.output
     assert sha256(book) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [case.name]  # no lock or temp file left
+
+
+def run_command_case(case: Path, exit_line: str, expected: list[str]) -> None:
+    """A command's Fel/Varning lines and exit code, then the exact check of what it left behind."""
+    code, command = exit_line.removeprefix("exit ").split(" | ")
+    split = expected.index(next(line for line in expected if line.startswith("== check"))) if any(
+        line.startswith("== check") for line in expected) else len(expected)
+    problems, after = expected[:split], expected[split:]
+    name, *options = command.split()
+    result = CliRunner().invoke(main, [name, case.name, *options, "--today", TODAY])
+    assert problem_lines(result.stdout + result.stderr) == problems, result.output
+    assert result.exit_code == int(code), result.output
+    assert "Traceback" not in result.output
+    if after:
+        check = CliRunner().invoke(main, ["check", case.name, "--today", TODAY])
+        assert check.stdout.splitlines() + check.stderr.splitlines() == after[1:]
+        assert check.exit_code == int(after[0].removeprefix("== check exit "))
 
 
 def register_of(case: str) -> Register:

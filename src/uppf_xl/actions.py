@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from uppf_xl import contract
-from uppf_xl.errors import ExternalProgramMissing, Problem, UsageError
+from uppf_xl.errors import ERROR, ExternalProgramMissing, Problem, UsageError, WorkbookInvalid
 from uppf_xl.model import Register, ScheduleRow
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import Workbook, current_user
@@ -24,6 +24,13 @@ from uppf_xl.workbook.content import CellPatch, Changes
 
 Progress = Callable[[int], None]
 PERIODS = ("T1", "T2", "år")
+# The longest file name a new file may get: room is left for the backup (.bak.xlsx) and temp names.
+MAX_NAME_BYTES = 200
+# Sheets only the questionnaire commands read: their errors do not stop the other commands.
+QUESTIONNAIRE_SHEETS = frozenset({contract.QUESTIONS.name, contract.ANSWERS.name})
+# Letters never read events or the annual plan; the calendar reads only the schedule and its rules.
+LETTERS_UNUSED = QUESTIONNAIRE_SHEETS | {contract.EVENTS.name, contract.ANNUAL_PLAN.name}
+CALENDAR_UNUSED = LETTERS_UNUSED | {contract.FINDINGS.name, contract.FOCUS.name}
 
 
 def check(wb: Workbook, today: date) -> list[Problem]:
@@ -57,8 +64,12 @@ def init(path: Path, demo: bool, force: bool, today: date) -> Outcome:
     from uppf_xl.workbook.initbook import create_workbook
 
     _refuse_overwrite(path, force)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() == ".xlsm":
+        raise UsageError(f"{path.name}: en makroarbetsbok (.xlsm) med menyfliken Uppföljning skapas med "
+                         f"uppf-xl build-workbook {path.name}; init skapar en vanlig arbetsbok (.xlsx)")
+    if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path.name}: filnamnet ska sluta på .xlsx")
+    _require_folder(path)
     create_workbook(path, demo=demo, today=today)
     what = "demoarbetsbok för Sjöviks kommun" if demo else "arbetsbok"
     return Outcome("init", lines=[f"Skapade {what}: {path}"], files=[path])
@@ -69,8 +80,23 @@ def build_workbook(out: Path, demo: bool, force: bool, today: date) -> Outcome:
     from uppf_xl import macrobook
 
     _refuse_overwrite(out, force)
+    _require_folder(out)
     macrobook.build_workbook(out, demo=demo, today=today)
     return Outcome("build-workbook", lines=[f"Skapade makroarbetsboken {out}"], files=[out])
+
+
+def _require_folder(path: Path) -> None:
+    """A new file goes into a folder that exists (exit 3 otherwise), under a name the disk accepts."""
+    from uppf_xl.errors import FileAccessError
+
+    folder = path.parent
+    if not folder.exists():
+        raise FileAccessError(f"Mappen {folder} finns inte. Skapa den först eller välj en annan mapp.")
+    if not folder.is_dir():
+        raise FileAccessError(f"{folder} är ingen mapp.")
+    if len(path.name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise FileAccessError(f"Filnamnet {path.name[:40]}... är för långt ({len(path.name.encode('utf-8'))} byte; "
+                              f"högst {MAX_NAME_BYTES}). Välj ett kortare namn.")
 
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
@@ -102,7 +128,7 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
     """
     from uppf_xl import risk, schedule, schedule_sheet
 
-    register = wb.register(today)
+    register = wb.register(today, unused=QUESTIONNAIRE_SHEETS)
     year = register.plan_year(year, today)
     seen = risk.observe(register, today)
     extra = risk.extra_slots(register, seen.all_changes(register), year)
@@ -126,7 +152,7 @@ def status(wb: Workbook, year: int | None, today: date) -> Outcome:
     """Recompute every status and refresh Översikt, without regenerating the schedule."""
     from uppf_xl import risk, schedule, schedule_sheet
 
-    register = wb.register(today)
+    register = wb.register(today, unused=QUESTIONNAIRE_SHEETS)
     year = register.plan_year(year, today)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today, types=register.types)
     changes, lines, tables = _status_changes(register, rows, year, today)
@@ -165,7 +191,7 @@ def letters(
 
     kinds = set(kinds or letters_mod.KINDS)
     letters_mod.check_request(kinds, window)  # a usage error (exit 2), before the workbook is read
-    register = _with_paths(wb, wb.register(today))
+    register = _with_paths(wb, wb.register(today, unused=LETTERS_UNUSED))
     planned = _planned_folder(wb, register, out_dir)
     existed = planned.exists()
     out_dir = output_folder(wb, register, out_dir)
@@ -180,7 +206,8 @@ def letters(
         if not existed and out_dir.is_dir() and not any(out_dir.iterdir()):
             out_dir.rmdir()  # a failed run leaves no empty folder behind
         raise
-    outcome = Outcome("letters", lines=list(result.lines), tables=list(result.tables), files=list(result.files))
+    outcome = Outcome("letters", lines=list(result.lines), tables=list(result.tables), files=list(result.files),
+                      warnings=list(getattr(wb, "warnings", [])))
     if mark_sent:
         from uppf_xl import insyn
 
@@ -215,8 +242,17 @@ def report(
     period = period or "år"
     if period not in PERIODS:
         raise UsageError(f"okänd period {period}; välj bland {', '.join(PERIODS)}")
-    register = _with_paths(wb, wb.register(today))
+    register = _with_paths(wb, wb.register(today, unused=QUESTIONNAIRE_SHEETS))
     year = register.plan_year(year, today)
+    if not register.providers:
+        raise WorkbookInvalid([Problem(ERROR, contract.PROVIDERS.name, "",
+                                       "bladet har inga utförare, så det finns ingen nämndrapport att skriva; "
+                                       "fyll i Utförare (och kör plan) först")])
+    if namnd:
+        from uppf_xl.names import match_name
+
+        names = sorted({p.namnd for p in register.providers} | set(register.lists.get("Nämnd", [])))
+        namnd = match_name(namnd, names) or namnd
     if namnd and namnd not in {p.namnd for p in register.providers}:
         known = ", ".join(sorted({p.namnd for p in register.providers}))
         raise UsageError(f'nämnden "{namnd}" finns inte i Utförare; välj bland {known}')
@@ -225,7 +261,8 @@ def report(
         out = folder  # named inside as by the per-nämnd run, so two nämnder never overwrite each other
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
     result = report_docs.write_reports(register, rows, year, period, namnd, out, today, pdf, mask, locate=wb.raw().cell)
-    outcome = Outcome("report", lines=list(result.lines), files=list(result.files))
+    outcome = Outcome("report", lines=list(result.lines), files=list(result.files),
+                      warnings=list(getattr(wb, "warnings", [])))
     if mark_reported:
         _record_date(wb, outcome, result.mark_reported_patch, "Rapporterad till nämnd", "iakttagelser", today)
     log_to_folder(out if out.is_dir() else out.parent, "report", f"{len(result.files)} filer", today)
@@ -274,7 +311,7 @@ def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> O
     """Every planned visit as an .ics event with a stable UID."""
     from uppf_xl import ical
 
-    register = wb.register(today)
+    register = wb.register(today, unused=CALENDAR_UNUSED)
     year = register.plan_year(year, today)
     if out is None:
         out = output_folder(wb, register, None) / f"uppfoljningar_{year}.ics"
@@ -283,7 +320,8 @@ def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> O
     log_to_folder(out.parent, "calendar", f"{count} händelser", today)
     drafts = len(ical.draft_deadlines(register, year))
     what = f"{count - drafts} besök" + (f" och {drafts} rapportutkast" if drafts else "")
-    return Outcome("calendar", lines=[f"Kalendern har {what}: {out}"], files=[out])
+    return Outcome("calendar", lines=[f"Kalendern har {what}: {out}"], files=[out],
+                   warnings=list(getattr(wb, "warnings", [])))
 
 
 def survey_out(wb: Workbook, type_id: str, out_dir: Path | None, year: int | None, today: date) -> Outcome:

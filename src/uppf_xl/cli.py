@@ -19,12 +19,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from uppf_xl import actions
+from uppf_xl import actions, cli_sv
 from uppf_xl.errorlog import write_error_log
 from uppf_xl.errors import PersonalDataFound, Problem, UppfError, WorkbookInvalid
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import open_workbook
 
+cli_sv.install()  # click's own texts in Swedish, before any option is declared
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 if not console.is_terminal:  # piped or logged: tables need room more than a terminal's width
@@ -44,7 +45,7 @@ class IsoDate(click.ParamType):
 
 
 ISO_DATE = IsoDate()
-WORKBOOK_ARG = click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+WORKBOOK_ARG = click.argument("file", metavar="ARBETSBOK", type=click.Path(path_type=Path, dir_okay=False))
 
 
 def today_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,7 +53,8 @@ def today_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def year_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--year", type=int, default=None, help="Planår; annars Planår i Inställningar, annars årets.")(f)
+    return click.option("--year", type=cli_sv.Year(), default=None,
+                        help="Planår (1990–2100); annars Planår i Inställningar, annars årets.")(f)
 
 
 def handled(f: Callable[..., Outcome | int | None]) -> Callable[..., None]:
@@ -124,9 +126,11 @@ def progress_bar(label: str) -> Progress:
                     console=err_console, transient=True, disable=not err_console.is_terminal)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=cli_sv.Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             options_metavar="[FLAGGOR]", subcommand_metavar="KOMMANDO [ARGUMENT]...", invoke_without_command=True)
 @click.version_option(package_name="uppf-xl")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """uppf-xl: årshjul, åtgärdsplaner, kallelser och nämndrapporter ur en Excel-arbetsbok.
 
     \b
@@ -134,6 +138,8 @@ def main() -> None:
       uppf-xl demo                    # skapa och kör demokommunen
       uppf-xl check uppfoljning.xlsx  # kontrollera arbetsboken
     """
+    if ctx.invoked_subcommand is None:  # no command: the help, not an error
+        click.echo(ctx.get_help())
 
 
 @main.command()
@@ -225,12 +231,12 @@ def status(file: Path, year: int | None, today: date) -> Outcome:
 
 @main.command()
 @WORKBOOK_ARG
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+@click.option("--out", metavar="MAPP", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Mapp för breven (annars Utdatamapp, annars Utskick bredvid arbetsboken).")
 @click.option("--from", "from_", type=ISO_DATE, default=None, help="Fönstrets första dag.")
 @click.option("--to", type=ISO_DATE, default=None, help="Fönstrets sista dag.")
-@click.option("--kind", multiple=True, help="kallelse, andrad, atgardsplan, paminnelse, aterkoppling, fortydligande, "
-              "underrattelse, insyn (flera går; standard alla).")
+@click.option("--kind", metavar="BREVTYP", multiple=True, help="kallelse, andrad, atgardsplan, paminnelse, aterkoppling, "
+              "fortydligande, underrattelse, insyn (flera går; standard alla).")
 @click.option("--pdf", is_flag=True, help="Gör även PDF/A av varje brev (LibreOffice).")
 @click.option("--mark-sent", is_flag=True, help="Fyll i att breven skickats: Kallelse skickad i Årshjul; Begäran "
               "skickad, Påminnelse skickad och Underrättad i Iakttagelser.")
@@ -246,7 +252,7 @@ def letters(file: Path, out: Path | None, from_: date | None, to: date | None, k
       uppf-xl letters uppfoljning.xlsx --out Utskick
       uppf-xl letters uppfoljning.xlsx --kind kallelse --from 2025-03-01 --to 2025-03-31 --pdf --mark-sent
     """
-    kinds = [k.strip() for value in kind for k in value.split(",") if k.strip()] or None
+    kinds = [cli_sv.fold(k) for value in kind for k in value.split(",") if k.strip()] or None
     with progress_bar("Brev") as bar:
         task = bar.add_task("brev", total=None)
         return actions.letters(open_workbook(file), out, today, kinds, (from_, to), pdf, mark_sent,
@@ -255,7 +261,7 @@ def letters(file: Path, out: Path | None, from_: date | None, to: date | None, k
 
 @main.command()
 @WORKBOOK_ARG
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Kalenderfilen (.ics).")
+@click.option("--out", metavar="FIL", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Kalenderfilen (.ics).")
 @year_option
 @today_option
 @handled
@@ -272,10 +278,10 @@ def calendar(file: Path, out: Path | None, year: int | None, today: date) -> Out
 @main.command()
 @WORKBOOK_ARG
 @year_option
-@click.option("--period", type=click.Choice(actions.PERIODS), default=None,
-              help="T1, T2 (jan–aug) eller år; utan --period och --year: rapporten som nästa sammanträde begär.")
-@click.option("--nämnd", "--namnd", "namnd", default=None, help="En nämnds rapport; annars en per nämnd.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Rapportfilen (.docx), eller mapp utan --nämnd.")
+@click.option("--period", type=cli_sv.Period(), default=None,
+              help="T1, T2 (jan–aug) eller år (helår); utan --period och --year: rapporten som nästa sammanträde begär.")
+@click.option("--nämnd", "--namnd", "namnd", metavar="NÄMND", default=None, help="En nämnds rapport; annars en per nämnd.")
+@click.option("--out", metavar="SÖKVÄG", type=click.Path(path_type=Path), default=None, help="Rapportfilen (.docx), eller mapp utan --nämnd.")
 @click.option("--pdf", is_flag=True, help="Gör även en tillgänglig PDF/A.")
 @click.option("--mask", is_flag=True, help="Maskera personuppgifter i stället för att stoppa.")
 @click.option("--mark-reported", is_flag=True, help="Fyll i Rapporterad till nämnd för iakttagelserna i rapporten.")
@@ -302,8 +308,8 @@ def report(file: Path, year: int | None, period: str | None, namnd: str | None, 
 
 @main.command("survey-out")
 @WORKBOOK_ARG
-@click.option("--type", "type_id", required=True, help="TypID, t.ex. AVT.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None, help="Mapp för enkäterna.")
+@click.option("--type", "type_id", metavar="TYPID", required=True, help="TypID, t.ex. AVT.")
+@click.option("--out", metavar="MAPP", type=click.Path(path_type=Path, file_okay=False), default=None, help="Mapp för enkäterna.")
 @year_option
 @today_option
 @handled
@@ -319,7 +325,7 @@ def survey_out(file: Path, type_id: str, out: Path | None, year: int | None, tod
 
 @main.command("survey-in")
 @WORKBOOK_ARG
-@click.argument("answers", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.argument("answers", metavar="SVAR...", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @today_option
 @handled
 def survey_in(file: Path, answers: tuple[Path, ...], today: date) -> Outcome:
@@ -384,7 +390,7 @@ def publish(file: Path, out: Path | None, today: date) -> Outcome:
 
 
 @main.command("build-workbook")
-@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("out", metavar="MAKROARBETSBOK", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--demo", is_flag=True, help="Med demokommunens data.")
 @click.option("--force", is_flag=True, help="Skriv över en befintlig fil.")
 @today_option
@@ -400,7 +406,8 @@ def build_workbook(out: Path, demo: bool, force: bool, today: date) -> Outcome:
 
 
 @main.command()
-@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False), default=Path("demo-ut"))
+@click.argument("folder", metavar="[MAPP]", required=False, type=click.Path(path_type=Path, file_okay=False),
+                default=Path("demo-ut"))
 @today_option
 @handled
 def demo(folder: Path, today: date) -> Outcome:
@@ -415,19 +422,28 @@ def demo(folder: Path, today: date) -> Outcome:
     return run_demo(folder, today, echo=lambda line: console.print(line, markup=False))
 
 
+def _param_name(param: click.Parameter | None) -> str:
+    """An option as typed (--year), an argument as its help shows it (ARBETSBOK)."""
+    if param is None:
+        return ""
+    if isinstance(param, click.Option) and param.opts:
+        return param.opts[0]
+    return (param.metavar or (param.name or "").upper()).rstrip(".").strip("[]")
+
+
 def swedish_usage(exc: click.UsageError) -> str:
-    """Click's usage errors in Swedish (the most common ones; the rest as click says them)."""
+    """Click's usage errors as one Swedish sentence (click's own texts are Swedish via cli_sv)."""
     if isinstance(exc, click.NoSuchOption):
-        return f"okänd flagga {exc.option_name}"
+        hint = f"; menade du {' eller '.join(exc.possibilities)}?" if exc.possibilities else ""
+        return f"okänd flagga {exc.option_name}{hint}"
     if isinstance(exc, click.MissingParameter):
-        name = exc.param.opts[0] if exc.param is not None and exc.param.opts else "ett argument"
-        return f"{name.upper() if not name.startswith('-') else name} saknas"
+        name = _param_name(exc.param) or "ett argument"
+        return f"{name} saknas"
     if isinstance(exc, click.BadParameter):
-        name = exc.param.opts[0] if exc.param is not None and exc.param.opts else ""
-        return f"ogiltigt värde för {name}: {exc.message}" if name else exc.message
-    if exc.message.startswith("No such command"):
-        return f"okänt kommando {exc.message.split(' ', 3)[-1].rstrip('.')}"
-    return exc.format_message()
+        name = _param_name(exc.param)
+        message = exc.message.rstrip(".")
+        return f"ogiltigt värde för {name}: {message}" if name else message
+    return exc.format_message().rstrip(".")
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -436,7 +452,9 @@ def run(argv: list[str] | None = None) -> None:
         code = main.main(args=argv, prog_name="uppf-xl", standalone_mode=False)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "uppf-xl"
-        err_console.print(f"Fel: {swedish_usage(exc)}. Se '{command} --help'.", markup=False)
+        message = swedish_usage(exc)
+        message += "" if message.endswith(("?", "!", ".")) else "."
+        err_console.print(f"Fel: {message} Se '{command} --help'.", markup=False)
         sys.exit(2)
     except click.Abort:
         err_console.print("Avbrutet.")

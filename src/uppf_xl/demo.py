@@ -36,6 +36,7 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
     wb = open_workbook(book)
     problems = actions.check(wb, today)
     step("Kontroll", Outcome("check", lines=[p.text for p in problems] or ["Inga fel."]))
+    step("Rad under tabellen (demo)", _simulate_row_below(book, today))
 
     # The year as it went: last year planned in January and carried out, this year planned in
     # January and carried out up to today; then the dashboard for today.
@@ -202,6 +203,8 @@ def _meetings_and_case(book: Path, reports_dir: Path, today: date, pdf: bool) ->
     except ExternalProgramMissing as exc:
         return Outcome("report", lines=[*lines, exc.message])
     return Outcome("report", lines=[*lines, *case.lines], files=case.files)
+
+
 def _simulate_moves(book: Path, today: date) -> Outcome:
     """What an administrator does in the autumn: a visit already announced is moved a week
     (Ändrad tid, and its letter), and visits too close for a kallelse are moved to the first
@@ -247,3 +250,17 @@ def _simulate_moves(book: Path, today: date) -> Outcome:
     if values:
         wb.apply(Changes(patches=[CellPatch("Årshjul", values)]), "demo", f"Flyttade besök: {len(lines)}")
     return Outcome("demo", lines=lines or ["Inga besök att flytta."])
+
+
+def _simulate_row_below(book: Path, today: date) -> Outcome:
+    """A Händelser row typed just under the table, as LibreOffice leaves it: read, warned, grown by the next write."""
+    wb = open_workbook(book)
+    table = wb.raw().tables["Händelser"]
+    row = max(table.row_numbers, default=table.header_row) + 1
+    typed: dict[tuple[int, str], Value] = {
+        (row, "Datum"): today - timedelta(days=5), (row, "UtförarID"): "U004", (row, "Typ"): "klagomål",
+        (row, "Beskrivning"): "Anhörig ringde om sena besök", (row, "Allvarlig"): "Nej",
+    }
+    wb.apply(Changes(patches=[CellPatch("Händelser", typed)]), "demo", "En händelse skriven under tabellen")
+    lines = [p.text for p in actions.check(open_workbook(book), today) if p.sheet == "Händelser"]
+    return Outcome("demo", lines=[*lines, "Nästa körning som skriver i arbetsboken utökar tabellen över raden."])

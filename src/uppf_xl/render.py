@@ -125,13 +125,17 @@ def render_bytes(
         ) from exc
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
-            f'Mallen "{template_name}" har ett fel i en mallkod: {exc.message} ({path}).'
+            f'Mallen "{template_name}" har ett fel i en mallkod: {swedish_jinja(exc.message or "")} ({path}).'
         ) from exc
     except jinja2.exceptions.SecurityError as exc:
         match = re.search(r"attribute '([^']+)'", str(exc))
         what = f'"{match.group(1)}"' if match else "något utanför sina fält"
         raise TemplateError(
             f'Mallen "{template_name}" försöker nå {what}, vilket inte är tillåtet i en mall ({path}).'
+        ) from exc
+    except jinja2.TemplateError as exc:  # any other error Jinja reports, in Swedish
+        raise TemplateError(
+            f'Mallen "{template_name}" har ett fel i en mallkod: {swedish_jinja(str(exc))} ({path}).'
         ) from exc
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a .docx
         raise TemplateError(f'Mallen "{template_name}" kan inte läsas som Word-dokument ({path}): {exc}.') from exc
@@ -162,3 +166,53 @@ def write_all(rendered: list[tuple[Path, bytes]]) -> list[Path]:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     return [out for out, _ in rendered]
+
+
+# Jinja's syntax errors, in Swedish: the message a user of a letter template sees.
+_JINJA_TOKENS = {
+    "end of print statement": "slutet av fältet }}",
+    "end of statement block": "slutet av mallkoden %}",
+    "end of template": "mallens slut",
+    "end of comment": "slutet av kommentaren #}",
+    "name": "ett namn",
+    "integer": "ett heltal",
+    "string": "en text",
+}
+_JINJA_MESSAGES: tuple[tuple[str, str], ...] = (
+    (r"[Uu]nexpected end of template\.?", "mallen tar slut innan ett block är stängt."),
+    (r"[Uu]nexpected end of template, expected '([^']+)'\.?", "mallen tar slut; väntade '{0}'."),
+    (r"[Ee]ncountered unknown tag '([^']+)'\.?", "okänd mallkod '{0}'."),
+    (r"Jinja was looking for the following tags: (.+?)\.", "Mallen väntade sig någon av {0}."),
+    (r"The innermost block that needs to be closed is '([^']+)'\.", "Blocket som måste stängas är '{0}'."),
+    (r"expected token '([^']+)', got '([^']+)'", "väntade '{0}', fick '{1}'"),
+    (r"unexpected char '(.+?)' at (\d+)", "oväntat tecken '{0}' (tecken {1})"),
+    (r"unexpected '([^']+)', expected '([^']+)'", "oväntat '{0}', väntade '{1}'"),
+    (r"unexpected '([^']+)'", "oväntat '{0}'"),
+    (r"[Ee]xpected an expression, got '([^']+)'", "ett uttryck saknas före '{0}'"),
+    (r"[Nn]o filter named '([^']+)'\.?", "det finns inget filter som heter '{0}'."),
+    (r"[Nn]o test named '([^']+)'\.?", "det finns inget test som heter '{0}'."),
+    (r"[Mm]issing end of comment tag", "kommentaren saknar #}"),
+    (r"expected name or number", "väntade ett namn eller ett tal"),
+    (r"tag name expected", "namnet på mallkoden saknas"),
+    (r"[Bb]lock '([^']+)' defined twice", "blocket '{0}' finns två gånger"),
+)
+
+
+def swedish_jinja(message: str) -> str:
+    """Jinja's error text in Swedish, sentence by sentence; an unknown one is kept, marked as Jinja's."""
+    out = []
+    rest = message.strip()
+    while rest:
+        for pattern, swedish in _JINJA_MESSAGES:
+            m = re.match(pattern, rest)
+            if m:
+                text = swedish
+                for i, group in enumerate(m.groups()):
+                    text = text.replace(f"{{{i}}}", _JINJA_TOKENS.get(group, group.replace("' or '", "', '")))
+                out.append(text)
+                rest = rest[m.end():].strip()
+                break
+        else:
+            out.append(f"(Jinja: {rest})")
+            break
+    return " ".join(out)

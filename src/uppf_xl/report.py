@@ -303,7 +303,7 @@ class _Builder:
     def quote(self, f: Finding) -> str:
         """A finding's public summary, registered for the guard; "" (and a warning) when empty."""
         if not f.summary.strip():
-            where = self.cell(FINDINGS.name, f.row, SUMMARY) if f.row else FINDINGS.name
+            where = f"{FINDINGS.name}!{self.cell(FINDINGS.name, f.row, SUMMARY)}" if f.row else FINDINGS.name
             self.warnings.append(
                 f"Varning: {where}: {SUMMARY} saknas för {f.id}; iakttagelsen räknas men citeras inte"
             )

@@ -183,7 +183,7 @@ def write_reports(
             result.files.extend(result.pdfs)
         except ExternalProgramMissing as exc:
             result.pdf_error = exc
-    result.warnings = [w for rep in result.reports for w in rep.warnings]
+    result.warnings = _sorted_once([w for rep in result.reports for w in rep.warnings])
     result.lines = _lines(result, mask)
     return result
 
@@ -474,3 +474,12 @@ def _lines(result: ReportResult, mask: bool) -> list[str]:
         lines.append(f"Maskerade personuppgifter i {len(places)} texter: {', '.join(places)}")
     lines.extend(result.warnings)
     return lines
+
+
+def _sorted_once(warnings: list[str]) -> list[str]:
+    """Each warning once, by sheet and row ("Varning: Iakttagelser!H12: ...")."""
+    def key(text: str) -> tuple[str, int, str]:
+        m = re.match(r"\w+: ([^!:]+)!([A-Z]+)(\d+)", text)
+        return (m.group(1), int(m.group(3)), text) if m else (text, 0, text)
+
+    return sorted(dict.fromkeys(warnings), key=key)

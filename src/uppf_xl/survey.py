@@ -519,9 +519,10 @@ class ReturnedQuestionnaire:
 class QuestionnaireRejected(Exception):
     """A returned file that cannot be imported; `problem` names the file and, if any, the cell."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, more: Sequence[Problem] = ()) -> None:
         super().__init__(problem.text)
         self.problem = problem
+        self.problems = [problem, *more]  # every problem found in the file, the first one first
 
 
 def _reject(path: Path, message: str, sheet: str = "", cell: str = "") -> QuestionnaireRejected:
@@ -558,11 +559,14 @@ def check_returned(register: Register, returned: ReturnedQuestionnaire, key: str
     signed = [rq.signed for rq in returned.questions]
     if not hmac.compare_digest(ident.get(FULL_SIGNATURE, ""), full_signature(key, ident, signed)):
         raise _reject(path, "enkätens frågor har ändrats efter utskicket; filen kan inte läsas in.")
+    changed: list[QuestionnaireRejected] = []
     for rq in returned.questions:
         if _shown(rq.shown_id) != rq.signed.id:
-            raise _reject(path, f'frågorna har ändrats: här ska fråga {rq.signed.id} stå, men det står "{_shown(rq.shown_id)}".', sheet, rq.id_cell)
-        if _shown(rq.shown_text) != rq.signed.text:
-            raise _reject(path, f"frågan {rq.signed.id} har ändrats; den ska lyda \"{rq.signed.text}\".", sheet, rq.text_cell)
+            changed.append(_reject(path, f'frågorna har ändrats: här ska fråga {rq.signed.id} stå, men det står "{_shown(rq.shown_id)}".', sheet, rq.id_cell))
+        elif _shown(rq.shown_text) != rq.signed.text:
+            changed.append(_reject(path, f"frågan {rq.signed.id} har ändrats; den ska lyda \"{rq.signed.text}\".", sheet, rq.text_cell))
+    if changed:
+        raise QuestionnaireRejected(changed[0].problem, [c.problem for c in changed[1:]])
     provider_id, type_id = ident[ID_PROVIDER], ident.get(ID_TYPE, "")
     if register.provider(provider_id) is None:
         raise _reject(path, f"utföraren {provider_id} finns inte i Utförare.")
@@ -570,12 +574,14 @@ def check_returned(register: Register, returned: ReturnedQuestionnaire, key: str
         raise _reject(path, f"uppföljningstypen {type_id} finns inte i Uppföljningstyper.")
     answers: list[tuple[SignedQuestion, str]] = []
     missing: list[ReturnedQuestion] = []
+    bad: list[Problem] = []  # every unreadable answer of the file, not only the first
     for rq in returned.questions:
         kind = rq.signed.kind
         text = answer_text(rq.value, kind)
         why = invalid_answer(text, kind, rq.signed.option_list)
         if why:
-            raise _reject(path, f"svaret på fråga {rq.signed.id} går inte att läsa: {why}.", sheet, rq.cell)
+            bad.append(_reject(path, f"svaret på fråga {rq.signed.id} går inte att läsa: {why}.", sheet, rq.cell).problem)
+            continue
         if text and kind is AnswerType.FLERVAL:
             # Typed instead of picked: store the option as the question spells it.
             text = next((o for o in rq.signed.option_list if o.casefold() == text.casefold()), text)
@@ -585,12 +591,14 @@ def check_returned(register: Register, returned: ReturnedQuestionnaire, key: str
             missing.append(rq)
     if missing:
         cells = ", ".join(f"{rq.cell} ({rq.signed.id})" for rq in missing)
-        raise _reject(
+        bad.append(_reject(
             path,
             f"{len(missing)} obligatoriska frågor saknar svar: {cells}. Be utföraren fylla i dem och skicka filen igen.",
             sheet,
             missing[0].cell,
-        )
+        ).problem)
+    if bad:
+        raise QuestionnaireRejected(bad[0], bad[1:])
     return Accepted(path, provider_id, type_id, int(ident.get(ID_YEAR, "0") or 0), answers, returned.saved)
 
 
@@ -653,12 +661,14 @@ def survey_in(register: Register, paths: list[Path], today: date, now: dt.dateti
     key = survey_key(register)
     files = _expand(paths)
     rejected: list[Problem] = []
+    rejected_files: set[Path] = set()
     accepted: list[Accepted] = []
     for path in files:
         try:
             accepted.append(check_returned(register, read_questionnaire(path), key))
         except QuestionnaireRejected as exc:
-            rejected.append(exc.problem)
+            rejected.extend(exc.problems)
+            rejected_files.add(path)
 
     # One file per provider and follow-up: the most recently saved one wins within a batch.
     chosen: dict[_Group, Accepted] = {}
@@ -711,7 +721,7 @@ def survey_in(register: Register, paths: list[Path], today: date, now: dt.dateti
     if proposals:
         outcome.changes.appends.append(RowAppend(FINDINGS.name, proposals))
 
-    outcome.lines.append(f"Enkäter: {len(chosen)} inlästa, {len(rejected)} avvisade, {len(changed)} med nya eller ändrade svar.")
+    outcome.lines.append(f"Enkäter: {len(chosen)} inlästa, {len(rejected_files)} avvisade, {len(changed)} med nya eller ändrade svar.")
     outcome.lines.extend(p.text for p in rejected)
     outcome.lines.extend(notes)
     if proposals:
@@ -726,7 +736,7 @@ def survey_in(register: Register, paths: list[Path], today: date, now: dt.dateti
     outcome.warnings.extend(rejected)
     outcome.log = (
         f"survey-in: {len(changed)} enkäter inlästa ({', '.join(a.path.name for a in changed) or 'inga'}), "
-        f"{len(rejected)} avvisade, {len(proposals)} föreslagna iakttagelser"
+        f"{len(rejected_files)} avvisade, {len(proposals)} föreslagna iakttagelser"
     )
     return outcome
 

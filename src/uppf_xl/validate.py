@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from openpyxl.utils.cell import range_boundaries
 from stdnum.se import orgnr as _orgnr
 
 from uppf_xl import contract, vocab
@@ -51,6 +52,8 @@ ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lists whose unknown values are warnings only: themes and roles vary between municipalities.
 SOFT_VOCABS = {"Område", "Ansvarig roll"}
+# Lists whose case variants are read without a word (none: every list says "menade du").
+FORGIVEN_SILENTLY: set[str] = set()
 FIRST_YEAR, LAST_YEAR = 1950, 2100  # dates outside are typing mistakes, not history
 # A typed row: header -> the value its column's kind converts to (str, date, int, tuple...).
 Row = dict[str, Any]
@@ -199,9 +202,12 @@ class Reader:
         folded = self._folded.setdefault(list_name, {})
         if not folded:
             for value in allowed:
-                folded.setdefault(" ".join(value.split()).casefold(), []).append(value)
-        matches = folded.get(" ".join(text.split()).casefold(), [])
+                folded.setdefault("".join(value.split()).casefold(), []).append(value)
+        matches = folded.get("".join(text.split()).casefold(), [])
         if len(matches) == 1:
+            if list_name not in FORGIVEN_SILENTLY:
+                self.problem(row, header, f'{_quote(text)} står inte så i listan {list_name}; menade du "{matches[0]}"? '
+                                          "(läses så)", WARNING)
             return matches[0]
         close = difflib.get_close_matches(text, allowed, n=1, cutoff=0.6) or difflib.get_close_matches(
             text.casefold(), [a.casefold() for a in allowed], n=1, cutoff=0.6
@@ -256,6 +262,8 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     def rows(sheet: Sheet) -> list[tuple[int, Row]]:
         return readers.get(sheet.name, (None, []))[1]
 
+    if not lists.get("Nämnd"):
+        _fold_unlisted("Nämnd", [readers[s.name] for s in (contract.PROVIDERS, contract.ANNUAL_PLAN) if s.name in readers])
     providers = _providers(rows(contract.PROVIDERS), readers.get(contract.PROVIDERS.name, (None,))[0])
     types = [_follow_up_type(r, v) for r, v in rows(contract.TYPES)]
     # References are checked against every key typed, so one bad provider row does not
@@ -331,6 +339,27 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     return register, _sorted(problems)
 
 
+def _fold_unlisted(header: str, sheets: list[tuple[Reader, list[tuple[int, Row]]]]) -> None:
+    """An open list not filled in yet: case and space variants of a value take its usual spelling."""
+    counts: dict[str, dict[str, int]] = {}
+    for _, typed in sheets[:1]:  # the first sheet (Utförare) decides the spelling
+        for _, v in typed:
+            if isinstance(v.get(header), str):
+                spellings = counts.setdefault("".join(v[header].split()).casefold(), {})
+                spellings[v[header]] = spellings.get(v[header], 0) + 1
+    usual = {k: max(c, key=lambda spelling: c[spelling]) for k, c in counts.items()}
+    for reader, typed in sheets:
+        for r, v in typed:
+            value = v.get(header)
+            if not isinstance(value, str):
+                continue
+            spelling = usual.get("".join(value.split()).casefold())
+            if spelling and spelling != value:
+                reader.problem(r, header, f'{_quote(value)} skrivs annars "{spelling}"; menade du "{spelling}"? (läses så)',
+                               WARNING)
+                v[header] = spelling
+
+
 def _sorted(problems: list[Problem]) -> list[Problem]:
     order = {s.name: i for i, s in enumerate(contract.ALL_SHEETS)}
 
@@ -378,7 +407,8 @@ def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, Row]]:
         if all(v is None for v in values.values()) and not any((excel_row, h) in table.errors or (excel_row, h) in table.formulas for h in values):
             if i < last_filled:
                 reader.problems.append(
-                    Problem(ERROR, sheet.name, f"{column_letter(table.col)}{excel_row}", "tom rad mitt i tabellen; ta bort raden")
+                    Problem(WARNING, sheet.name, f"{column_letter(table.col)}{excel_row}",
+                            "tom rad mitt i tabellen; raden hoppas över (ta bort den)")
                 )
             continue
         typed: Row = {c.header: reader.value(excel_row, values, c) for c in columns}
@@ -393,7 +423,28 @@ def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, Row]]:
             else:
                 key_rows[key] = excel_row
         out.append((excel_row, typed))
+    _below_table_warning(reader, [r for r, _ in out])
     return out
+
+
+def _below_table_warning(reader: Reader, rows: list[int]) -> None:
+    """Rows typed under an Excel table (openpyxl and LibreOffice never grow it) are read as its rows."""
+    table = reader.table
+    if not table.table_ref or not rows:
+        return
+    try:
+        _, _, _, table_end = range_boundaries(table.table_ref)
+    except (TypeError, ValueError):
+        return
+    below = [r for r in rows if table_end is not None and r > table_end]
+    if not below:
+        return
+    span = f"rad {below[0]}" if len(below) == 1 else f"raderna {below[0]}–{below[-1]}"
+    reader.problems.append(Problem(
+        WARNING, table.sheet, f"{column_letter(table.col)}{below[0]}",
+        f"{span} står under tabellen {table.table_name or ''} ({table.table_ref}) och läses som rader i den; "
+        "tabellen utökas över dem nästa gång uppf-xl skriver i arbetsboken".replace("tabellen  (", "tabellen ("),
+    ))
 
 
 def _read_lists(table: RawTable | None, problems: list[Problem]) -> dict[str, list[str]]:

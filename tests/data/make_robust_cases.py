@@ -57,6 +57,9 @@ class Case:
     expected: list[str]
     mutate: Mutation | None = None  # a change to the demo workbook
     raw: Callable[[bytes], bytes] | None = None  # or a change to the file's bytes
+    command: list[str] | None = None  # run instead of check: [command, *options] (the file goes second)
+    after: list[str] | None = None  # then `check` afterwards: "exit N" and its exact output
+    libreoffice: bool = False  # also built as <name>_lo: the same edit saved again by LibreOffice
 
 
 CASES: dict[str, Case] = {}
@@ -65,6 +68,16 @@ CASES: dict[str, Case] = {}
 def case(name: str, exit_code: int, *expected: str) -> Callable[[Mutation], Mutation]:
     def register(f: Mutation) -> Mutation:
         CASES[name] = Case(name, exit_code, list(expected), mutate=f)
+        return f
+
+    return register
+
+
+def forgive_case(name: str, exit_code: int, *expected: str, command: list[str] | None = None,
+                 after: list[str] | None = None) -> Callable[[Mutation], Mutation]:
+    """A case of the forgiving workbook, built by openpyxl and once more through LibreOffice."""
+    def register(f: Mutation) -> Mutation:
+        CASES[name] = Case(name, exit_code, list(expected), mutate=f, command=command, after=after, libreoffice=True)
         return f
 
     return register
@@ -430,11 +443,12 @@ def _date_where_text(wb: Workbook) -> None:
 
 @case(
     "empty_rows",
-    1,
-    "Fel: Utförare!A7: tom rad mitt i tabellen; ta bort raden",
-    "Fel: Iakttagelser!A5: tom rad mitt i tabellen; ta bort raden",
-    "Fel: Iakttagelser!A6: tom rad mitt i tabellen; ta bort raden",
-    summary(3, 0, "empty_rows"),
+    0,
+    # A cleared row is skipped with a warning; it stops nothing.
+    "Varning: Utförare!A7: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
+    "Varning: Iakttagelser!A5: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
+    "Varning: Iakttagelser!A6: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
+    "Inga fel i empty_rows.xlsx (3 varningar).",
 )
 def _empty_rows(wb: Workbook) -> None:
     # A row holding only spaces looks empty in Excel and counts as one.
@@ -481,7 +495,7 @@ def _header_renamed(wb: Workbook) -> None:
 @case(
     "duplicate_column",
     1,
-    'Fel: Utförare!S1: kolumnen "E-post" finns två gånger (I1 och S1); ta bort den ena',
+    'Fel: Utförare!Z1: kolumnen "E-post" finns två gånger (I1 och Z1); ta bort den ena',
     summary(1, 0, "duplicate_column"),
 )
 def _duplicate_column(wb: Workbook) -> None:
@@ -566,9 +580,9 @@ def _missing_sheets(wb: Workbook) -> None:
     "Fel: Utförare!G6: felvärdet #N/A; skriv in ett giltigt värde",
     'Fel: Utförare!A7: UtförarID "U005" finns redan på rad 6',
     "Fel: Utförare!O8: Slutdatum 2015-01-01 är före Startdatum 2020-06-01",
-    "Fel: Utförare!A9: tom rad mitt i tabellen; ta bort raden",
+    "Varning: Utförare!A9: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
     'Fel: Utförare!P10: "Mycket hög" är inget tillåtet värde för Risknivå',
-    summary(10, 0, "many_in_providers"),
+    summary(9, 1, "many_in_providers"),
 )
 def _many_in_providers(wb: Workbook) -> None:
     set_cell(wb, "Utförare", 3, "UtförarID", None)
@@ -611,6 +625,203 @@ def _many_everywhere(wb: Workbook) -> None:
     for row in ws.iter_rows(min_row=2):
         if row[0].value == "Semester från":
             row[1].value = "1 juli"
+
+
+# --- forgiven: what people do to a workbook stops nothing it need not stop ----------------------
+# Each is built by openpyxl and again through a LibreOffice round trip (<name>_lo). A case with
+# a command compares the command's Fel/Varning lines exactly, then the exact `check` afterwards.
+
+
+def type_below(ws: Worksheet, rows: list[dict[str, object]]) -> None:
+    """Rows typed directly under the table, as openpyxl and LibreOffice leave them (the table does not grow)."""
+    start = ws.max_row + 1
+    for offset, values in enumerate(rows):
+        for header, value in values.items():
+            ws.cell(start + offset, header_col(ws, header)).value = value
+
+
+BELOW_EVENTS = [
+    {"Datum": date(2025, 11, 3), "UtförarID": "U004", "Typ": "Klagomål", "Beskrivning": "Sen ankomst", "Allvarlig": "Nej"},
+    {"Datum": date(2025, 11, 10), "UtförarID": "U005", "Typ": "Lex Sarah", "Beskrivning": "Utrett internt", "Allvarlig": "Ja"},
+]
+
+
+@forgive_case(
+    "rows_below_table",
+    0,
+    "Varning: Fokusområden!A6: rad 6 står under tabellen tblFokusomraden (A1:C5) och läses som rader i den; "
+    "tabellen utökas över dem nästa gång uppf-xl skriver i arbetsboken",
+    "Varning: Händelser!A10: raderna 10–11 står under tabellen tblHandelser (A1:F9) och läses som rader i den; "
+    "tabellen utökas över dem nästa gång uppf-xl skriver i arbetsboken",
+    "Inga fel i rows_below_table.xlsx (2 varningar).",
+)
+def _rows_below_table(wb: Workbook) -> None:
+    type_below(wb["Händelser"], BELOW_EVENTS)
+    type_below(wb["Fokusområden"], [{"År": 2025, "Fokusområde": "Nattbemanning"}])
+
+
+@forgive_case(
+    "rows_below_table_grown",
+    0,
+    "Varning: Händelser!A10: raderna 10–11 står under tabellen tblHandelser (A1:F9) och läses som rader i den; "
+    "tabellen utökas över dem nästa gång uppf-xl skriver i arbetsboken",
+    command=["status"],
+    after=["exit 0", "Inga fel i rows_below_table_grown.xlsx."],
+)
+def _rows_below_table_grown(wb: Workbook) -> None:
+    # The next write (status) grows the table over the rows; check is quiet afterwards.
+    type_below(wb["Händelser"], BELOW_EVENTS)
+
+
+@forgive_case(
+    "rows_below_table_gap",
+    0,
+    "Varning: Händelser!A10: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
+    "Varning: Händelser!A11: rad 11 står under tabellen tblHandelser (A1:F9) och läses som rader i den; "
+    "tabellen utökas över dem nästa gång uppf-xl skriver i arbetsboken",
+    command=["status"],
+    after=["exit 0", "Varning: Händelser!A10: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
+           "Inga fel i rows_below_table_gap.xlsx (1 varningar)."],
+)
+def _rows_below_table_gap(wb: Workbook) -> None:
+    # One row left empty before the typed one: read all the same, and the table grows over both.
+    ws = wb["Händelser"]
+    ws.cell(ws.max_row + 1, 4).value = " "  # looks empty, counts as empty
+    type_below(ws, BELOW_EVENTS[:1])
+
+
+@forgive_case(
+    "column_beside_arshjul",
+    0,
+    command=["plan", "--year", "2025"],
+    after=["exit 0", "Inga fel i column_beside_arshjul.xlsx."],
+)
+def _column_beside_arshjul(wb: Workbook) -> None:
+    # A heading typed in the first free column right of Årshjul's table, with a value on two rows.
+    ws = wb["Årshjul"]
+    col = ws.max_column + 1
+    ws.cell(1, col).value = "Egen notering"
+    ws.cell(2, col).value = "ring först"
+    ws.cell(5, col).value = "bytt lokal"
+
+
+@forgive_case(
+    "column_beside_arshjul_unnamed",
+    1,
+    "Fel: Årshjul!Y1: kolumnen Y har värden (t.ex. Y3) men ingen rubrik; skriv en rubrik i Y1 så behålls kolumnen "
+    "när uppf-xl skriver bladet, eller töm den",
+    command=["plan", "--year", "2025"],
+    after=["exit 1",
+           "Fel: Årshjul!Y1: kolumnen Y har värden (t.ex. Y3) men ingen rubrik; skriv en rubrik i Y1 så behålls kolumnen "
+           "när uppf-xl skriver bladet, eller töm den",
+           summary(1, 0, "column_beside_arshjul_unnamed")],
+)
+def _column_beside_arshjul_unnamed(wb: Workbook) -> None:
+    # Values one column further out with no heading: the write is refused, naming the column.
+    ws = wb["Årshjul"]
+    ws.cell(3, ws.max_column + 2).value = "anteckning"
+
+
+@forgive_case(
+    "empty_row_inside",
+    0,
+    "Varning: Utförare!A7: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
+    command=["status"],
+    after=["exit 0", "Varning: Utförare!A7: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
+           "Inga fel i empty_row_inside.xlsx (1 varningar)."],
+)
+def _empty_row_inside(wb: Workbook) -> None:
+    # A provider no other sheet names, cleared with Delete: the other commands go on.
+    ws = wb["Utförare"]
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "U006"]
+    clear_row(ws, rows[0])
+
+
+@forgive_case(
+    "namnd_variants",
+    1,
+    'Varning: Utförare!G2: "äldreomsorgsnämnden" står inte så i listan Nämnd; menade du "Äldreomsorgsnämnden"? (läses så)',
+    'Varning: Utförare!G3: "Äldreomsorgs nämnden" står inte så i listan Nämnd; menade du "Äldreomsorgsnämnden"? (läses så)',
+    'Fel: Utförare!G4: "Socialnämnden" är inget tillåtet värde för Nämnd; menade du "Omsorgsnämnden"?',
+    'Varning: Årsplan!B2: "ÄLDREOMSORGSNÄMNDEN" står inte så i listan Nämnd; menade du "Äldreomsorgsnämnden"? (läses så)',
+    summary(1, 3, "namnd_variants"),
+)
+def _namnd_variants(wb: Workbook) -> None:
+    set_cell(wb, "Utförare", 2, "Nämnd", "äldreomsorgsnämnden")
+    set_cell(wb, "Utförare", 3, "Nämnd", "Äldreomsorgs nämnden")
+    set_cell(wb, "Utförare", 4, "Nämnd", "Socialnämnden")
+    set_cell(wb, "Årsplan", 2, "Nämnd", "ÄLDREOMSORGSNÄMNDEN")
+
+
+@forgive_case(
+    "namnd_unlisted",
+    0,
+    'Varning: Utförare!G2: "äldreomsorgsnämnden" skrivs annars "Äldreomsorgsnämnden"; menade du "Äldreomsorgsnämnden"? (läses så)',
+    'Varning: Årsplan!B3: "äldreomsorgsnämnden" skrivs annars "Äldreomsorgsnämnden"; menade du "Äldreomsorgsnämnden"? (läses så)',
+    "Inga fel i namnd_unlisted.xlsx (2 varningar).",
+)
+def _namnd_unlisted(wb: Workbook) -> None:
+    # Listor's Nämnd left empty: the spelling most providers use is the one meant.
+    ws = wb["Listor"]
+    col = header_col(ws, "Nämnd")
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, col).value = None
+    set_cell(wb, "Utförare", 2, "Nämnd", "äldreomsorgsnämnden")
+    set_cell(wb, "Årsplan", 3, "Nämnd", "äldreomsorgsnämnden")
+
+
+BAD_QUESTION = 'Fel: Frågor!I3: TypID "GAMMAL" finns inte'
+
+
+@forgive_case(
+    "bad_question_plan",
+    0,
+    "Varning: Frågor: 1 fel i bladet (se uppf-xl check); de stoppar inte den här körningen, som inte läser bladet, "
+    "men väl kommandon som gör det",
+    command=["plan", "--year", "2025"],
+    after=["exit 1", BAD_QUESTION, summary(1, 0, "bad_question_plan")],
+)
+def _bad_question_plan(wb: Workbook) -> None:
+    # A question names a follow-up type that was removed: plan goes on, check still lists it.
+    set_cell(wb, "Frågor", 3, "TypID", "GAMMAL")
+
+
+@forgive_case(
+    "bad_question_survey_out",
+    1,
+    BAD_QUESTION,
+    command=["survey-out", "--type", "AVT", "--year", "2025", "--out", "Enkäter"],
+    after=["exit 1", BAD_QUESTION, summary(1, 0, "bad_question_survey_out")],
+)
+def _bad_question_survey_out(wb: Workbook) -> None:
+    set_cell(wb, "Frågor", 3, "TypID", "GAMMAL")
+
+
+BAD_EVENT = 'Fel: Händelser!A3: "igår" är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)'
+
+
+@forgive_case(
+    "bad_event_calendar",
+    0,
+    "Varning: Händelser: 1 fel i bladet (se uppf-xl check); de stoppar inte den här körningen, som inte läser bladet, "
+    "men väl kommandon som gör det",
+    command=["calendar", "--year", "2025", "--out", "besok.ics"],
+    after=["exit 1", BAD_EVENT, summary(1, 0, "bad_event_calendar")],
+)
+def _bad_event_calendar(wb: Workbook) -> None:
+    # The calendar reads only the schedule: a bad Händelser row does not stop it (plan it does).
+    set_cell(wb, "Händelser", 3, "Datum", "igår")
+
+
+@forgive_case(
+    "bad_event_plan",
+    1,
+    BAD_EVENT,
+    command=["plan", "--year", "2025"],
+    after=["exit 1", BAD_EVENT, summary(1, 0, "bad_event_plan")],
+)
+def _bad_event_plan(wb: Workbook) -> None:
+    set_cell(wb, "Händelser", 3, "Datum", "igår")
 
 
 # --- refused: exit 3, a message naming the file ------------------------------------------------
@@ -727,9 +938,42 @@ def build() -> None:
             c.mutate(wb)
             wb.save(target)
             _escape_controls(target)
-        lines = [f"exit {c.exit_code}", *c.expected]
-        (OUT / f"{name}.expected").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _write_expected(c, name)
+    _libreoffice_twins([c for c in CASES.values() if c.libreoffice])
     base.unlink()
+
+
+def _write_expected(c: Case, name: str) -> None:
+    first = f"exit {c.exit_code}" + (f" | {' '.join(c.command)}" if c.command else "")
+    lines = [first, *(line.replace(f"{c.name}.xlsx", f"{name}.xlsx") for line in c.expected)]
+    if c.after is not None:
+        lines += [f"== check {c.after[0]}", *(line.replace(f"{c.name}.xlsx", f"{name}.xlsx") for line in c.after[1:])]
+    (OUT / f"{name}.expected").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _libreoffice_twins(cases: list[Case]) -> None:
+    """Each case opened and saved again by LibreOffice (headless), all in one call."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None or not cases:
+        print("LibreOffice missing: no _lo cases built")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = []
+        for c in cases:
+            source = Path(tmp) / f"{c.name}_lo.xlsx"
+            shutil.copyfile(OUT / f"{c.name}.xlsx", source)
+            sources.append(str(source))
+        out = Path(tmp) / "out"
+        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to",
+                        "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), *sources],
+                       check=True, capture_output=True, timeout=600)
+        for c in cases:
+            shutil.copyfile(out / f"{c.name}_lo.xlsx", OUT / f"{c.name}_lo.xlsx")
+            _write_expected(c, f"{c.name}_lo")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import datetime as dt
 import getpass
 import os
 from datetime import date
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,14 +51,20 @@ class Workbook:
         _, problems = build_register(self.raw(), today or date.today())
         return problems
 
-    def register(self, today: date | None = None) -> Register:
-        """The typed content; raises WorkbookInvalid (with every problem) when it has errors."""
+    def register(self, today: date | None = None, unused: Collection[str] = ()) -> Register:
+        """The typed content; raises WorkbookInvalid (with every problem) when it has errors.
+
+        Errors in the sheets named in `unused` (sheets the command does not read) do not stop
+        it: each such sheet gets one warning saying what it stops instead (`check` lists all).
+        """
         from uppf_xl.validate import build_register
 
         register, problems = build_register(self.raw(), today or date.today())
-        if any(p.is_error for p in problems):
-            raise WorkbookInvalid(problems)
-        self.warnings = problems
+        skipped = [p for p in problems if p.is_error and p.sheet in unused]
+        kept = [p for p in problems if p not in skipped]
+        if any(p.is_error for p in kept):
+            raise WorkbookInvalid(kept)
+        self.warnings = kept + _skipped_warnings(skipped)
         return register
 
     def apply(self, changes: Changes, action: str, details: str, now: dt.datetime | None = None) -> None:
@@ -71,6 +78,20 @@ class Workbook:
         changes = Changes(changes.sheets, changes.patches, [*changes.appends, RowAppend(LOG.name, [log_row])])
         self.backend.write(changes)
         self._raw = None
+
+
+def _skipped_warnings(skipped: list[Problem]) -> list[Problem]:
+    """One warning per sheet whose errors were let through: they stop only its own commands."""
+    from uppf_xl.errors import WARNING
+
+    counts: dict[str, int] = {}
+    for p in skipped:
+        counts[p.sheet] = counts.get(p.sheet, 0) + 1
+    return [
+        Problem(WARNING, sheet, "", f"{n} fel i bladet (se uppf-xl check); de stoppar inte den här körningen, "
+                                    "som inte läser bladet, men väl kommandon som gör det")
+        for sheet, n in counts.items()
+    ]
 
 
 def current_user() -> str:

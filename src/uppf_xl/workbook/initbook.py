@@ -65,6 +65,7 @@ def write_new_workbook(path: Path, tables: Mapping[str, Sequence[Sequence[Any]]]
         if sheet is contract.PROVIDER_HISTORY:
             ws.sheet_state = "hidden"
     _add_validations(wb, list_columns)
+    _add_reference_validations(wb)
     wb.active = wb.sheetnames.index(contract.PROVIDERS.name)
     wb.save(path)
 
@@ -208,3 +209,37 @@ def default_lists(demo: bool) -> dict[str, tuple[str, ...]]:
     if demo:
         lists["Nämnd"] = demo_data.NAMNDER
     return lists
+
+
+# Columns whose dropdown lists the keys of another sheet: (sheet, column) -> (key sheet, key column).
+REFERENCE_DROPDOWNS: dict[tuple[str, str], tuple[str, str]] = {
+    ("Händelser", "UtförarID"): ("Utförare", "UtförarID"),
+    ("Iakttagelser", "UtförarID"): ("Utförare", "UtförarID"),
+    ("Årsplan", "TypID"): ("Uppföljningstyper", "TypID"),
+    ("Frågor", "TypID"): ("Uppföljningstyper", "TypID"),
+}
+
+
+def _add_reference_validations(wb: Workbook) -> None:
+    """Dropdowns of UtförarID and TypID fed from Utförare and Uppföljningstyper (a warning, not a stop)."""
+    for (sheet, header), (key_sheet, key_header) in REFERENCE_DROPDOWNS.items():
+        if sheet not in wb.sheetnames or key_sheet not in wb.sheetnames:
+            continue
+        ws, keys = wb[sheet], wb[key_sheet]
+        headers = [c.value for c in ws[1]]
+        key_headers = [c.value for c in keys[1]]
+        if header not in headers or key_header not in key_headers:
+            continue
+        key_letter = get_column_letter(key_headers.index(key_header) + 1)
+        name = list_name(f"{key_sheet} {key_header}")
+        if name not in wb.defined_names:
+            ref = f"{quote_sheetname(key_sheet)}!${key_letter}$2:${key_letter}${VALIDATION_ROWS}"
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        letter = get_column_letter(headers.index(header) + 1)
+        dv = DataValidation(type="list", formula1=f"={name}", allow_blank=True)
+        dv.error = f"Välj ett {key_header} som finns på bladet {key_sheet}."
+        dv.errorTitle = "Okänt värde"
+        dv.errorStyle = "warning"
+        dv.showErrorMessage = True
+        dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
+        ws.add_data_validation(dv)

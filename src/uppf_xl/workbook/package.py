@@ -697,6 +697,7 @@ class Plan:
     tables_changed: set[str] = field(default_factory=set)
     dropped_calc_chain: bool = False
     sheet_names: dict[str, str] = field(default_factory=dict)  # part -> sheet name
+    grown: dict[str, dict[str, str]] = field(default_factory=dict)  # part -> {new sqref: old sqref}
 
 
 _Columns = tuple[dict[str, int], int, "tuple[int, int, int, int] | None", "tuple[str, etree._Element] | None"]
@@ -1315,6 +1316,81 @@ class _Builder:
             self._resize_table(tpart, troot, f"{_ref(min_col, header_row)}:{_ref(max_col, new_end)}")
         cells.update_dimension()
 
+    # -- tables that follow the data ---------------------------------------------------------
+    def grow_tables(self) -> None:
+        """Grow each user table over the rows typed directly below it (openpyxl and LibreOffice
+        never grow a table), carrying its data validations, conditional formats and cell formats."""
+        for sheet, part in self.pkg.sheet_parts(self.wb_root).items():
+            spec = SHEETS.get(sheet)
+            if spec is None or not spec.input or sheet in TOOL_SHEETS or part not in self.pkg.parts:
+                continue
+            table = self._table_of(part)
+            if table is None:
+                continue
+            tpart, troot = table
+            try:
+                min_col, min_row, max_col, max_row = range_boundaries(troot.get("ref", ""))
+            except (TypeError, ValueError):
+                continue
+            if None in (min_col, min_row, max_col, max_row) or not self._rows_below(part, max_row, min_col, max_col):
+                continue
+            span = range(min_col, max_col + 1)
+            # Look before taking the sheet into the write: an untouched sheet must stay byte-identical.
+            # The reader takes every row down to the last one with a value as the table's (an
+            # empty row between is skipped with a warning), so the table grows as far.
+            probe = _SheetCells(self.trees[part] if part in self.trees else etree.fromstring(self.pkg.parts[part]))
+            end = max((r for r in probe.rows if r > max_row and any(_has_value(probe.peek(r, c)) for c in span)),
+                      default=max_row)
+            if end == max_row:
+                continue
+            part, root = self._tree(sheet)
+            cells = _SheetCells(root)
+            self._resize_table(tpart, troot, f"{_ref(min_col, min_row)}:{_ref(max_col, end)}")
+            edited = self.plan.edited.setdefault(part, set())
+            for c in span:
+                source = cells.peek(max_row, c) if max_row > min_row else None
+                style = source.get("s") if source is not None else None
+                if not style or style == "0":
+                    continue
+                for r in range(max_row + 1, end + 1):
+                    cell = cells.peek(r, c)
+                    if cell is None or not cell.get("s") or cell.get("s") == "0":
+                        cell = cells.cell(r, c)
+                        cell.set("s", style)
+                        edited.add((r, c))
+            self._grow_ranges(part, root, (min_col, max_col), max_row, end)
+            cells.update_dimension()
+
+    def _rows_below(self, part: str, max_row: int, min_col: int, max_col: int) -> bool:
+        """Whether any row past the table's end has a cell in its columns (a cheap scan, no tree)."""
+        data = self.pkg.parts[part]
+        for m in re.finditer(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"', data):
+            if int(m.group(2)) > max_row and min_col <= column_index_from_string(m.group(1).decode()) <= max_col:
+                return True
+        return False
+
+    def _grow_ranges(self, part: str, root: etree._Element, cols: tuple[int, int], old_end: int, new_end: int) -> None:
+        """Ranges of validations and conditional formats that ended with the table end with it again."""
+        grown = self.plan.grown.setdefault(part, {})
+        for el in [*root.iter(_q("dataValidation")), *root.iter(_q("conditionalFormatting"))]:
+            old = el.get("sqref")
+            if not old:
+                continue
+            parts = []
+            for ref in old.split():
+                try:
+                    c1, r1, c2, r2 = range_boundaries(ref)
+                except (TypeError, ValueError):
+                    parts.append(ref)
+                    continue
+                if r2 == old_end and c1 is not None and c2 is not None and c1 <= cols[1] and c2 >= cols[0]:
+                    ref = f"{_ref(c1, r1 or 1)}:{_ref(c2, new_end)}"
+                parts.append(ref)
+            new = " ".join(parts)
+            if new != old:
+                el.set("sqref", new)
+                grown[new] = old
+
     # -- finishing ---------------------------------------------------------------------------
     def finish(self) -> tuple[Package, Plan]:
         for part, root in self.trees.items():
@@ -1698,7 +1774,8 @@ def guard(before: Package, after: Package, plan: Plan) -> None:
     for part, cells in plan.edited.items():
         if part in plan.replaced or part not in before.parts:
             continue
-        _guard_edited_sheet(before.parts[part], after.parts.get(part, b""), cells, names.get(part, part))
+        _guard_edited_sheet(before.parts[part], after.parts.get(part, b""), cells, names.get(part, part),
+                            plan.grown.get(part, {}))
     for part in plan.tables_changed:
         if part in before.parts:
             _guard_table(before.parts[part], after.parts.get(part, b""), part)
@@ -1737,12 +1814,18 @@ def _rows(root: etree._Element) -> dict[str, etree._Element]:
     return {} if data is None else {row.get("r", ""): row for row in data.iter(_q("row"))}
 
 
-def _guard_edited_sheet(old: bytes, new: bytes, edited: set[tuple[int, int]], sheet: str) -> None:
-    """Only the written cells of a user sheet may differ; everything outside sheetData is kept."""
+def _guard_edited_sheet(old: bytes, new: bytes, edited: set[tuple[int, int]], sheet: str,
+                        grown: dict[str, str] | None = None) -> None:
+    """Only the written cells of a user sheet may differ; everything outside sheetData is kept
+    (save the ranges of validations and formats grown with their table, `grown`: new -> old)."""
     try:
         old_root, new_root = etree.fromstring(old), etree.fromstring(new)
     except etree.XMLSyntaxError as exc:
         raise WriteRefused(f"Skrivningen avbröts: bladet {sheet} blev oläsbart ({exc}). {UNCHANGED}") from exc
+    if grown:
+        for el in [*new_root.iter(_q("dataValidation")), *new_root.iter(_q("conditionalFormatting"))]:
+            if el.get("sqref") in grown:
+                el.set("sqref", grown[el.get("sqref", "")])
     ignore = {_ref(c, r) for r, c in edited}
     edited_rows = {str(r) for r, _ in edited}
     old_rows, new_rows = _rows(old_root), _rows(new_root)
@@ -1813,6 +1896,7 @@ def _guard_table(old: bytes, new: bytes, part: str) -> None:
 def build(before: Package, changes: Changes) -> tuple[Package, Plan]:
     """The new package and what it changed; nothing touches the disk."""
     builder = _Builder(before)
+    builder.grow_tables()
     for content in changes.sheets:
         builder.write_sheet(content)
     for patch in changes.patches:

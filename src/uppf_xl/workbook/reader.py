@@ -15,7 +15,7 @@ from typing import Any
 
 import python_calamine
 from lxml import etree
-from openpyxl.utils.cell import column_index_from_string, range_boundaries
+from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 
 from uppf_xl.contract import SHEETS
 from uppf_xl.errors import ERROR, FileAccessError, Problem
@@ -28,6 +28,8 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL_RE = re.compile(r"([A-Z]+)(\d+)")
 # A cell formula element (<f>, <f t="shared" .../>, <x:f>), not <formula> of a conditional format.
 _FORMULA_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# Input sheets the tool writes whole (their table is rebuilt from what was read).
+REWRITTEN_SHEETS = {"Årshjul"}
 
 
 def read_workbook(path: Path) -> RawWorkbook:
@@ -187,9 +189,13 @@ def make_table(
                 )
     raw_header_cells = grid[header_row - 1][first_col - 1 :] if len(grid) >= header_row else []
     raw_header = ["" if v is None else str(v) for v in raw_header_cells]
-    if last_col is None:
+    if last_col is None or name in REWRITTEN_SHEETS:
+        # A sheet the tool writes whole reads the user's own columns beside its table too, so
+        # that they are written back with it rather than lost.
         while raw_header and raw_header[-1].strip() == "":
             raw_header.pop()
+        if last_col is not None and len(raw_header) < last_col - first_col + 1:
+            raw_header = raw_header + [""] * (last_col - first_col + 1 - len(raw_header))
     else:
         raw_header = raw_header[: last_col - first_col + 1]
     header = [h.strip() for h in raw_header]
@@ -205,6 +211,8 @@ def make_table(
     while rows and all(v is None for v in rows[-1]) and not _has_structure(numbers[-1], structure, first_col, width):
         rows.pop()
         numbers.pop()
+    if name in REWRITTEN_SHEETS:
+        _unnamed_columns(name, grid, header, header_row, first_col, problems)
 
     def by_header(cells: dict[tuple[int, int], str]) -> dict[tuple[int, str], str]:
         out: dict[tuple[int, str], str] = {}
@@ -238,6 +246,26 @@ def make_table(
         table_name=table_name,
         table_ref=table_ref,
     )
+
+
+def _unnamed_columns(name: str, grid: list[list[Value]], header: list[str], header_row: int, first_col: int,
+                     problems: list[Problem]) -> None:
+    """Values in a column without a heading on a sheet the tool rewrites would be lost: an error naming it."""
+    named = {first_col + i for i, h in enumerate(header) if h}
+    found: dict[int, int] = {}
+    for r in range(header_row, len(grid)):
+        for c, value in enumerate(grid[r], start=1):
+            if c < first_col or c in named or c in found:
+                continue
+            if value is not None and (type(value) is not str or value.strip(_EDGE_SPACE)):
+                found[c] = r + 1
+    for c, r in sorted(found.items()):
+        letter = get_column_letter(c)
+        problems.append(Problem(
+            ERROR, name, f"{letter}{header_row}",
+            f"kolumnen {letter} har värden (t.ex. {letter}{r}) men ingen rubrik; skriv en rubrik i {letter}{header_row} "
+            "så behålls kolumnen när uppf-xl skriver bladet, eller töm den",
+        ))
 
 
 def _has_structure(row: int, structure: SheetStructure, first_col: int, width: int) -> bool:

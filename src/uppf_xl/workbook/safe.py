@@ -322,4 +322,6 @@ def _reason(exc: OSError) -> str:
         return "åtkomst nekad (filen är skrivskyddad eller öppen i ett annat program)"
     if exc.errno == errno.EROFS:
         return "mappen är skrivskyddad"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "filnamnet är för långt (uppf-xl behöver plats för en tillfällig fil och en säkerhetskopia); byt till ett kortare namn"
     return exc.strerror or str(exc)
