@@ -309,6 +309,33 @@ def survey_in(file: Path, answers: tuple[Path, ...], today: date) -> Outcome:
     return actions.survey_in(open_workbook(file), list(answers), today)
 
 
+@main.command("month-in")
+@WORKBOOK_ARG
+@click.argument("exports", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("--month", default=None, metavar="ÅÅÅÅ-MM", help="Läs bara in besöken i den här månaden.")
+@click.option("--detaljer", is_flag=True,
+              help="Skriv även en fil med de flaggade besöken (brukare och personal som pseudonymer) i utdatamappen.")
+@today_option
+@handled
+def month_in(file: Path, exports: tuple[Path, ...], month: str | None, detaljer: bool, today: date) -> Outcome:
+    """Läs in exporter från tidsregistreringen (CSV eller Excel) till bladet Månadsuppföljning.
+
+    Kolumnnamnen står på bladet Importformat. Varje utförare och månad får en rad med
+    besök, utförd och beviljad tid och avvikelser mot gränserna i Inställningar. En månad
+    som läses in igen ersätts. Avvikelser föreslås som iakttagelser (Bekräftad Nej).
+    Brukare och personal lagras aldrig, bara som pseudonymer i detaljfilen.
+
+    \b
+    Exempel:
+      uppf-xl month-in uppfoljning.xlsx tid_2026-03.csv beviljat_2026-03.csv --month 2026-03
+      uppf-xl month-in uppfoljning.xlsx Exporter/ --detaljer
+    """
+    with progress_bar("Tidsexport") as bar:
+        task = bar.add_task("month-in", total=None)
+        return actions.month_in(open_workbook(file), list(exports), month, detaljer, today,
+                                progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
 @main.command("build-workbook")
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--demo", is_flag=True, help="Med demokommunens data.")

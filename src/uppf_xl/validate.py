@@ -24,6 +24,8 @@ from uppf_xl.contract import Kind, Sheet, column_letter
 from uppf_xl.errors import ERROR, WARNING, Problem
 from uppf_xl.model import (
     SETTING_ATTRS,
+    ImportField,
+    MonthlyResult,
     Answer,
     Event,
     Finding,
@@ -278,6 +280,8 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
         for r, v in rows(contract.ANSWERS)
     ]
     register = Register(settings, providers, types, plan, focus, events, findings, schedule, lists, questions, answers)
+    register.import_format = [_import_field(r, v) for r, v in rows(contract.IMPORT_FORMAT) if v["Fält"]]
+    register.monthly = [_monthly_result(r, v) for r, v in rows(contract.MONTHLY) if v.get("Månad") and v.get("UtförarID")]
 
     # References between sheets.
     keys = {s.key for s in schedule}
@@ -551,3 +555,24 @@ def _finding_rules(register: Register, reader: Reader | None, today: date, probl
     for finding in register.findings:
         problems.extend(findings.date_order_problems(finding, cell))
     problems.extend(findings.tool_column_warnings(register, register.schedule, today, cell))
+
+
+def _import_field(r: int, v: Row) -> ImportField:
+    return ImportField(field=str(v["Fält"]), column=str(v.get("Kolumn i exporten") or "").strip(),
+                       values=_split(v.get("Värden")), row=r)
+
+
+def _monthly_result(r: int, v: Row) -> MonthlyResult:
+    def number(h: str) -> float | None:
+        value = v.get(h)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    return MonthlyResult(
+        month=str(v["Månad"]), provider_id=str(v["UtförarID"]), provider_name=str(v.get("Utförare") or ""),
+        visits=int(v.get("Besök") or 0), performed_hours=number("Utförd tid (h)") or 0.0,
+        granted_hours=number("Beviljad tid (h)"), performed_share=number("Andel utförd av beviljad"),
+        manual_share=number("Andel manuellt registrerade") or 0.0, late_share=number("Andel efterregistrerade") or 0.0,
+        duplicates=int(v.get("Dubbelregistreringar") or 0), short=int(v.get("Korta besök") or 0),
+        close=int(v.get("Tätt efter varandra") or 0), continuity=number("Personalkontinuitet"),
+        deviations=str(v.get("Avvikelser") or ""), row=r,
+    )
