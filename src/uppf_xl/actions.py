@@ -288,7 +288,8 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
     outcome.lines.append(f"{len(flagged)} av {len(analysis.results)} utförare har avvikelser." if flagged
                          else "Inga avvikelser mot gränserna i Inställningar.")
     if done_keys:
-        outcome.lines.append(f"Genomförd är ifylld för {len(done_keys)} månadsuppföljningar i Årshjul.")
+        what = "månadsuppföljning" if len(done_keys) == 1 else "månadsuppföljningar"
+        outcome.lines.append(f"Genomförd är ifylld för {len(done_keys)} {what} i Årshjul.")
     missing = monthly.missing_rows(register, analysis.results)
     if missing:
         outcome.lines.append(f"Varning: inga besök i exporterna för {', '.join(missing)}, som har en månadsuppföljning i Årshjul.")

@@ -44,6 +44,7 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
         step(f"Årshjul {year} (planerat {january:%Y-%m-%d})", actions.plan(open_workbook(book), year, january))
         step(f"Fältarbete {year} (demo)", _simulate_fieldwork(book, year, until))
     step("Översikt", actions.status(open_workbook(book), today.year, today))
+    step("Månadsuppföljning (demo)", _monthly_check(book, folder / "Tidsexport", today))
 
     pdf = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
     try:
@@ -123,3 +124,21 @@ def _simulate_fieldwork(book: Path, year: int, today: date) -> Outcome:
     changes = Changes(patches=[CellPatch("Årshjul", values)])
     wb.apply(changes, "demo", f"Fältarbete: {done} genomförda, {sent} kallelser skickade")
     return Outcome("demo", lines=[f"{done} uppföljningar markerade genomförda och {sent} kallelser skickade."])
+
+
+def _monthly_check(book: Path, folder: Path, today: date) -> Outcome:
+    """Last month's export from the time-registration system, with three planted deviations, read in."""
+    from uppf_xl.monthly_sample import GRANTED_COLUMNS, VISIT_COLUMNS, generate, write_csv
+
+    register = open_workbook(book).register(today)
+    home_care = [p for p in register.providers if p.area == "Hemtjänst" and p.active_on(today)]
+    month = f"{(today.replace(day=1) - timedelta(days=1)):%Y-%m}"
+    # The export names providers as the system does: by name, some by organisationsnummer.
+    labels = [(p.orgnr if p.orgnr and i % 3 == 2 else p.name, p.name) for i, p in enumerate(home_care)]
+    plants = {labels[0][0]: "dubbel", labels[1][0]: "tatt", labels[3][0]: "utford_lag"} if len(labels) > 3 else {}
+    export = generate(labels, month, plants, customers=24, seed=today.toordinal())
+    folder.mkdir(parents=True, exist_ok=True)
+    visits, granted = folder / f"tid_{month}.csv", folder / f"beviljad_tid_{month}.csv"
+    write_csv(visits, export.visits, VISIT_COLUMNS, encoding="cp1252")
+    write_csv(granted, export.granted, GRANTED_COLUMNS)
+    return actions.month_in(open_workbook(book), [visits, granted], month, True, today)

@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -345,7 +346,9 @@ def write_details(path: Path, flagged: pl.DataFrame) -> int:
     table = Table(displayName="tblFlaggadeBesok", ref=f"A1:J{max(n + 1, 2)}",
                   tableStyleInfo=TableStyleInfo(name="TableStyleMedium2", showRowStripes=True))
     table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(header, start=1)]
-    ws.add_table(table)
+    with warnings.catch_warnings():  # openpyxl warns in write-only mode even with the columns given
+        warnings.simplefilter("ignore")
+        ws.add_table(table)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return n

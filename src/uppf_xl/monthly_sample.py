@@ -34,8 +34,8 @@ from stdnum import luhn
 PLANTS = ("utford_lag", "utford_hog", "manuell", "efter", "dubbel", "korta", "tatt", "kontinuitet", "samma")
 VISIT_COLUMNS = ["Utförare", "Brukare", "Personal", "Datum", "Start", "Slut", "Registreringssätt", "Registrerad"]
 GRANTED_COLUMNS = ["Utförare", "Brukare", "Månad", "Beviljad tid (h)"]
-FIRST_NAMES = ("Anna", "Maria", "Sara", "Fatima", "Lena", "Ali", "Johan", "Elin", "Amina", "Karin", "Erik", "Nadia")
-LAST_NAMES = ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Hassan")
+FIRST_NAMES = ("Anna", "Åsa", "Sara", "Fatima", "Björn", "Ali", "Johan", "Elin", "Amina", "Karin", "Örjan", "Nadia")
+LAST_NAMES = ("Andersson", "Öberg", "Karlsson", "Nilsson", "Åström", "Larsson", "Olsson", "Persson", "Hassan")
 TEAM_CUSTOMERS = 8  # customers per team; two staff of the team cover them each day
 
 
