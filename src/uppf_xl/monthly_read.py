@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -55,7 +56,7 @@ class Exports:
 
 def pseudonym(key: str, kind: str, value: str) -> str:
     """The stable pseudonym of a customer ("brukare") or staff member ("personal")."""
-    digest = hmac.new(key.encode("utf-8"), f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+    digest = hmac.digest(key.encode("utf-8"), f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256).hex()
     return f"{'B' if kind == 'brukare' else 'P'}-{digest[:10]}"
 
 
@@ -71,15 +72,20 @@ def import_format(register: Register) -> dict[str, ImportField]:
     return fields
 
 
-def _decode(data: bytes) -> bytes:
-    """UTF-8 bytes of a CSV that may be UTF-8 (BOM or not) or Windows-1252."""
+def _csv(data: bytes) -> pl.DataFrame:
+    """Every cell as text: UTF-8 (BOM or not) first, Windows-1252 when that fails."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:]
+        data = data[3:]
+    end = data.find(b"\n")
+    first = (data[:end] if end >= 0 else data).decode("utf-8", errors="replace")
+    options = dict(separator=_separator(first), infer_schema=False, truncate_ragged_lines=True)
     try:
-        data.decode("utf-8")
-        return data
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace").encode("utf-8")
+        return pl.read_csv(io.BytesIO(data), **options)  # type: ignore[arg-type]
+    except pl.exceptions.ComputeError:
+        text = data.decode("cp1252", errors="replace")
+        first = text.split("\n", 1)[0]
+        options["separator"] = _separator(first)
+        return pl.read_csv(io.BytesIO(text.encode("utf-8")), **options)  # type: ignore[arg-type]
 
 
 def _separator(first_line: str) -> str:
@@ -119,9 +125,7 @@ def read_table(path: Path) -> pl.DataFrame:
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         columns = {h: [_cell_text(r[i]) if i < len(r) else None for r in rows[1:]] for i, h in enumerate(header) if h}
         return pl.DataFrame(columns, schema={h: pl.String for h in columns})
-    data = _decode(path.read_bytes())
-    first = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    df = pl.read_csv(io.BytesIO(data), separator=_separator(first), infer_schema=False, truncate_ragged_lines=True)
+    df = _csv(path.read_bytes())
     return df.rename({c: c.strip() for c in df.columns})
 
 
@@ -160,9 +164,78 @@ def _provider_lookup(register: Register) -> dict[str, str]:
     return out
 
 
-def _minutes(col: str) -> pl.Expr:
-    parts = pl.col(col).str.extract_groups(_TIME)
-    return parts.struct.field("1").cast(pl.Int32) * 60 + parts.struct.field("2").cast(pl.Int32)
+_TIME_RE = re.compile(_TIME)
+_STAMP_RE = re.compile(_STAMP)
+_DATE_RE = re.compile(_DATE)
+
+
+def _slow_minutes(text: str, end: bool) -> int | None:
+    m = _TIME_RE.match(text)
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2))
+    if minute > 59 or hour > 24 or (hour == 24 and (minute or not end)):
+        return None
+    return hour * 60 + minute
+
+
+def _slow_stamp(text: str) -> dt.datetime | None:
+    m = _STAMP_RE.match(text)
+    if not m:
+        return None
+    try:
+        day = dt.date.fromisoformat(m.group(1))
+    except ValueError:
+        return None
+    hour, minute = int(m.group(2)), int(m.group(3))
+    if hour > 23 or minute > 59:
+        return None
+    return dt.datetime(day.year, day.month, day.day, hour, minute)
+
+
+def _slow_date(text: str) -> dt.date | None:
+    if not _DATE_RE.match(text.strip()):
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _with_fallback(df: pl.DataFrame, column: str, fast: pl.Expr, slow: Callable[[str], object], dtype: pl.DataType,
+                   name: str) -> pl.DataFrame:
+    """`fast` over the whole column; values it cannot read go through `slow`, one call per distinct value."""
+    df = df.with_columns(fast.alias(name))
+    failed = df.filter(pl.col(name).is_null() & pl.col(column).is_not_null()).get_column(column).unique().to_list()
+    if failed:
+        mapping = {v: slow(v) for v in failed}
+        df = df.with_columns(pl.coalesce(pl.col(name), pl.col(column).replace_strict(mapping, default=None, return_dtype=dtype))
+                             .alias(name))
+    return df
+
+
+CLOCK_FORMATS = ("%H:%M", "%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+STAMP_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
+
+
+def _format_of(df: pl.DataFrame, column: str, formats: tuple[str, ...]) -> str:
+    """The format the column's first values are in: one fast parse of the whole column, a
+    slow look at the few values that differ (a failed parse costs polars more than a good one)."""
+    for sample in df.get_column(column).drop_nulls().head(5).to_list():
+        for f in formats:
+            try:
+                dt.datetime.strptime(sample.strip(), f)
+                return f
+            except ValueError:
+                continue
+    return formats[0]
+
+
+def _clock(df: pl.DataFrame, column: str) -> pl.Expr:
+    f = _format_of(df, column, CLOCK_FORMATS)
+    text = pl.col(column).str.strip_chars()
+    t = text.str.to_time(f, strict=False) if f.startswith("%H") else text.str.to_datetime(f, strict=False).dt.time()
+    return t.dt.hour().cast(pl.Int32) * 60 + t.dt.minute().cast(pl.Int32)
 
 
 def _number(col: str) -> pl.Expr:
@@ -275,27 +348,24 @@ def _missing(name: str) -> Callable[[str], str]:
 def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, str], report: _Problems, key: str,
             name: str) -> pl.DataFrame:
     length_in_minutes = any(v.casefold() == "minuter" for v in fmt["Slut"].values)
-    iso = pl.col("Datum").str.strip_chars()
-    df = df.with_columns(pl.when(iso.str.contains(_DATE)).then(iso.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
-                         .alias("day"), _minutes("Start").alias("start_min"))
-    end = _number("Slut") if length_in_minutes else _minutes("Slut").cast(pl.Float64)
-    df = df.with_columns(end.alias("end_min"))
+    df = _with_fallback(df, "Datum", pl.col("Datum").str.strip_chars().str.to_date("%Y-%m-%d", strict=False), _slow_date,
+                        pl.Date(), "day")
+    df = _with_fallback(df, "Start", _clock(df, "Start"), lambda v: _slow_minutes(v, end=False), pl.Int32(), "start_min")
+    if length_in_minutes:
+        df = df.with_columns(_number("Slut").alias("end_min"))
+    else:
+        df = _with_fallback(df, "Slut", _clock(df, "Slut"), lambda v: _slow_minutes(v, end=True), pl.Int32(), "end_min")
+        df = df.with_columns(pl.col("end_min").cast(pl.Float64))
     report.bad(df, pl.col("day").is_null() & pl.col("Datum").is_not_null(), "Datum",
                lambda v: f"{_quoted(v)} är inget datum (skriv ÅÅÅÅ-MM-DD)")
     for field_name in ("Datum", "Start", "Slut", "Brukare", "Personal"):
         report.bad(df, pl.col(field_name).is_null(), "line", _missing(field_name))
-    start_parts = pl.col("Start").str.extract_groups(_TIME)
-    bad_start = pl.col("start_min").is_null() | (start_parts.struct.field("1").cast(pl.Int32) > 23) | (
-        start_parts.struct.field("2").cast(pl.Int32) > 59)
-    report.bad(df, bad_start.fill_null(True) & pl.col("Start").is_not_null(), "Start", lambda v: f"{_quoted(v)} är ingen tid")
+    report.bad(df, pl.col("start_min").is_null() & pl.col("Start").is_not_null(), "Start", lambda v: f"{_quoted(v)} är ingen tid")
     if length_in_minutes:
         report.bad(df, (pl.col("end_min").is_null() | (pl.col("end_min") < 0)) & pl.col("Slut").is_not_null(), "Slut",
                    lambda v: f"{_quoted(v)} är inget antal minuter")
     else:
-        end_parts = pl.col("Slut").str.extract_groups(_TIME)
-        hour, minute = end_parts.struct.field("1").cast(pl.Int32), end_parts.struct.field("2").cast(pl.Int32)
-        bad_end = pl.col("end_min").is_null() | (minute > 59) | (hour > 24) | ((hour == 24) & (minute > 0))
-        report.bad(df, bad_end.fill_null(True) & pl.col("Slut").is_not_null(), "Slut", lambda v: f"{_quoted(v)} är ingen tid")
+        report.bad(df, pl.col("end_min").is_null() & pl.col("Slut").is_not_null(), "Slut", lambda v: f"{_quoted(v)} är ingen tid")
     midnight = pl.col("day").cast(pl.Datetime("us"))
     start = midnight + pl.duration(minutes=pl.col("start_min"))
     if length_in_minutes:
@@ -311,13 +381,15 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
     else:
         df = df.with_columns(pl.lit(False).alias("manual"))
     if "Registrerad" in columns:
-        stamp = pl.col("Registrerad").str.extract_groups(_STAMP)
-        registered = (stamp.struct.field("1").str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us"))
-                      + pl.duration(hours=stamp.struct.field("2").cast(pl.Int32), minutes=stamp.struct.field("3").cast(pl.Int32)))
+        text = pl.col("Registrerad").str.strip_chars()
+        fast = text.str.to_datetime(_format_of(df, "Registrerad", STAMP_FORMATS), strict=False, time_unit="us")
+        df = _with_fallback(df, "Registrerad", fast, _slow_stamp, pl.Datetime("us"), "registered")
         # A time of day alone is on the visit's date.
-        only_time = pl.col("Registrerad").str.contains(r"^\s*\d{1,2}[:.]\d{2}") & pl.col("Registrerad").str.contains(_TIME)
-        df = df.with_columns(pl.when(only_time).then(midnight + pl.duration(minutes=_minutes("Registrerad")))
-                             .otherwise(registered).alias("registered"))
+        failed = df.filter(pl.col("registered").is_null() & pl.col("Registrerad").is_not_null()).get_column("Registrerad")
+        if failed.len():
+            mapping = {v: _slow_minutes(v, end=True) for v in failed.unique().to_list()}
+            clock = pl.col("Registrerad").replace_strict(mapping, default=None, return_dtype=pl.Int32)
+            df = df.with_columns(pl.coalesce(pl.col("registered"), midnight + pl.duration(minutes=clock)).alias("registered"))
         report.bad(df, pl.col("registered").is_null() & pl.col("Registrerad").is_not_null(), "Registrerad",
                    lambda v: f"{_quoted(v)} är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)")
     else:
@@ -326,8 +398,8 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
     replaced = []
     for column, kind in (("Brukare", "brukare"), ("Personal", "personal")):
         values = df.get_column(column).drop_nulls().unique().to_list()
-        mapping = {v: pseudonym(key, kind, v.strip()) for v in values}
-        replaced.append(pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+        names = {v: pseudonym(key, kind, v.strip()) for v in values}
+        replaced.append(pl.col(column).replace_strict(names, default=None, return_dtype=pl.String)
                         .alias("customer" if kind == "brukare" else "staff"))
     df = df.with_columns(replaced)
     return df.select("provider", "customer", "staff", "day", "start", "end", "manual", "registered",
