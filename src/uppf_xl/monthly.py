@@ -13,8 +13,8 @@ Definitions (each threshold is a setting, see contract.SETTING_DEFS):
   (granted time from a granted-time export); outside [lägst, högst] is a deviation.
 - Manuellt registrerade: the Registrering word is one of Importformat's Värden.
 - Efterregistrerade: Registrerad more than N hours after the visit's end.
-- Dubbelregistreringar: a visit whose customer and staff are those of an earlier visit with
-  the same or an overlapping time.
+- Dubbelregistreringar: a visit whose staff member's previous visit (by start time) was at
+  the same customer with the same or an overlapping time.
 - Tätt efter varandra: the staff member starts at another customer less than N minutes
   after the previous visit ended (an overlap counts too: nobody is in two homes at once).
 - Korta besök: shorter than N minutes.
@@ -103,12 +103,12 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
     base = exports.visits.with_columns(pl.col("day").dt.strftime("%Y-%m").alias("month"))
     if months:
         base = base.filter(pl.col("month").is_in(sorted(months)))
-    # Integer codes sort and compare several times faster than the pseudonym strings, which
-    # only the drill-down needs (joined back by row index "i").
+    # Customers and staff are integer codes (see monthly_read); the provider gets one too, since
+    # codes sort and compare several times faster than text. The drill-down joins back by "i".
     base = base.with_row_index("i").with_columns(
         pl.col("provider").cast(pl.Categorical).to_physical().alias("p"),
-        pl.col("customer").cast(pl.Categorical).to_physical().alias("c"),
-        pl.col("staff").cast(pl.Categorical).to_physical().alias("s"),
+        pl.col("customer").alias("c"),
+        pl.col("staff").alias("s"),
         ((pl.col("end") - pl.col("start")).dt.total_seconds() / 60).alias("minutes"),
     )
     v = base.select("i", "p", "c", "s", "month", "day", "start", "end", "minutes", "manual", "registered").with_columns(
@@ -123,17 +123,16 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
             out = out & (pl.col(c) == pl.col(c).shift(1))
         return out
 
-    # Duplicates: same customer and staff, a start before the latest end so far (or the very same times).
-    v = v.sort(["p", "c", "s", "start", "end"])
-    v = v.with_columns(
-        (same("p", "c", "s") & ((pl.col("start") < pl.col("end").cum_max().shift(1).over(["p", "c", "s"]))
-                                | same("start", "end"))).fill_null(False).alias("duplicate")
-    )
-    # Close: the staff member's previous visit was at another customer and ended less than N minutes before.
+    # One pass in each staff member's day order: the previous visit at the same customer with
+    # the same or an overlapping time is a duplicate; at another customer, less than N
+    # minutes before (or overlapping: nobody is in two homes at once), it is close.
     v = v.sort(["p", "s", "start", "end"])
     gap = (pl.col("start") - pl.col("end").shift(1)).dt.total_seconds() / 60
+    same_staff = same("p", "s")
+    same_customer = pl.col("c") == pl.col("c").shift(1)
     v = v.with_columns(
-        (same("p", "s") & (pl.col("c") != pl.col("c").shift(1)) & (gap < s.tatt_minuter)).fill_null(False).alias("close")
+        (same_staff & same_customer & ((gap < 0) | same("start", "end"))).fill_null(False).alias("duplicate"),
+        (same_staff & ~same_customer & (gap < s.tatt_minuter)).fill_null(False).alias("close"),
     )
     totals = v.group_by(keys).agg(
         pl.len().alias("visits"),
@@ -200,7 +199,10 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
         parts.append(v.join(who, on=[*keys, "c"]).select("i", pl.lit(KINDS["SAMMA"]).alias("kind")))
     columns = ["month", "provider", "kind", "customer", "staff", "start", "end", "minutes", "manual", "registered"]
     if parts:
-        flagged = pl.concat(parts).join(base, on="i").select(columns)
+        flagged = pl.concat(parts).join(base, on="i").with_columns(
+            pl.col("customer").replace_strict(exports.pseudonyms["customer"], default=None, return_dtype=pl.String),
+            pl.col("staff").replace_strict(exports.pseudonyms["staff"], default=None, return_dtype=pl.String),
+        ).select(columns)
     else:
         flagged = base.head(0).with_columns(pl.lit("").alias("kind")).select(columns)
     return Analysis(results, deviations, flagged.sort(["month", "provider", "kind", "start"]), loyal_map)

@@ -48,10 +48,12 @@ _MONTH = r"^\s*(\d{4})-(\d{2})(?:-\d{2}.*)?\s*$"
 class Exports:
     """What the exports hold after reading: visits and granted time, pseudonymised."""
 
-    visits: pl.DataFrame  # provider, customer, staff, day, start, end (datetimes), manual, registered, line, file
+    visits: pl.DataFrame  # provider, customer, staff (codes), day, start, end (datetimes), manual, registered, line, file
     granted: pl.DataFrame  # provider, month, hours
     problems: list[str] = field(default_factory=list)  # "file:line: message", Swedish
     files: list[str] = field(default_factory=list)
+    # customer and staff are integer codes of this run; their pseudonyms (for the drill-down) here
+    pseudonyms: dict[str, dict[int, str]] = field(default_factory=lambda: {"customer": {}, "staff": {}})
 
 
 def pseudonym(key: str, kind: str, value: str) -> str:
@@ -233,7 +235,8 @@ def _format_of(df: pl.DataFrame, column: str, formats: tuple[str, ...]) -> str:
 
 def _clock(df: pl.DataFrame, column: str) -> pl.Expr:
     f = _format_of(df, column, CLOCK_FORMATS)
-    text = pl.col(column).str.strip_chars()
+    text = pl.col(column)
+    text = text.str.strip_chars()
     t = text.str.to_time(f, strict=False) if f.startswith("%H") else text.str.to_datetime(f, strict=False).dt.time()
     return t.dt.hour().cast(pl.Int32) * 60 + t.dt.minute().cast(pl.Int32)
 
@@ -251,6 +254,7 @@ def read_exports(register: Register, paths: list[Path], key: str,
     visits: list[pl.DataFrame] = []
     granted: list[pl.DataFrame] = []
     problems: list[str] = []
+    codes: dict[str, dict[str, int]] = {"customer": {}, "staff": {}}
     for n, path in enumerate(paths):
         report = _Problems(path.name)
         try:
@@ -285,11 +289,11 @@ def read_exports(register: Register, paths: list[Path], key: str,
         if is_granted:
             granted.append(_granted(df, fmt, report))
         else:
-            visits.append(_visits(df, fmt, columns, report, key, path.name))
+            visits.append(_visits(df, fmt, columns, report, codes, path.name))
         problems.extend(report.lines)
         if progress:
             progress(n + 1, len(paths))
-    empty_visits = pl.DataFrame(schema={"provider": pl.String, "customer": pl.String, "staff": pl.String,
+    empty_visits = pl.DataFrame(schema={"provider": pl.String, "customer": pl.UInt32, "staff": pl.UInt32,
                                         "day": pl.Date, "start": pl.Datetime, "end": pl.Datetime, "manual": pl.Boolean,
                                         "registered": pl.Datetime, "line": pl.UInt32, "file": pl.String})
     empty_granted = pl.DataFrame(schema={"provider": pl.String, "month": pl.String, "hours": pl.Float64})
@@ -298,19 +302,20 @@ def read_exports(register: Register, paths: list[Path], key: str,
         granted=pl.concat(granted, how="vertical_relaxed") if granted else empty_granted,
         problems=problems,
         files=[p.name for p in paths],
+        pseudonyms={role: {code: pseudonym(key, "brukare" if role == "customer" else "personal", value.strip())
+                           for value, code in known.items()} for role, known in codes.items()},
     )
 
 
 def _provider_ids(df: pl.DataFrame, lookup: dict[str, str], report: _Problems) -> pl.DataFrame:
-    raw = pl.col("Utförare").str.strip_chars()
-    folded = raw.str.to_lowercase()
-    # An organisationsnummer may be written with or without its dash.
-    compact = raw.str.replace_all(r"[\s-]", "")
+    """UtförarID per row: the export may name a provider by ID, name or organisationsnummer."""
     keys = {k.casefold(): v for k, v in lookup.items()}
-    df = df.with_columns(
-        pl.coalesce(folded.replace_strict(keys, default=None, return_dtype=pl.String),
-                    compact.replace_strict(keys, default=None, return_dtype=pl.String)).alias("provider")
-    )
+    mapping: dict[str, str | None] = {}
+    for value in df.get_column("Utförare").drop_nulls().unique().to_list():
+        text = value.strip()
+        # An organisationsnummer may be written with or without its dash.
+        mapping[value] = keys.get(text.casefold()) or keys.get(text.replace("-", "").replace(" ", ""))
+    df = df.with_columns(pl.col("Utförare").replace_strict(mapping, default=None, return_dtype=pl.String).alias("provider"))
     unknown = df.filter(pl.col("provider").is_null())
     if unknown.height:
         summary = unknown.group_by("Utförare").agg(pl.col("line").min(), pl.len()).sort("line")
@@ -345,8 +350,8 @@ def _missing(name: str) -> Callable[[str], str]:
     return lambda _value: f"{name} saknas"
 
 
-def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, str], report: _Problems, key: str,
-            name: str) -> pl.DataFrame:
+def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, str], report: _Problems,
+            codes: dict[str, dict[str, int]], name: str) -> pl.DataFrame:
     length_in_minutes = any(v.casefold() == "minuter" for v in fmt["Slut"].values)
     df = _with_fallback(df, "Datum", pl.col("Datum").str.strip_chars().str.to_date("%Y-%m-%d", strict=False), _slow_date,
                         pl.Date(), "day")
@@ -376,8 +381,9 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
         end_dt = midnight + pl.duration(minutes=(pl.col("end_min") + wrap).cast(pl.Int64))
     df = df.with_columns(start.alias("start"), end_dt.alias("end"))
     if "Registrering" in columns:
-        words = [w.casefold() for w in fmt["Registrering"].values]
-        df = df.with_columns(pl.col("Registrering").str.strip_chars().str.to_lowercase().is_in(words).fill_null(False).alias("manual"))
+        words = {w.casefold() for w in fmt["Registrering"].values}
+        manual = {v: v.strip().casefold() in words for v in df.get_column("Registrering").drop_nulls().unique().to_list()}
+        df = df.with_columns(pl.col("Registrering").replace_strict(manual, default=False, return_dtype=pl.Boolean).alias("manual"))
     else:
         df = df.with_columns(pl.lit(False).alias("manual"))
     if "Registrerad" in columns:
@@ -394,13 +400,14 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
                    lambda v: f"{_quoted(v)} är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)")
     else:
         df = df.with_columns(pl.lit(None, dtype=pl.Datetime("us")).alias("registered"))
-    # Pseudonymise: the clear identities are dropped right here.
+    # Pseudonymise: the clear identities become codes right here and are dropped; each code's
+    # keyed pseudonym is computed once (read_exports) for the drill-down.
     replaced = []
-    for column, kind in (("Brukare", "brukare"), ("Personal", "personal")):
-        values = df.get_column(column).drop_nulls().unique().to_list()
-        names = {v: pseudonym(key, kind, v.strip()) for v in values}
-        replaced.append(pl.col(column).replace_strict(names, default=None, return_dtype=pl.String)
-                        .alias("customer" if kind == "brukare" else "staff"))
+    for column, role in (("Brukare", "customer"), ("Personal", "staff")):
+        known = codes[role]
+        for value in df.get_column(column).drop_nulls().unique().to_list():
+            known.setdefault(value, len(known))
+        replaced.append(pl.col(column).replace_strict(known, default=None, return_dtype=pl.UInt32).alias(role))
     df = df.with_columns(replaced)
     return df.select("provider", "customer", "staff", "day", "start", "end", "manual", "registered",
                      pl.col("line").cast(pl.UInt32), pl.lit(name).alias("file"))
