@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -468,6 +467,3 @@ def report_rows(register: Register, provider_ids: set[str], first: date, last: d
 
 
 REPORT_HEADER = ["Månadsuppföljning", "Utförare", "Utförarmånader", "Ledde till åtgärdsplan"]
-
-
-Progress = Callable[[int, int], None]
