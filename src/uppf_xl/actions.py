@@ -106,11 +106,11 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
 
 def _status_changes(register: Register, rows: list[ScheduleRow], year: int, today: date) -> tuple[Changes, list[str], list]:
     """Iakttagelser's tool-owned columns and the Översikt sheet, from the given Årshjul rows."""
-    from uppf_xl import dashboard, dashboard_sheet, findings
+    from uppf_xl import dashboard, dashboard_sheet, findings, monthly
 
     board = dashboard.build(register, rows, year, today)
     changes = Changes(
-        sheets=[dashboard_sheet.dashboard_sheet(board)],
+        sheets=[monthly.add_trends(dashboard_sheet.dashboard_sheet(board), register.monthly)],
         patches=[findings.tool_columns(register, rows, today)] if register.findings else [],
     )
     from uppf_xl import annual
@@ -398,6 +398,93 @@ def _raise_pdf_missing(outcome: Outcome, missing: ExternalProgramMissing | None)
     if missing is not None:
         missing.lines = outcome.lines  # type: ignore[attr-defined]
         raise missing
+    return outcome
+
+
+def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool, today: date,
+             progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Read time-registration exports into Månadsuppföljning, mark Månad rows done, propose findings."""
+    import re
+    from dataclasses import replace
+
+    from uppf_xl import monthly, monthly_read, schedule
+    from uppf_xl.errors import ERROR, ExportInvalid, WorkbookInvalid
+    from uppf_xl.survey import new_survey_key, survey_key
+    from uppf_xl.workbook.content import RowAppend
+
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month.strip()):
+        raise UsageError(f'--month ska skrivas ÅÅÅÅ-MM, inte "{month}"')
+    month = month.strip() if month else None
+    register = wb.register(today)
+    key = survey_key(register)
+    if not key:
+        raise WorkbookInvalid([Problem(ERROR, contract.SETTINGS.name, "", "Enkätnyckel saknas; den behövs för att göra "
+                                       f"brukare och personal till pseudonymer. Lägg till raden Enkätnyckel med till exempel "
+                                       f"värdet {new_survey_key()}")])
+    files: list[Path] = []
+    for path in exports:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".txt", ".xlsx") and not p.name.startswith("~$")))
+        else:
+            files.append(path)
+    read = monthly_read.read_exports(register, files, key, progress)
+    if not read.problems and read.visits.height == 0:
+        read.problems.append("ingen av filerna är en besöksexport (kolumnerna i Importformat för Start och Slut saknas)")
+    if read.problems:
+        raise ExportInvalid(read.problems)
+    analysis = monthly.analyse(read, register, {month} if month else None)
+    if not analysis.results:
+        raise ExportInvalid([f"exporterna har inga besök i {month}"])
+    months = sorted({r.month for r in analysis.results})
+    merged = monthly.merged_results(register.monthly, analysis.results)
+    patch, done_keys = monthly.done_patch(register, analysis.results, today)
+    proposed = monthly.proposals(register, analysis, today)
+    register.monthly = merged
+    rows = [replace(r, done=today) if r.key in done_keys else r for r in register.schedule]
+    rows = schedule.refresh_statuses(rows, register.settings, today)
+    year = register.plan_year(None, today)
+    changes, _, _ = _status_changes(register, rows, year, today)
+    changes.sheets.insert(0, monthly.monthly_sheet(merged, register.settings))
+    if patch.values:
+        changes.patches.append(patch)
+    if proposed:
+        changes.appends.append(RowAppend(contract.FINDINGS.name, proposed))
+    visits = sum(r.visits for r in analysis.results)
+    flagged = [r for r in analysis.results if r.deviations]
+    log = (f"{', '.join(months)}: {len(analysis.results)} utförare, {visits} besök ur {len(files)} filer; "
+           f"{len(flagged)} med avvikelser, {len(proposed)} föreslagna iakttagelser")
+    wb.apply(changes, "month-in", log, now=_now(today))
+    outcome = Outcome("month-in", changes=changes, log=log, warnings=list(getattr(wb, "warnings", [])))
+    outside = read.visits.height - visits
+    outcome.lines.append(f"Månadsuppföljning {', '.join(months)}: {len(analysis.results)} utförare och {visits} besök "
+                         f"inlästa ur {len(files)} filer.")
+    if outside:
+        outcome.lines.append(f"{outside} besök utanför {month} lästes inte in.")
+    outcome.lines.append(f"{len(flagged)} av {len(analysis.results)} utförare har avvikelser." if flagged
+                         else "Inga avvikelser mot gränserna i Inställningar.")
+    if done_keys:
+        what = "månadsuppföljning" if len(done_keys) == 1 else "månadsuppföljningar"
+        outcome.lines.append(f"Genomförd är ifylld för {len(done_keys)} {what} i Årshjul.")
+    missing = monthly.missing_rows(register, analysis.results)
+    if missing:
+        outcome.lines.append(f"Varning: inga besök i exporterna för {', '.join(missing)}, som har en månadsuppföljning i Årshjul.")
+    if proposed:
+        what = "föreslagen iakttagelse" if len(proposed) == 1 else "föreslagna iakttagelser"
+        outcome.lines.append(f"{len(proposed)} {what} (Avvikelse, Tidsregistrering) lades till i Iakttagelser med Bekräftad Nej; "
+                             "skriv Ja i Bekräftad för dem som ska gå vidare, eller ta bort raden.")
+    if details:
+        folder = output_folder(wb, register, None)
+        path = folder / f"Månadsuppföljning_{months[0]}{'_' + months[-1] if len(months) > 1 else ''}_detaljer.xlsx"
+        count = monthly.write_details(path, analysis.flagged)
+        outcome.files.append(path)
+        outcome.lines.append(f"Detaljer: {count} flaggade besök (brukare och personal som pseudonymer) i {path}")
+    outcome.tables.append((
+        f"Månadsuppföljning {', '.join(months)}",
+        ["Månad", "UtförarID", "Utförare", "Besök", "Utförd av beviljad", "Avvikelser"],
+        [[r.month, r.provider_id, r.provider_name, r.visits,
+          f"{r.performed_share:.0%}" if r.performed_share is not None else "", r.deviations or "–"]
+         for r in sorted(analysis.results, key=lambda r: (not r.deviations, r.month, r.provider_id))],
+    ))
     return outcome
 
 

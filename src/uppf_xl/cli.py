@@ -340,7 +340,7 @@ def survey_in(file: Path, answers: tuple[Path, ...], today: date) -> Outcome:
 
 @main.command("kolada-in")
 @WORKBOOK_ARG
-@click.argument("koladafiles", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("koladafiles", metavar="KOLADAFIL...", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @today_option
 @handled
 def kolada_in(file: Path, koladafiles: tuple[Path, ...], today: date) -> Outcome:
@@ -359,7 +359,7 @@ def kolada_in(file: Path, koladafiles: tuple[Path, ...], today: date) -> Outcome
 @main.command()
 @WORKBOOK_ARG
 @click.argument("provider_id", metavar="UTFÖRARID")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Utförarkortet (.docx).")
+@click.option("--out", metavar="SÖKVÄG", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Utförarkortet (.docx).")
 @click.option("--pdf", is_flag=True, help="Gör även en PDF/A (LibreOffice).")
 @today_option
 @handled
@@ -375,7 +375,7 @@ def card(file: Path, provider_id: str, out: Path | None, pdf: bool, today: date)
 
 @main.command()
 @WORKBOOK_ARG
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+@click.option("--out", metavar="MAPP", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Mapp för jämförelsen (annars Jämförelse i Utdatamapp).")
 @today_option
 @handled
@@ -387,6 +387,33 @@ def publish(file: Path, out: Path | None, today: date) -> Outcome:
       uppf-xl publish uppfoljning.xlsx --out Jamforelse
     """
     return actions.publish(open_workbook(file), out, today)
+
+
+@main.command("month-in")
+@WORKBOOK_ARG
+@click.argument("exports", metavar="EXPORT...", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("--month", default=None, metavar="ÅÅÅÅ-MM", help="Läs bara in besöken i den här månaden.")
+@click.option("--detaljer", is_flag=True,
+              help="Skriv även en fil med de flaggade besöken (brukare och personal som pseudonymer) i utdatamappen.")
+@today_option
+@handled
+def month_in(file: Path, exports: tuple[Path, ...], month: str | None, detaljer: bool, today: date) -> Outcome:
+    """Läs in exporter från tidsregistreringen (CSV eller Excel) till bladet Månadsuppföljning.
+
+    Kolumnnamnen står på bladet Importformat. Varje utförare och månad får en rad med
+    besök, utförd och beviljad tid och avvikelser mot gränserna i Inställningar. En månad
+    som läses in igen ersätts. Avvikelser föreslås som iakttagelser (Bekräftad Nej).
+    Brukare och personal lagras aldrig, bara som pseudonymer i detaljfilen.
+
+    \b
+    Exempel:
+      uppf-xl month-in uppfoljning.xlsx tid_2026-03.csv beviljat_2026-03.csv --month 2026-03
+      uppf-xl month-in uppfoljning.xlsx Exporter/ --detaljer
+    """
+    with progress_bar("Tidsexport") as bar:
+        task = bar.add_task("month-in", total=None)
+        return actions.month_in(open_workbook(file), list(exports), month, detaljer, today,
+                                progress=lambda done, total: bar.update(task, completed=done, total=total))
 
 
 @main.command("build-workbook")

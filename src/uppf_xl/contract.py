@@ -426,7 +426,7 @@ MONTHLY = Sheet(
         Column("Avvikelser", owner=TOOL, width=50),
     ),
     tool_owned=True,
-    input=True,  # read back: later runs keep or show what earlier ones wrote
+    input=True,  # read back: months not re-imported are kept
     optional=True,
 )
 
@@ -558,5 +558,30 @@ SETTING_DEFS: tuple[Setting, ...] = (
     Setting("Rapportutkast dagar före", I, 10, help="arbetsdagar före sista dag för ärenden då rapportutkastet ska vara klart"),
     Setting("Avtalsuppföljning före förlängningsbeslut (månader)", I, 3,
             help="en avtalsuppföljning ska vara klar så långt före Förlängning beslut senast"),
+    # Thresholds of the monthly check of registered time (month-in).
+    Setting("Utförd tid lägst (procent av beviljad)", Kind.NUMBER, 75,
+            help="månadsuppföljning: utförd tid under så många procent av den beviljade är en avvikelse"),
+    Setting("Utförd tid högst (procent av beviljad)", Kind.NUMBER, 100,
+            help="månadsuppföljning: utförd tid över så många procent av den beviljade är en avvikelse"),
+    Setting("Manuellt registrerade högst (procent)", Kind.NUMBER, 10,
+            help="månadsuppföljning: högsta andel besök som registrerats manuellt i stället för elektroniskt"),
+    Setting("Efterregistrerad efter (timmar)", Kind.NUMBER, 24,
+            help="månadsuppföljning: ett besök som registrerats så här många timmar efter besökets slut räknas som efterregistrerat"),
+    Setting("Efterregistrerade högst (procent)", Kind.NUMBER, 5,
+            help="månadsuppföljning: högsta andel efterregistrerade besök"),
+    Setting("Dubbelregistreringar högst (procent)", Kind.NUMBER, 0.5,
+            help="månadsuppföljning: högsta andel besök som registrerats två gånger (samma brukare och personal, samma eller överlappande tid)"),
+    Setting("Kort besök under (minuter)", Kind.NUMBER, 5, help="månadsuppföljning: ett besök kortare än så räknas som kort"),
+    Setting("Korta besök högst (procent)", Kind.NUMBER, 5, help="månadsuppföljning: högsta andel korta besök"),
+    Setting("Tätt efter varandra under (minuter)", Kind.NUMBER, 1,
+            help="månadsuppföljning: samma personal börjar hos en annan brukare mindre än så många minuter efter förra besökets slut"),
+    Setting("Tätt efter varandra högst (procent)", Kind.NUMBER, 0.5,
+            help="månadsuppföljning: högsta andel besök som börjar tätt efter ett besök hos en annan brukare"),
+    Setting("Personalkontinuitet högst (personal på 14 dagar)", Kind.NUMBER, 15,
+            help="månadsuppföljning: medianen av hur många olika personal en brukare möter under månadens första 14 dagar (som det nationella måttet) får inte vara högre"),
+    Setting("Samma personal andel (procent)", Kind.NUMBER, 90,
+            help="månadsuppföljning: en brukare där en och samma person gjort minst så stor andel av besöken räknas (motsatsen till kontinuitet: beroende av en person)"),
+    Setting("Samma personal minst besök", I, 30,
+            help="månadsuppföljning: ... när brukaren haft minst så många besök under månaden (ungefär ett om dagen hela månaden)"),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTING_DEFS}

@@ -52,3 +52,19 @@ def default_risk_model() -> list[list[Any]]:
     from uppf_xl import risk
 
     return risk.default_rows()
+# Fält, Kolumn i exporten, Värden: a generic time-registration export. A municipality whose
+# system names its columns otherwise writes its own names in Kolumn i exporten. Värden: on
+# Registrering the export's words for a manual registration; on Slut "klockslag" or "minuter"
+# (the column holds the visit's length); on Beviljad tid "timmar" or "minuter".
+DEFAULT_IMPORT_FORMAT: list[list[object]] = [
+    ["Utförare", "Utförare", ""],
+    ["Brukare", "Brukare", ""],
+    ["Personal", "Personal", ""],
+    ["Datum", "Datum", ""],
+    ["Start", "Start", ""],
+    ["Slut", "Slut", "klockslag"],
+    ["Registrering", "Registreringssätt", "Manuell;Manuellt;Manuell registrering"],
+    ["Registrerad", "Registrerad", ""],
+    ["Månad", "Månad", ""],
+    ["Beviljad tid", "Beviljad tid (h)", "timmar"],
+]

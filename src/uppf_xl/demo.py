@@ -52,6 +52,7 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
     step("Flyttade besök (demo)", _simulate_moves(book, today))
     step("Översikt", actions.status(open_workbook(book), today.year, today))
     step("Nyckeltal från Kolada (demo)", _kolada_demo(book, folder, today))
+    step("Månadsuppföljning (demo)", _monthly_check(book, folder / "Tidsexport", today))
 
     pdf = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
     try:
@@ -264,3 +265,21 @@ def _simulate_row_below(book: Path, today: date) -> Outcome:
     wb.apply(Changes(patches=[CellPatch("Händelser", typed)]), "demo", "En händelse skriven under tabellen")
     lines = [p.text for p in actions.check(open_workbook(book), today) if p.sheet == "Händelser"]
     return Outcome("demo", lines=[*lines, "Nästa körning som skriver i arbetsboken utökar tabellen över raden."])
+
+
+def _monthly_check(book: Path, folder: Path, today: date) -> Outcome:
+    """Last month's export from the time-registration system, with three planted deviations, read in."""
+    from uppf_xl.monthly_sample import GRANTED_COLUMNS, VISIT_COLUMNS, generate, write_csv
+
+    register = open_workbook(book).register(today)
+    home_care = [p for p in register.providers if p.area == "Hemtjänst" and p.active_on(today)]
+    month = f"{(today.replace(day=1) - timedelta(days=1)):%Y-%m}"
+    # The export names providers as the system does: by name, some by organisationsnummer.
+    labels = [(p.orgnr if p.orgnr and i % 3 == 2 else p.name, p.name) for i, p in enumerate(home_care)]
+    plants = {labels[0][0]: "dubbel", labels[1][0]: "tatt", labels[3][0]: "utford_lag"} if len(labels) > 3 else {}
+    export = generate(labels, month, plants, customers=24, seed=today.toordinal())
+    folder.mkdir(parents=True, exist_ok=True)
+    visits, granted = folder / f"tid_{month}.csv", folder / f"beviljad_tid_{month}.csv"
+    write_csv(visits, export.visits, VISIT_COLUMNS, encoding="cp1252")
+    write_csv(granted, export.granted, GRANTED_COLUMNS)
+    return actions.month_in(open_workbook(book), [visits, granted], month, True, today)

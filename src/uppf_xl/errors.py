@@ -5,6 +5,7 @@
     ├── WorkbookInvalid            1  the workbook's content has errors (carries every Problem)
     ├── PersonalDataFound          1  the personal-data guard stopped an output
     ├── TemplateError              1  a letter or report template is missing or does not render
+    ├── ExportInvalid              1  a time-registration export has bad values (file and line each)
     ├── FileAccessError            3  missing, not a workbook, encrypted, locked, truncated
     │   └── WriteRefused           3  a write would lose user content
     └── ExternalProgramMissing     4  e.g. LibreOffice for --pdf
@@ -93,3 +94,13 @@ class WriteRefused(FileAccessError):
 
 class ExternalProgramMissing(UppfError):
     exit_code = 4
+
+
+class ExportInvalid(UppfError):
+    """Bad values in time-registration exports; `lines` names each one by file and line."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"exporterna har {len(problems)} fel och lästes inte in; arbetsboken är oförändrad.")
+        self.lines = [f"Fel: {p}" for p in problems]

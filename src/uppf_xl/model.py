@@ -64,6 +64,20 @@ class Settings:
     paminnelse_igen_dagar: int = 7
     rapportutkast_dagar_fore: int = 10
     avtalsuppfoljning_fore_manader: int = 3
+    # Thresholds of the monthly check (uppf_xl.monthly).
+    utford_lagst: float = 75.0
+    utford_hogst: float = 100.0
+    manuella_hogst: float = 10.0
+    efterregistrerad_timmar: float = 24.0
+    efterregistrerade_hogst: float = 5.0
+    dubbel_hogst: float = 0.5
+    kort_besok_minuter: float = 5.0
+    korta_hogst: float = 5.0
+    tatt_minuter: float = 1.0
+    tatt_hogst: float = 0.5
+    kontinuitet_hogst: float = 15.0
+    samma_personal_andel: float = 90.0
+    samma_personal_besok: int = 30
 
     def holiday_period(self, year: int) -> tuple[date, date]:
         """The semester window of a year, inclusive."""
@@ -106,6 +120,19 @@ SETTING_ATTRS: dict[str, str] = {
     "Påminnelse igen efter (dagar)": "paminnelse_igen_dagar",
     "Rapportutkast dagar före": "rapportutkast_dagar_fore",
     "Avtalsuppföljning före förlängningsbeslut (månader)": "avtalsuppfoljning_fore_manader",
+    "Utförd tid lägst (procent av beviljad)": "utford_lagst",
+    "Utförd tid högst (procent av beviljad)": "utford_hogst",
+    "Manuellt registrerade högst (procent)": "manuella_hogst",
+    "Efterregistrerad efter (timmar)": "efterregistrerad_timmar",
+    "Efterregistrerade högst (procent)": "efterregistrerade_hogst",
+    "Dubbelregistreringar högst (procent)": "dubbel_hogst",
+    "Kort besök under (minuter)": "kort_besok_minuter",
+    "Korta besök högst (procent)": "korta_hogst",
+    "Tätt efter varandra under (minuter)": "tatt_minuter",
+    "Tätt efter varandra högst (procent)": "tatt_hogst",
+    "Personalkontinuitet högst (personal på 14 dagar)": "kontinuitet_hogst",
+    "Samma personal andel (procent)": "samma_personal_andel",
+    "Samma personal minst besök": "samma_personal_besok",
 }
 
 
@@ -330,6 +357,16 @@ class Handler:
 
 
 @dataclass
+class ImportField:
+    """A row of Importformat: which export column holds a field, and the export's own words."""
+
+    field: str  # Fält: Utförare, Brukare, Personal, Datum, Start, Slut, Registrering, Registrerad, Månad, Beviljad tid
+    column: str = ""  # Kolumn i exporten; empty: the export has no such column
+    values: tuple[str, ...] = ()  # Värden, split on ";"
+    row: int = 0
+
+
+@dataclass
 class RiskSignal:
     """A row of Riskmodell: the points one signal gives (or a threshold of the model)."""
 
@@ -404,6 +441,27 @@ class Meeting:
 
 
 @dataclass
+class MonthlyResult:
+    """A row of Månadsuppföljning: one provider's registered time in one month (aggregates only)."""
+
+    month: str  # YYYY-MM
+    provider_id: str
+    provider_name: str = ""
+    visits: int = 0
+    performed_hours: float = 0.0
+    granted_hours: float | None = None
+    performed_share: float | None = None  # performed / granted
+    manual_share: float = 0.0
+    late_share: float = 0.0
+    duplicates: int = 0
+    short: int = 0
+    close: int = 0
+    continuity: float | None = None  # median number of staff a customer met in 14 days
+    deviations: str = ""  # Avvikelser: "; "-separated, each kind with its figure and threshold
+    row: int = 0
+
+
+@dataclass
 class Register:
     """Everything one workbook holds, typed. Built by `uppf_xl.validate.build_register`."""
 
@@ -425,6 +483,8 @@ class Register:
     info_requests: list[InfoRequest] = field(default_factory=list)
     kpis: list[KpiValue] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
+    import_format: list[ImportField] = field(default_factory=list)
+    monthly: list[MonthlyResult] = field(default_factory=list)
 
     def provider(self, provider_id: str) -> Provider | None:
         return self._providers.get(provider_id)

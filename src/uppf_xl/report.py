@@ -569,6 +569,11 @@ class _Builder:
         return Table("handelser", "Händelser", ["Verksamhetsområde", "Typ av händelse", "Antal", "Varav allvarliga"], rows)
 
     def monthly_table(self) -> Table:
+        from uppf_xl import monthly  # the monthly check's own results, when month-in has run
+
+        checked = monthly.report_rows(self.reg, set(self.by_id), self.first, self.last, self.as_of)
+        if checked:
+            return Table("manadsuppfoljning", "Månadsuppföljning", monthly.REPORT_HEADER, checked)
         header = ["Verksamhetsområde", "Planerade", "Genomförda", "Ledde till åtgärdsplan"]
         month_rows = [r for r in self.rows if self.kind(r) is Interval.MONTH and _month_in(r.period, self.first, self.last)]
         by_key = defaultdict(list)

@@ -25,6 +25,8 @@ from uppf_xl.contract import Kind, Sheet, column_letter
 from uppf_xl.errors import ERROR, WARNING, Problem
 from uppf_xl.model import (
     SETTING_ATTRS,
+    ImportField,
+    MonthlyResult,
     Answer,
     Event,
     Finding,
@@ -299,6 +301,8 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     register.info_requests = _info_requests(rows(contract.INFO_REQUESTS))
     register.kpis = _kpi_values(rows(contract.KPIS))
     register.meetings = _meetings(rows(contract.MEETINGS), readers.get(contract.MEETINGS.name, (None,))[0])
+    register.import_format = [_import_field(r, v) for r, v in rows(contract.IMPORT_FORMAT) if v["Fält"]]
+    register.monthly = [_monthly_result(r, v) for r, v in rows(contract.MONTHLY) if v.get("Månad") and v.get("UtförarID")]
 
     # References between sheets.
     keys = {s.key for s in schedule}
@@ -658,6 +662,8 @@ def _handler_rules(register: Register, providers: Reader | None, schedule: Reade
             continue
         for row, message in senders.unknown_responsible(register, records):
             reader.problem(row, "Ansvarig", message, WARNING)
+
+
 def _read_risk_sheets(register: Register, raw: RawWorkbook, rows: Callable[[Sheet], list[tuple[int, Row]]],
                       reader: Reader | None, provider_reader: Reader | None = None) -> None:
     """Riskmodell, Utförarhistorik and the deviations of Månadsuppföljning, for uppf_xl.risk;
@@ -694,6 +700,8 @@ def _read_risk_sheets(register: Register, raw: RawWorkbook, rows: Callable[[Shee
         MonthlyDeviation(text(v["Månad"])[:7], text(v["UtförarID"]), text(v["Avvikelser"]))
         for r, v in rows(contract.MONTHLY) if v.get("UtförarID") and text(v.get("Avvikelser"))
     ]
+
+
 def _info_requests(rows: list[tuple[int, Row]]) -> list[InfoRequest]:
     return [
         InfoRequest(
@@ -727,3 +735,24 @@ def _info_request_rules(register: Register, reader: Reader | None, problems: lis
 
     if reader is not None:
         problems.extend(insyn.typed_deadline_warnings(register, reader.table.cell))
+
+
+def _import_field(r: int, v: Row) -> ImportField:
+    return ImportField(field=str(v["Fält"]), column=str(v.get("Kolumn i exporten") or "").strip(),
+                       values=_split(v.get("Värden")), row=r)
+
+
+def _monthly_result(r: int, v: Row) -> MonthlyResult:
+    def number(h: str) -> float | None:
+        value = v.get(h)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    return MonthlyResult(
+        month=str(v["Månad"]), provider_id=str(v["UtförarID"]), provider_name=str(v.get("Utförare") or ""),
+        visits=int(v.get("Besök") or 0), performed_hours=number("Utförd tid (h)") or 0.0,
+        granted_hours=number("Beviljad tid (h)"), performed_share=number("Andel utförd av beviljad"),
+        manual_share=number("Andel manuellt registrerade") or 0.0, late_share=number("Andel efterregistrerade") or 0.0,
+        duplicates=int(v.get("Dubbelregistreringar") or 0), short=int(v.get("Korta besök") or 0),
+        close=int(v.get("Tätt efter varandra") or 0), continuity=number("Personalkontinuitet"),
+        deviations=str(v.get("Avvikelser") or ""), row=r,
+    )

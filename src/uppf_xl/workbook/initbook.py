@@ -174,6 +174,7 @@ def default_tables(today: date, demo: bool) -> dict[str, list[list[Any]]]:
     }
     tables[contract.QUESTIONS.name] = default_questions()
     tables[contract.RISK_MODEL.name] = defaults.default_risk_model()
+    tables[contract.IMPORT_FORMAT.name] = [list(r) for r in defaults.DEFAULT_IMPORT_FORMAT]
     for row in settings:
         if row[0] == "Enkätnyckel":
             row[1] = new_survey_key()

@@ -1,0 +1,413 @@
+"""Reading time-registration exports (CSV or .xlsx) into one typed, pseudonymised visits table.
+
+The sheet Importformat names the export's columns. A CSV may be UTF-8 (with or without BOM)
+or Windows-1252, separated by ";" or ",", with decimal comma; an .xlsx has real dates and
+times. Every cell is read as text first and converted here, so each bad value is reported
+with its file and line (`tid_2026-03.csv:1452: "25:61" är ingen tid`), all of them at once.
+
+Customers and staff are replaced by keyed pseudonyms (HMAC-SHA256 with the workbook's key)
+as soon as a file is read; the clear identities never leave this module. The engine is
+polars (see bench/README.md for why).
+
+Example:
+    >>> pseudonym("nyckel", "brukare", "19121212-1212")
+    'B-39f3d04d64'
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+from stdnum.se import orgnr as _orgnr
+
+from uppf_xl import guard
+from uppf_xl.model import ImportField, Register
+
+VISIT_FIELDS = ("Utförare", "Brukare", "Personal", "Datum", "Start", "Slut")
+OPTIONAL_VISIT_FIELDS = ("Registrering", "Registrerad")
+GRANTED_FIELDS = ("Utförare", "Brukare", "Månad", "Beviljad tid")
+MAX_PER_KIND = 20  # bad values listed per file and field; the rest are counted
+PREFIX = {"Brukare": "B", "Personal": "P"}
+
+_TIME = r"^\s*(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2})[:.](\d{2})(?::\d{2}(?:\.\d+)?)?\s*$"
+_DATE = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
+_STAMP = r"^\s*(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*$"
+_MONTH = r"^\s*(\d{4})-(\d{2})(?:-\d{2}.*)?\s*$"
+
+
+@dataclass
+class Exports:
+    """What the exports hold after reading: visits and granted time, pseudonymised."""
+
+    visits: pl.DataFrame  # provider, customer, staff (codes), day, start, end (datetimes), manual, registered, line, file
+    granted: pl.DataFrame  # provider, month, hours
+    problems: list[str] = field(default_factory=list)  # "file:line: message", Swedish
+    files: list[str] = field(default_factory=list)
+    # customer and staff are integer codes of this run; their pseudonyms (for the drill-down) here
+    pseudonyms: dict[str, dict[int, str]] = field(default_factory=lambda: {"customer": {}, "staff": {}})
+
+
+def pseudonym(key: str, kind: str, value: str) -> str:
+    """The stable pseudonym of a customer ("brukare") or staff member ("personal")."""
+    digest = hmac.digest(key.encode("utf-8"), f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256).hex()
+    return f"{'B' if kind == 'brukare' else 'P'}-{digest[:10]}"
+
+
+def import_format(register: Register) -> dict[str, ImportField]:
+    """Importformat by field; a workbook without the sheet uses the generic format."""
+    from uppf_xl.defaults import DEFAULT_IMPORT_FORMAT
+
+    fields = {f.field: f for f in register.import_format}
+    for i, (name, column, values) in enumerate(DEFAULT_IMPORT_FORMAT, start=2):
+        if not register.import_format:
+            parts = tuple(p.strip() for p in str(values).split(";") if p.strip())
+            fields[str(name)] = ImportField(str(name), str(column), parts, i)
+    return fields
+
+
+def _csv(data: bytes) -> pl.DataFrame:
+    """Every cell as text: UTF-8 (BOM or not) first, Windows-1252 when that fails."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    end = data.find(b"\n")
+    first = (data[:end] if end >= 0 else data).decode("utf-8", errors="replace")
+    options = dict(separator=_separator(first), infer_schema=False, truncate_ragged_lines=True)
+    try:
+        return pl.read_csv(io.BytesIO(data), **options)  # type: ignore[arg-type]
+    except pl.exceptions.ComputeError:
+        text = data.decode("cp1252", errors="replace")
+        first = text.split("\n", 1)[0]
+        options["separator"] = _separator(first)
+        return pl.read_csv(io.BytesIO(text.encode("utf-8")), **options)  # type: ignore[arg-type]
+
+
+def _separator(first_line: str) -> str:
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters=";,\t").delimiter
+    except csv.Error:
+        return ";"
+
+
+def _cell_text(value: object) -> str | None:
+    """An .xlsx cell as the text a CSV export would hold."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if (value.hour, value.minute, value.second) != (0, 0, 0) else value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, dt.timedelta):
+        minutes = round(value.total_seconds() / 60)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def read_table(path: Path) -> pl.DataFrame:
+    """The file's cells as text columns; raises OSError/ValueError when it cannot be read."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(path))
+        rows = book.get_sheet_by_index(0).to_python()
+        if not rows:
+            return pl.DataFrame()
+        header = [str(h).strip() if h is not None else "" for h in rows[0]]
+        columns = {h: [_cell_text(r[i]) if i < len(r) else None for r in rows[1:]] for i, h in enumerate(header) if h}
+        return pl.DataFrame(columns, schema={h: pl.String for h in columns})
+    df = _csv(path.read_bytes())
+    return df.rename({c: c.strip() for c in df.columns})
+
+
+def _quoted(value: str) -> str:
+    text = value if len(value) <= 40 else value[:37] + "..."
+    hits = guard.scan([guard.GuardItem("", "", text)], [])
+    return f'"{guard.mask(text, hits) if hits else text}"'
+
+
+class _Problems:
+    """Bad values per file and field: the first MAX_PER_KIND listed, the rest counted."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: list[str] = []
+
+    def add(self, line: int | None, message: str) -> None:
+        self.lines.append(f"{self.name}:{line}: {message}" if line else f"{self.name}: {message}")
+
+    def bad(self, df: pl.DataFrame, mask: pl.Expr, column: str, message: Callable[[str], str]) -> None:
+        bad = df.filter(mask).select("line", pl.col(column).alias("value") if column != "line" else pl.lit(""))
+        for line, value in bad.head(MAX_PER_KIND).iter_rows():
+            self.add(line, message(str(value)))
+        if bad.height > MAX_PER_KIND:
+            self.add(None, f"{bad.height - MAX_PER_KIND} rader till med samma slags fel i kolumnen {column}")
+
+
+def _provider_lookup(register: Register) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in register.providers:
+        out[p.name.strip().casefold()] = p.id
+        if p.orgnr:
+            out[_orgnr.compact(p.orgnr)] = p.id
+    for p in register.providers:  # an ID wins over a name that happens to look like one
+        out[p.id.strip().casefold()] = p.id
+    return out
+
+
+_TIME_RE = re.compile(_TIME)
+_STAMP_RE = re.compile(_STAMP)
+_DATE_RE = re.compile(_DATE)
+
+
+def _slow_minutes(text: str, end: bool) -> int | None:
+    m = _TIME_RE.match(text)
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2))
+    if minute > 59 or hour > 24 or (hour == 24 and (minute or not end)):
+        return None
+    return hour * 60 + minute
+
+
+def _slow_stamp(text: str) -> dt.datetime | None:
+    m = _STAMP_RE.match(text)
+    if not m:
+        return None
+    try:
+        day = dt.date.fromisoformat(m.group(1))
+    except ValueError:
+        return None
+    hour, minute = int(m.group(2)), int(m.group(3))
+    if hour > 23 or minute > 59:
+        return None
+    return dt.datetime(day.year, day.month, day.day, hour, minute)
+
+
+def _slow_date(text: str) -> dt.date | None:
+    if not _DATE_RE.match(text.strip()):
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _with_fallback(df: pl.DataFrame, column: str, fast: pl.Expr, slow: Callable[[str], object], dtype: pl.DataType,
+                   name: str) -> pl.DataFrame:
+    """`fast` over the whole column; values it cannot read go through `slow`, one call per distinct value."""
+    df = df.with_columns(fast.alias(name))
+    failed = df.filter(pl.col(name).is_null() & pl.col(column).is_not_null()).get_column(column).unique().to_list()
+    if failed:
+        mapping = {v: slow(v) for v in failed}
+        df = df.with_columns(pl.coalesce(pl.col(name), pl.col(column).replace_strict(mapping, default=None, return_dtype=dtype))
+                             .alias(name))
+    return df
+
+
+CLOCK_FORMATS = ("%H:%M", "%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+STAMP_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
+
+
+def _format_of(df: pl.DataFrame, column: str, formats: tuple[str, ...]) -> str:
+    """The format the column's first values are in: one fast parse of the whole column, a
+    slow look at the few values that differ (a failed parse costs polars more than a good one)."""
+    for sample in df.get_column(column).drop_nulls().head(5).to_list():
+        for f in formats:
+            try:
+                dt.datetime.strptime(sample.strip(), f)
+                return f
+            except ValueError:
+                continue
+    return formats[0]
+
+
+def _clock(df: pl.DataFrame, column: str) -> pl.Expr:
+    f = _format_of(df, column, CLOCK_FORMATS)
+    text = pl.col(column)
+    text = text.str.strip_chars()
+    t = text.str.to_time(f, strict=False) if f.startswith("%H") else text.str.to_datetime(f, strict=False).dt.time()
+    return t.dt.hour().cast(pl.Int32) * 60 + t.dt.minute().cast(pl.Int32)
+
+
+def _number(col: str) -> pl.Expr:
+    text = pl.col(col).str.strip_chars().str.replace_all(r"[\s\u00a0]", "").str.replace(",", ".")
+    return text.cast(pl.Float64, strict=False)
+
+
+def read_exports(register: Register, paths: list[Path], key: str,
+                 progress: Callable[[int, int], None] | None = None) -> Exports:
+    """Read and check every export; `problems` lists each bad value (nothing is raised here)."""
+    fmt = import_format(register)
+    lookup = _provider_lookup(register)
+    visits: list[pl.DataFrame] = []
+    granted: list[pl.DataFrame] = []
+    problems: list[str] = []
+    codes: dict[str, dict[str, int]] = {"customer": {}, "staff": {}}
+    for n, path in enumerate(paths):
+        report = _Problems(path.name)
+        try:
+            df = read_table(path)
+        except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+            problems.append(f"{path.name}: filen kan inte läsas som CSV eller Excel ({type(exc).__name__})")
+            continue
+        df = df.with_row_index("line", offset=2)
+        wanted = fmt.get("Beviljad tid")
+        is_granted = wanted is not None and bool(wanted.column) and wanted.column in df.columns
+        needed = GRANTED_FIELDS if is_granted else VISIT_FIELDS
+        optional = () if is_granted else OPTIONAL_VISIT_FIELDS
+        columns: dict[str, str] = {}
+        for name in (*needed, *optional):
+            f = fmt.get(name)
+            if f is None or not f.column:
+                if name in needed:
+                    where = f"Importformat!B{f.row}" if f is not None else "Importformat"
+                    report.add(None, f'fältet {name} har ingen kolumn i Importformat; skriv exportens kolumnnamn i {where}')
+                continue
+            if f.column not in df.columns:
+                if name in needed or f.column:
+                    report.add(None, f'kolumnen "{f.column}" saknas i exporten; rätta raden {name} på bladet Importformat '
+                                     f'(Importformat!B{f.row}) eller exporten')
+                continue
+            columns[name] = f.column
+        if report.lines:
+            problems.extend(report.lines)
+            continue
+        df = df.select("line", *[pl.col(c).alias(name) for name, c in columns.items()])
+        df = _provider_ids(df, lookup, report)
+        if is_granted:
+            granted.append(_granted(df, fmt, report))
+        else:
+            visits.append(_visits(df, fmt, columns, report, codes, path.name))
+        problems.extend(report.lines)
+        if progress:
+            progress(n + 1, len(paths))
+    empty_visits = pl.DataFrame(schema={"provider": pl.String, "customer": pl.UInt32, "staff": pl.UInt32,
+                                        "day": pl.Date, "start": pl.Datetime, "end": pl.Datetime, "manual": pl.Boolean,
+                                        "registered": pl.Datetime, "line": pl.UInt32, "file": pl.String})
+    empty_granted = pl.DataFrame(schema={"provider": pl.String, "month": pl.String, "hours": pl.Float64})
+    return Exports(
+        visits=pl.concat(visits, how="vertical_relaxed") if visits else empty_visits,
+        granted=pl.concat(granted, how="vertical_relaxed") if granted else empty_granted,
+        problems=problems,
+        files=[p.name for p in paths],
+        pseudonyms={role: {code: pseudonym(key, "brukare" if role == "customer" else "personal", value.strip())
+                           for value, code in known.items()} for role, known in codes.items()},
+    )
+
+
+def _provider_ids(df: pl.DataFrame, lookup: dict[str, str], report: _Problems) -> pl.DataFrame:
+    """UtförarID per row: the export may name a provider by ID, name or organisationsnummer."""
+    keys = {k.casefold(): v for k, v in lookup.items()}
+    mapping: dict[str, str | None] = {}
+    for value in df.get_column("Utförare").drop_nulls().unique().to_list():
+        text = value.strip()
+        # An organisationsnummer may be written with or without its dash.
+        mapping[value] = keys.get(text.casefold()) or keys.get(text.replace("-", "").replace(" ", ""))
+    df = df.with_columns(pl.col("Utförare").replace_strict(mapping, default=None, return_dtype=pl.String).alias("provider"))
+    unknown = df.filter(pl.col("provider").is_null())
+    if unknown.height:
+        summary = unknown.group_by("Utförare").agg(pl.col("line").min(), pl.len()).sort("line")
+        for value, line, count in summary.select("Utförare", "line", "len").iter_rows():
+            if value is None or not str(value).strip():
+                report.add(line, f"Utförare saknas ({count} rader)" if count > 1 else "Utförare saknas")
+            else:
+                more = f" ({count} rader)" if count > 1 else ""
+                report.add(line, f"utföraren {_quoted(str(value))} finns inte i Utförare (UtförarID, Namn eller "
+                                 f"Organisationsnummer){more}")
+    return df
+
+
+def _granted(df: pl.DataFrame, fmt: dict[str, ImportField], report: _Problems) -> pl.DataFrame:
+    unit = fmt["Beviljad tid"].values
+    per_hour = 60.0 if any(v.casefold() == "minuter" for v in unit) else 1.0
+    month = pl.col("Månad").str.extract_groups(_MONTH)
+    df = df.with_columns(
+        (month.struct.field("1") + "-" + month.struct.field("2")).alias("month"),
+        (_number("Beviljad tid") / per_hour).alias("hours"),
+    )
+    month_ok = pl.col("month").str.slice(5, 2).cast(pl.Int32, strict=False).is_between(1, 12)
+    report.bad(df, (pl.col("month").is_null() | ~month_ok).fill_null(True) & pl.col("Månad").is_not_null(), "Månad",
+               lambda v: f'"{v}" är ingen månad (skriv ÅÅÅÅ-MM)')
+    report.bad(df, pl.col("Månad").is_null(), "line", lambda v: "Månad saknas")
+    report.bad(df, (pl.col("hours").is_null() | (pl.col("hours") < 0)) & pl.col("Beviljad tid").is_not_null(),
+               "Beviljad tid", lambda v: f"{_quoted(v)} är ingen tid i {'minuter' if per_hour == 60 else 'timmar'}")
+    return df.select("provider", "month", "hours")
+
+
+def _missing(name: str) -> Callable[[str], str]:
+    return lambda _value: f"{name} saknas"
+
+
+def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, str], report: _Problems,
+            codes: dict[str, dict[str, int]], name: str) -> pl.DataFrame:
+    length_in_minutes = any(v.casefold() == "minuter" for v in fmt["Slut"].values)
+    df = _with_fallback(df, "Datum", pl.col("Datum").str.strip_chars().str.to_date("%Y-%m-%d", strict=False), _slow_date,
+                        pl.Date(), "day")
+    df = _with_fallback(df, "Start", _clock(df, "Start"), lambda v: _slow_minutes(v, end=False), pl.Int32(), "start_min")
+    if length_in_minutes:
+        df = df.with_columns(_number("Slut").alias("end_min"))
+    else:
+        df = _with_fallback(df, "Slut", _clock(df, "Slut"), lambda v: _slow_minutes(v, end=True), pl.Int32(), "end_min")
+        df = df.with_columns(pl.col("end_min").cast(pl.Float64))
+    report.bad(df, pl.col("day").is_null() & pl.col("Datum").is_not_null(), "Datum",
+               lambda v: f"{_quoted(v)} är inget datum (skriv ÅÅÅÅ-MM-DD)")
+    for field_name in ("Datum", "Start", "Slut", "Brukare", "Personal"):
+        report.bad(df, pl.col(field_name).is_null(), "line", _missing(field_name))
+    report.bad(df, pl.col("start_min").is_null() & pl.col("Start").is_not_null(), "Start", lambda v: f"{_quoted(v)} är ingen tid")
+    if length_in_minutes:
+        report.bad(df, (pl.col("end_min").is_null() | (pl.col("end_min") < 0)) & pl.col("Slut").is_not_null(), "Slut",
+                   lambda v: f"{_quoted(v)} är inget antal minuter")
+    else:
+        report.bad(df, pl.col("end_min").is_null() & pl.col("Slut").is_not_null(), "Slut", lambda v: f"{_quoted(v)} är ingen tid")
+    midnight = pl.col("day").cast(pl.Datetime("us"))
+    start = midnight + pl.duration(minutes=pl.col("start_min"))
+    if length_in_minutes:
+        end_dt = start + pl.duration(seconds=(pl.col("end_min") * 60).round(0).cast(pl.Int64))
+    else:
+        # An end before the start is past midnight.
+        wrap = pl.when(pl.col("end_min") < pl.col("start_min")).then(24 * 60).otherwise(0)
+        end_dt = midnight + pl.duration(minutes=(pl.col("end_min") + wrap).cast(pl.Int64))
+    df = df.with_columns(start.alias("start"), end_dt.alias("end"))
+    if "Registrering" in columns:
+        words = {w.casefold() for w in fmt["Registrering"].values}
+        manual = {v: v.strip().casefold() in words for v in df.get_column("Registrering").drop_nulls().unique().to_list()}
+        df = df.with_columns(pl.col("Registrering").replace_strict(manual, default=False, return_dtype=pl.Boolean).alias("manual"))
+    else:
+        df = df.with_columns(pl.lit(False).alias("manual"))
+    if "Registrerad" in columns:
+        text = pl.col("Registrerad").str.strip_chars()
+        fast = text.str.to_datetime(_format_of(df, "Registrerad", STAMP_FORMATS), strict=False, time_unit="us")
+        df = _with_fallback(df, "Registrerad", fast, _slow_stamp, pl.Datetime("us"), "registered")
+        # A time of day alone is on the visit's date.
+        failed = df.filter(pl.col("registered").is_null() & pl.col("Registrerad").is_not_null()).get_column("Registrerad")
+        if failed.len():
+            mapping = {v: _slow_minutes(v, end=True) for v in failed.unique().to_list()}
+            clock = pl.col("Registrerad").replace_strict(mapping, default=None, return_dtype=pl.Int32)
+            df = df.with_columns(pl.coalesce(pl.col("registered"), midnight + pl.duration(minutes=clock)).alias("registered"))
+        report.bad(df, pl.col("registered").is_null() & pl.col("Registrerad").is_not_null(), "Registrerad",
+                   lambda v: f"{_quoted(v)} är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)")
+    else:
+        df = df.with_columns(pl.lit(None, dtype=pl.Datetime("us")).alias("registered"))
+    # Pseudonymise: the clear identities become codes right here and are dropped; each code's
+    # keyed pseudonym is computed once (read_exports) for the drill-down.
+    replaced = []
+    for column, role in (("Brukare", "customer"), ("Personal", "staff")):
+        known = codes[role]
+        for value in df.get_column(column).drop_nulls().unique().to_list():
+            known.setdefault(value, len(known))
+        replaced.append(pl.col(column).replace_strict(known, default=None, return_dtype=pl.UInt32).alias(role))
+    df = df.with_columns(replaced)
+    return df.select("provider", "customer", "staff", "day", "start", "end", "manual", "registered",
+                     pl.col("line").cast(pl.UInt32), pl.lit(name).alias("file"))
