@@ -187,23 +187,17 @@ def write_calendar(
         if cancelled and uid not in previous:
             continue
         ev = _event(register, row, cancelled)
-        digest = _fingerprint(ev)
-        sequence, last_modified, old_digest = previous.get(uid, (0, None, ""))
-        if uid in previous and digest != old_digest:
-            sequence, last_modified = sequence + 1, stamp
-        ev.add("SEQUENCE", sequence)
-        ev.add("DTSTAMP", stamp)
-        ev.add("LAST-MODIFIED", last_modified or stamp)
-        ev.add(HASH_PROP, digest)
+        _stamp(ev, previous, stamp)
         cal.add_component(ev)
         written.add(uid)
-        count += 1
-    for ev in _vanished(out, written, stamp):
-        cal.add_component(ev)
         count += 1
     for due in draft_deadlines(register, year):  # report drafts before the nämnd's meetings
         ev = _draft_event(register, due)
         _stamp(ev, previous, stamp)
+        cal.add_component(ev)
+        written.add(str(ev.get("UID")))
+        count += 1
+    for ev in _vanished(out, written, stamp):
         cal.add_component(ev)
         count += 1
     try:
