@@ -37,7 +37,7 @@ from docx.shared import Cm, Pt, Twips
 from docx.table import Table as DocxTable
 
 from uppf_xl import charts as charts_mod
-from uppf_xl import guard, render
+from uppf_xl import guard, outputs, render
 from uppf_xl.contract import FINDINGS
 from uppf_xl.dates import swedish_month
 from uppf_xl.errors import ExternalProgramMissing, UsageError
@@ -125,7 +125,7 @@ def write_reports(
         for rep, docx_path in zip(result.reports, targets):
             stem = docx_path.with_suffix("")
             wheel = charts_mod.year_wheel(
-                rep.charts.wheel, rep.year, Path(tmp) / f"{len(rendered)}_arshjul.png", subtitle=rep.namnd
+                _public_labels(rep.charts.wheel), rep.year, Path(tmp) / f"{len(rendered)}_arshjul.png", subtitle=rep.namnd
             )
             chart_set = {
                 "month": charts_mod.monthly_chart(
@@ -159,12 +159,11 @@ def write_reports(
         wheel_files: list[Path] = []
         for i, target in enumerate(result.wheels):
             src = Path(tmp) / f"{i}_arshjul.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(src.read_bytes())
+            outputs.write_bytes(target, src.read_bytes())
             wheel_files.append(target)
             svg = src.with_suffix(".svg")
             if svg.is_file():
-                target.with_suffix(".svg").write_bytes(svg.read_bytes())
+                outputs.write_bytes(target.with_suffix(".svg"), svg.read_bytes())
                 wheel_files.append(target.with_suffix(".svg"))
     result.files = [*result.docx, *result.annexes, *wheel_files]
     if pdf:
@@ -267,6 +266,12 @@ def _public(ctx: Any, masked: dict[str, str], mask: bool) -> Any:
     if hits and not mask:
         guard.raise_if_found(hits)
     return guard.mask(ctx, hits) if hits else ctx
+
+
+def _public_labels(wheel: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The year wheel's labels (follow-up type names) as they may be drawn in a public chart."""
+    labels = guard.current().texts("Årshjulsdiagrammet", [(k, True, False) for k in wheel])
+    return dict(zip(labels, wheel.values()))
 
 
 def _masked_texts(items: list[guard.GuardItem], hits: list[guard.Hit]) -> dict[str, str]:
