@@ -404,12 +404,19 @@ def _read_settings(table: RawTable | None, problems: list[Problem], lists: dict[
             if table.index(header) is None:
                 problems.append(Problem(ERROR, table.sheet, "", f'kolumnen "{header}" saknas'))
         return settings
+    seen_keys: dict[str, int] = {}
     for excel_row, row in zip(table.row_numbers, table.rows):
         key = row[key_i]
         if key is None or not str(key).strip():
             continue
         key = str(key).strip()
         definition = contract.SETTINGS_BY_KEY.get(key)
+        if definition is not None and key in seen_keys:
+            # Which of two rows wins would be a guess: the user decides.
+            problems.append(Problem(ERROR, table.sheet, table.cell(excel_row, "Inställning"),
+                                    f'inställningen "{key}" finns redan på rad {seen_keys[key]}; ta bort den ena raden'))
+            continue
+        seen_keys.setdefault(key, excel_row)
         if definition is None:
             close = difflib.get_close_matches(key, list(contract.SETTINGS_BY_KEY), n=1)
             hint = f'; menade du "{close[0]}"?' if close else ""

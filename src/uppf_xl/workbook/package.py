@@ -1877,8 +1877,13 @@ def write_changes(path: Path, changes: Changes, read_stamp: tuple[int, int] | No
     path = Path(path)
     if not changes:
         return
+    link = path
+    if path.is_symlink():
+        # Replacing the link by a file would leave the real workbook stale: write the target.
+        path = Path(os.path.realpath(path))
     inspect_file(path)
     with run_lock(path):
+        check_not_open(link)
         check_not_open(path)
         check_writable(path)
         remove_stale_temps(path)
