@@ -197,12 +197,18 @@ def scan(
     matcher = known_names if isinstance(known_names, NameMatcher) else NameMatcher(known_names)
     hits: list[Hit] = []
     for sheet, cell, text in items:
-        if not text:
-            continue
-        spans = find(text, matcher)
-        for kind, start, end in spans:
-            hits.append(Hit(sheet, cell, kind, _excerpt(text, spans, start, end), start, end, text[start:end], hint))
+        hits += hits_in(sheet, cell, text, matcher, hint=hint)
     return hits
+
+
+def hits_in(
+    sheet: str, cell: str, text: str, matcher: NameMatcher | None = None, *, phone: bool = False, hint: str = MASK_HINT
+) -> list[Hit]:
+    """The hits of one text (see `find`), located at `sheet`!`cell`."""
+    if not text:
+        return []
+    spans = find(text, matcher, phone=phone)
+    return [Hit(sheet, cell, kind, _excerpt(text, spans, s, e), s, e, text[s:e], hint) for kind, s, e in spans]
 
 
 def find(text: str, matcher: NameMatcher | None = None, *, phone: bool = False) -> list[tuple[str, int, int]]:
@@ -428,7 +434,7 @@ class OutputGuard:
                 hits.append(Hit(where, "", kind, _excerpt(text, spans, s, e), s, e, text[s:e], self.hint))
             out[i] = mask(text, hits[-len(spans):])
         if not self.mask:
-            self._stop(hits)
+            self.stop(hits)
         self.hits.extend(self._located(hits))
         return out
 
@@ -484,7 +490,8 @@ class OutputGuard:
         covered = [(m.start(), m.end()) for name in self.exempt if name in text for m in re.finditer(re.escape(name), text)]
         return [sp for sp in spans if sp[0] != NAME or not any(a <= sp[1] and sp[2] <= b for a, b in covered)]
 
-    def _stop(self, hits: list[Hit]) -> None:
+    def stop(self, hits: list[Hit]) -> None:
+        """Raise PersonalDataFound for `hits`, each named at the workbook cells holding it."""
         raise_if_found(self._located(hits))
 
     def _located(self, hits: list[Hit]) -> list[Hit]:

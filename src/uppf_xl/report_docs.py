@@ -240,31 +240,36 @@ _UNPUBLISHED = frozenset({"covered", "texts", "labels", "warnings", "charts", "f
 
 def public_report(rep: NamndReport, masked: dict[str, str], mask: bool) -> NamndReport:
     """The report with every published string passed through `_public` (document and annex alike)."""
-    changes = {f.name: _public(getattr(rep, f.name), masked, mask) for f in fields(rep) if f.name not in _UNPUBLISHED}
+    changes = {
+        f.name: _public(getattr(rep, f.name), masked, mask, phone=f.name in guard.PHONE_KEYS)
+        for f in fields(rep)
+        if f.name not in _UNPUBLISHED
+    }
     return replace(rep, **changes)
 
 
-def _public(ctx: Any, masked: dict[str, str], mask: bool) -> Any:
+def _public(ctx: Any, masked: dict[str, str], mask: bool, phone: bool = False) -> Any:
     """Every string of a value as it may be published.
 
     `masked` maps each workbook text the guard flagged to its masked form (used with --mask).
     A last pass looks for personnummer in everything else that reaches the document, built
     text and provider names included. Names of people are not looked for in that pass: a sole
-    trader's firm may carry the owner's name, which is public.
+    trader's firm may carry the owner's name, which is public. A phone field (`phone`, or a
+    dict key such as "telefon") may hold a number without a dash that is no personnummer.
     """
     if isinstance(ctx, dict):
-        return {k: _public(v, masked, mask) for k, v in ctx.items()}
+        return {k: _public(v, masked, mask, phone or str(k).casefold() in guard.PHONE_KEYS) for k, v in ctx.items()}
     if isinstance(ctx, list):
-        return [_public(v, masked, mask) for v in ctx]
+        return [_public(v, masked, mask, phone) for v in ctx]
     if is_dataclass(ctx) and not isinstance(ctx, type):
-        return replace(ctx, **{f.name: _public(getattr(ctx, f.name), masked, mask) for f in fields(ctx)})
+        return replace(ctx, **{f.name: _public(getattr(ctx, f.name), masked, mask, phone) for f in fields(ctx)})
     if not isinstance(ctx, str) or not ctx:
         return ctx
     for original, safe in masked.items():
         ctx = ctx.replace(original, safe)
-    hits = guard.scan([guard.GuardItem("Nämndrapport", "", ctx)], [])
+    hits = guard.hits_in("Nämndrapport", "", ctx, phone=phone)
     if hits and not mask:
-        guard.raise_if_found(hits)
+        guard.current().stop(hits)
     return guard.mask(ctx, hits) if hits else ctx
 
 
