@@ -407,7 +407,7 @@ class OutputGuard:
         self.exempt = [p.name.strip() for p in register.providers if p.name.strip()] if register is not None else []
         self.raw = raw
         self.hits: list[Hit] = []  # what was masked (with mask=True)
-        self._index: dict[str, list[tuple[str, str, str, bool]]] | None = None
+        self._index: dict[str, list[tuple[str, str, str, bool, str]]] | None = None
 
     # -- front doors -----------------------------------------------------------------------
     def text(self, where: str, text: str, *, names: bool = True, phone: bool = False) -> str:
@@ -428,14 +428,16 @@ class OutputGuard:
             return [t for t, _, _ in items]
         out = [t for t, _, _ in items]
         hits: list[Hit] = []
+        sinks: list[str] = []
         for i, spans in found:
             text = out[i]
             for kind, s, e in spans:
                 hits.append(Hit(where, "", kind, _excerpt(text, spans, s, e), s, e, text[s:e], self.hint))
+                sinks.append(text)
             out[i] = mask(text, hits[-len(spans):])
         if not self.mask:
-            self.stop(hits)
-        self.hits.extend(self._located(hits))
+            self.stop(hits, sinks)
+        self.hits.extend(self._located(hits, sinks))
         return out
 
     def context(self, where: str, ctx: Any) -> Any:
@@ -490,34 +492,41 @@ class OutputGuard:
         covered = [(m.start(), m.end()) for name in self.exempt if name in text for m in re.finditer(re.escape(name), text)]
         return [sp for sp in spans if sp[0] != NAME or not any(a <= sp[1] and sp[2] <= b for a, b in covered)]
 
-    def stop(self, hits: list[Hit]) -> None:
+    def stop(self, hits: list[Hit], sinks: list[str] | None = None) -> None:
         """Raise PersonalDataFound for `hits`, each named at the workbook cells holding it."""
-        raise_if_found(self._located(hits))
+        raise_if_found(self._located(hits, sinks))
 
-    def _located(self, hits: list[Hit]) -> list[Hit]:
-        """Each hit at the workbook cells that hold the same personnummer or name."""
+    def _located(self, hits: list[Hit], sinks: list[str] | None = None) -> list[Hit]:
+        """Each hit at the workbook cells that hold the same personnummer or name.
+
+        Of those cells, the ones whose whole text reached the output (`sinks`, the texts the
+        hits were found in) are named first; user-owned cells before the tool's own copies.
+        """
         out: list[Hit] = []
-        for hit in hits:
+        for i, hit in enumerate(hits):
             cells = self._sources().get(hit.key, [])
-            user = [c for c in cells if not c[3]] or cells
-            if not user:
+            sink = sinks[i] if sinks is not None and i < len(sinks) else ""
+            if sink:
+                cells = [c for c in cells if c[4].strip() and c[4].strip() in sink] or cells
+            cells = [c for c in cells if not c[3]] or cells
+            if not cells:
                 out.append(hit)
                 continue
-            for sheet, cell, excerpt, _ in user[:MAX_PROBLEMS]:
+            for sheet, cell, excerpt, _, _ in cells[:MAX_PROBLEMS]:
                 out.append(Hit(sheet, cell, hit.kind, excerpt, hit.start, hit.end, hit.found, hit.hint))
         return list(dict.fromkeys(out))
 
-    def _sources(self) -> dict[str, list[tuple[str, str, str, bool]]]:
-        """identity key -> (sheet, cell, masked excerpt, tool-owned) of every workbook cell holding it."""
+    def _sources(self) -> dict[str, list[tuple[str, str, str, bool, str]]]:
+        """identity key -> (sheet, cell, masked excerpt, tool-owned, text) of every cell holding it."""
         if self._index is not None:
             return self._index
         from uppf_xl.contract import SHEETS
 
-        index: dict[str, list[tuple[str, str, str, bool]]] = {}
+        index: dict[str, list[tuple[str, str, str, bool, str]]] = {}
         for sheet, table in (self.raw.tables.items() if self.raw is not None else ()):
             spec = SHEETS.get(sheet)
             tool = set(spec.tool_columns) if spec is not None else set()
-            whole_tool = spec is not None and spec.tool_owned
+            whole_tool = spec is not None and spec.tool_owned and not spec.columns
             for row_no, values in zip(table.row_numbers, table.rows):
                 for col, value in enumerate(values):
                     text = _as_text(value)
@@ -528,7 +537,7 @@ class OutputGuard:
                     spans = find(text, names, phone=header == "Telefon")
                     for kind, s, e in spans:
                         cell = table.cell(row_no, header)
-                        entry = (sheet, cell, _excerpt(text, spans, s, e), whole_tool or header in tool)
+                        entry = (sheet, cell, _excerpt(text, spans, s, e), whole_tool or header in tool, text)
                         index.setdefault(identity_key(kind, text[s:e]), []).append(entry)
         self._index = index
         return index

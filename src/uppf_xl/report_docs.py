@@ -269,7 +269,7 @@ def _public(ctx: Any, masked: dict[str, str], mask: bool, phone: bool = False) -
         ctx = ctx.replace(original, safe)
     hits = guard.hits_in("Nämndrapport", "", ctx, phone=phone)
     if hits and not mask:
-        guard.current().stop(hits)
+        guard.current().stop(hits, [ctx] * len(hits))
     return guard.mask(ctx, hits) if hits else ctx
 
 
