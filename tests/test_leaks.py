@@ -37,6 +37,9 @@ COMMANDS: dict[str, list[str]] = {
 }
 CHEF = "Maria Lind"  # U001's Verksamhetschef, planted in the name cases
 CHEF_PROVIDER = "U001"
+# The mobile number planted in ej_orgnr_dnr_telefon: its digits pass as a personnummer (born
+# 2007), but it stands after "ring" and in Telefon fields, so it must be written as it is.
+PHONE = "0701234569"
 
 # --------------------------------------------------------------------------- an independent detector
 _HIDDEN = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"), None)
@@ -168,7 +171,7 @@ def test_no_personal_data_reaches_any_output(case: Path, tmp_path: Path) -> None
     assert personnummer_in(terminal) == []
     for path in outputs:
         text = path.name + "\n" + output_text(path)
-        assert personnummer_in(text) == [], path.name
+        assert [n for n in personnummer_in(text) if n != PHONE] == [], path.name
         if leaks == "name" and f"_{CHEF_PROVIDER}_" not in path.name:
             # Only what is addressed to the chef's own provider may carry the name.
             assert CHEF.casefold() not in re.sub(r"\s+", " ", text).casefold(), path.name

@@ -174,3 +174,53 @@ def test_a_workbook_reached_through_a_link_is_written_through(tmp_path: Path, mo
     assert link.is_symlink() and link.resolve() == real.resolve()
     assert real.read_bytes() != BASE.read_bytes()  # the real workbook got the new Översikt
     assert (real.parent / "bok.bak.xlsx").is_file()
+
+
+# --------------------------------------------------------------------------- the user's Årshjul layout
+def test_the_users_arshjul_layout_survives_plan_and_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.filters import AutoFilter
+
+    book = tmp_path / "bok.xlsx"
+    shutil.copyfile(BASE, book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Årshjul"]
+    head = {c.value: c.column for c in ws[1]}
+    key_of = {ws.cell(r, head["Nyckel"]).value: r for r in range(2, ws.max_row + 1)}
+    marked = "U005|KVAL|2025"
+    r = key_of[marked]
+    ws.cell(r, head["Kommentar"]).value = "Viktigt"
+    ws.cell(r, head["Kommentar"]).font = Font(bold=True)
+    ws.cell(r, head["Kommentar"]).fill = PatternFill("solid", fgColor="FFFF00")
+    ws.cell(r, head["Planerat datum"]).number_format = "d mmm yyyy"
+    letter = openpyxl.utils.get_column_letter
+    ws.column_dimensions[letter(head["Plats"])].width = 44
+    ws.column_dimensions[letter(head["Orsak"])].hidden = True
+    table = next(iter(ws.tables.values()))
+    table.autoFilter = AutoFilter(ref=table.ref)
+    table.autoFilter.add_filter_column(head["UtförarID"] - 1, ["U005"])
+    hidden = [k for k, row in key_of.items() if not k.startswith("U005|")]
+    for k in hidden:
+        ws.row_dimensions[key_of[k]].hidden = True
+    wb.save(book)
+
+    monkeypatch.chdir(tmp_path)
+    for args in (["plan", "bok.xlsx", "--year", "2025", "--today", TODAY], ["status", "bok.xlsx", "--today", TODAY]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+
+        wb = openpyxl.load_workbook(book)
+        ws = wb["Årshjul"]
+        head = {c.value: c.column for c in ws[1]}
+        rows = {ws.cell(i, head["Nyckel"]).value: i for i in range(2, ws.max_row + 1)}
+        cell = ws.cell(rows[marked], head["Kommentar"])
+        assert cell.value == "Viktigt" and cell.font.bold and cell.fill.fgColor.rgb.endswith("FFFF00")
+        assert ws.cell(rows[marked], head["Planerat datum"]).number_format == "d mmm yyyy"
+        assert ws.column_dimensions[letter(head["Plats"])].width == 44
+        assert ws.column_dimensions[letter(head["Orsak"])].hidden
+        table = next(iter(ws.tables.values()))
+        assert table.autoFilter is not None and [f.colId for f in table.autoFilter.filterColumn] == [head["UtförarID"] - 1]
+        still = [k for k in hidden if k in rows]
+        assert still and all(ws.row_dimensions[rows[k]].hidden for k in still)
+        assert not ws.row_dimensions[rows[marked]].hidden
