@@ -226,5 +226,6 @@ def test_file_names_are_safe(tmp_path: Path) -> None:
     out = _written("hoger_till_vanster_id", tmp_path)
     names = [p.name for p in out.rglob("*")]
     assert names and not [n for n in names if any(unicodedata.category(c) in ("Cf", "Cc") for c in n)]
+    (tmp_path / "lang").mkdir()
     out = _written("mycket_langt_id", tmp_path / "lang")
     assert max(len(p.name.encode()) for p in out.rglob("*")) < 150

@@ -226,6 +226,8 @@ def _quote(raw: object) -> str:
     if len(text) > 60:
         text = text[:57] + "..."
     text = CONTROL_RE.sub(lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421", text)
+    # A line break or tab would split the message on the terminal: shown as a symbol too.
+    text = text.replace("\n", "\u240a").replace("\r", "\u240d").replace("\t", "\u2409")
     return f'"{text}"'
 
 

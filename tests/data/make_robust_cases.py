@@ -736,8 +736,13 @@ def _xxe_in_sheet(data: bytes) -> bytes:
         for info in src.infolist():
             part = src.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                head, _, rest = part.partition(b"?>")
-                part = head + b'?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + rest
+                doctype = b'<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                if part.startswith(b"<?xml"):
+                    end = part.index(b"?>") + 2
+                    part = part[:end] + doctype + part[end:]
+                else:
+                    part = doctype + part
+                part = part.replace(b"<v>", b"<v>&xxe;", 1) if b"<v>" in part else part
             dst.writestr(info, part)
     return buffer.getvalue()
 
