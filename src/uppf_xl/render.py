@@ -24,6 +24,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
@@ -107,6 +108,39 @@ def _bounded_filter(f: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+MAX_OUTPUT = 20_000_000  # characters one template part may produce
+_CONCAT = "__uppf_xl_concat"
+
+
+def _bounded_join(*parts: Any) -> str:
+    """The `~` operator, with the size of what it builds checked."""
+    if sum(len(p) if isinstance(p, str) else 32 for p in parts) > MAX_BUILT:
+        raise RenderLimit("för stort värde")
+    return "".join(str(p) for p in parts)
+
+
+def _bounded_output(parts: Iterator[str]) -> str:
+    """What a template writes, joined, stopped when it grows past MAX_OUTPUT."""
+    out: list[str] = []
+    size = 0
+    for part in parts:
+        size += len(part)
+        if size > MAX_OUTPUT:
+            raise RenderLimit("för mycket text")
+        out.append(part)
+    return "".join(out)
+
+
+class _BoundedConcat(NodeTransformer):
+    """Turns `a ~ b` into a call of `_bounded_join`, which the sandbox cannot intercept otherwise."""
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802
+        self.generic_visit(node)
+        call = nodes.Call(nodes.Name(_CONCAT, "load"), list(node.nodes), [], None, None)
+        call.set_lineno(node.lineno)
+        return call
+
+
 class _CompileOnce(SandboxedEnvironment):
     """The sandbox for every template, bounded in time and size, compiling each source once.
 
@@ -122,6 +156,8 @@ class _CompileOnce(SandboxedEnvironment):
         super().__init__(**kwargs)
         self._compiled: dict[str, jinja2.Template] = {}
         self.globals["range"] = _bounded_range
+        self.globals[_CONCAT] = _bounded_join
+        self.concat = _bounded_output  # type: ignore[assignment]
         self.filters = {name: _bounded_filter(f) for name, f in self.filters.items()}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
@@ -131,7 +167,7 @@ class _CompileOnce(SandboxedEnvironment):
             raise jinja2.TemplateSyntaxError(
                 f"{{% {tag} %}} är inte tillåtet i en mall (en mall kan inte hämta in andra filer)", node.lineno, name, filename
             )
-        return tree
+        return _BoundedConcat().visit(tree)  # type: ignore[no-any-return]
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         _step()

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -79,12 +80,9 @@ def save_guarded(wb: Workbook, path: Path, *, names: bool = True, phone_labels: 
             cell.value = text
         if cell.data_type == "f":
             cell.data_type = "s"  # openpyxl takes any text starting with "=" for a formula
-    try:
-        outputs.write_with(path, wb.save)
-    except FileAccessError:
-        raise
-    except PermissionError as exc:
-        raise FileAccessError(f"{path} kan inte skrivas (är filen öppen i Excel?).") from exc
+    buffer = io.BytesIO()
+    wb.save(buffer)  # in memory: a full disk then fails on plain bytes, never inside a zip writer
+    outputs.write_bytes(path, buffer.getvalue())
 
 
 def _sheet_title(name: str) -> str:
