@@ -10,8 +10,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -198,8 +199,9 @@ def letters(
     rows = schedule.refresh_statuses(register.schedule, register.settings, today, types=register.types)
     pdf_missing: ExternalProgramMissing | None = None
     try:
-        result = letters_mod.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress,
-                                           mask=mask)
+        with _documents(wb, register, mask=mask, can_mask=True):
+            result = letters_mod.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress,
+                                               mask=mask)
     except ExternalProgramMissing as exc:  # the letters are written; only the PDFs are missing
         result, pdf_missing = exc.result, exc  # type: ignore[attr-defined]
     except BaseException:
@@ -260,7 +262,8 @@ def report(
         folder = output_folder(wb, register, None)
         out = folder  # named inside as by the per-nämnd run, so two nämnder never overwrite each other
     rows = schedule.refresh_statuses(register.schedule, register.settings, today)
-    result = report_docs.write_reports(register, rows, year, period, namnd, out, today, pdf, mask, locate=wb.raw().cell)
+    with _documents(wb, register, mask=mask, can_mask=True):
+        result = report_docs.write_reports(register, rows, year, period, namnd, out, today, pdf, mask, locate=wb.raw().cell)
     outcome = Outcome("report", lines=list(result.lines), files=list(result.files),
                       warnings=list(getattr(wb, "warnings", [])))
     if mark_reported:
@@ -316,7 +319,8 @@ def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> O
     if out is None:
         out = output_folder(wb, register, None) / f"uppfoljningar_{year}.ics"
     out.parent.mkdir(parents=True, exist_ok=True)
-    count = ical.write_calendar(register, register.schedule, year, out)
+    with _documents(wb, register):
+        count = ical.write_calendar(register, register.schedule, year, out)
     log_to_folder(out.parent, "calendar", f"{count} händelser", today)
     drafts = len(ical.draft_deadlines(register, year))
     what = f"{count - drafts} besök" + (f" och {drafts} rapportutkast" if drafts else "")
@@ -333,7 +337,8 @@ def survey_out(wb: Workbook, type_id: str, out_dir: Path | None, year: int | Non
     if register.type(type_id) is None:
         raise UsageError(f'TypID "{type_id}" finns inte i Uppföljningstyper')
     out_dir = output_folder(wb, register, out_dir)
-    outcome = survey.survey_out(register, type_id, year, out_dir, today)
+    with _documents(wb, register):
+        outcome = survey.survey_out(register, type_id, year, out_dir, today)
     log_to_folder(out_dir, "survey-out", f"{len(outcome.files)} enkäter", today)
     return outcome
 
@@ -552,13 +557,23 @@ def output_folder(wb: Workbook, register: Register, out: Path | None) -> Path:
 
 def log_to_folder(folder: Path, action: str, details: str, today: date) -> None:
     """Runs that only produce documents leave their Logg line in uppf-xl.log in the folder."""
-    folder.mkdir(parents=True, exist_ok=True)
+    from uppf_xl.outputs import append_text
+
     stamp = _now(today).strftime("%Y-%m-%d %H:%M:%S")
-    with open(folder / "uppf-xl.log", "a", encoding="utf-8") as fh:
-        fh.write(f"{stamp}\t{action}\t{details}\t{current_user()}\n")
+    append_text(folder / "uppf-xl.log", f"{stamp}\t{action}\t{details}\t{current_user()}\n")
 
 
 def _now(today: date) -> dt.datetime:
     """The time stamped on Logg rows: now, on the day given by --today."""
     now = dt.datetime.now()
     return dt.datetime.combine(today, now.time()).replace(microsecond=0)
+
+
+@contextlib.contextmanager
+def _documents(wb: Workbook, register: Register, *, mask: bool = False, can_mask: bool = False) -> Iterator[None]:
+    """A run that writes documents: every text passes the personal-data guard, naming its cell,
+    and a run that fails half-way removes the files it had created."""
+    from uppf_xl import guard, outputs
+
+    with guard.watching(guard.OutputGuard(register, wb.raw(), mask=mask, can_mask=can_mask)), outputs.batch():
+        yield

@@ -24,9 +24,9 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
-from uppf_xl.errors import FileAccessError
+from uppf_xl import outputs
 from uppf_xl.meetings import ReportDue, reports_due
 from uppf_xl.model import Register, ScheduleRow
 from uppf_xl.vocab import RowStatus
@@ -200,11 +200,8 @@ def write_calendar(
     for ev in _vanished(out, written, stamp):
         cal.add_component(ev)
         count += 1
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(cal.to_ical())
-    except OSError as exc:
-        raise FileAccessError(f"{out} kan inte skrivas: {exc.strerror or exc}.") from exc
+    guard_calendar(cal, out.name)
+    outputs.write_bytes(out, cal.to_ical())
     return count
 
 
@@ -243,3 +240,20 @@ def _stamp(ev: Event, previous: dict[str, tuple[int, dt.datetime | None, str]], 
     ev.add("DTSTAMP", stamp)
     ev.add("LAST-MODIFIED", last_modified or stamp)
     ev.add(HASH_PROP, digest)
+GUARDED_PROPERTIES = ("SUMMARY", "LOCATION", "DESCRIPTION", "X-WR-CALNAME", "CATEGORIES")
+
+
+def guard_calendar(cal: Calendar, name: str) -> None:
+    """Pass every text of the calendar through the personal-data guard of the running command.
+
+    Values are TEXT properties, which icalendar escapes (a line break becomes "\\n"), so a
+    Plats with a line break can never start a property of its own.
+    """
+    from uppf_xl import guard
+
+    components = [cal, *cal.walk("VEVENT")]
+    slots = [(c, p) for c in components for p in GUARDED_PROPERTIES if isinstance(c.get(p), str)]
+    safe = guard.current().texts(f"Kalendern {name}", [(str(c.get(p)), True, False) for c, p in slots])
+    for (component, prop), text in zip(slots, safe):
+        if text != str(component.get(prop)):
+            component[prop] = vText(text)

@@ -44,7 +44,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -630,10 +629,10 @@ def _cell(f: Finding) -> str:
 
 # ---------------------------------------------------------------- writing
 def safe_name_part(text: str) -> str:
-    """A piece of a file name that Windows accepts: no <>:"/\\|?*, no control characters."""
-    cleaned = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "-", text.strip())
-    cleaned = re.sub(r"\s+", "-", cleaned).strip(". ")
-    return cleaned or "-"
+    """A piece of a file name that Windows accepts (see `uppf_xl.filenames.safe_part`)."""
+    from uppf_xl.filenames import safe_part
+
+    return safe_part(text)
 
 
 def _unique_names(letters: list[Letter]) -> list[str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from uppf_xl.errors import ERROR, Problem, WorkbookInvalid
 from uppf_xl.model import Settings
 
 if TYPE_CHECKING:
@@ -67,14 +68,36 @@ def letter_body(subject: str, settings: Settings, sender: Sender | None = None, 
     )
 
 
+def header_value(value: str) -> str:
+    """A header text on one line: line breaks and runs of spaces become one space.
+
+    A provider name typed with Alt+Enter in Excel ends up in the Subject; folded like this it
+    can never start a header of its own.
+    """
+    return " ".join(value.split())
+
+
 def write_eml(
     path: Path, *, to: str, subject: str, body: str, attachment: Path, cc: str = "", extra: Iterable[Path] = ()
 ) -> Path:
-    """Write an unsent draft to `to` with `attachment` (and the `extra` files); returns `path`."""
+    """Write an unsent draft to `to` with `attachment` (and the `extra` files); returns `path`.
+
+    Every text passes the personal-data guard of the running command. An address holding a
+    line break or a space is refused (WorkbookInvalid naming its cell): it could add headers.
+    """
+    from uppf_xl import guard, outputs
+
+    checker = guard.current()
+    for address in (to, cc):
+        if address and (any(c in address for c in "\r\n") or len(address.split()) > 1):
+            raise _bad_address(address, checker)
+    to, cc, subject, body = checker.texts(
+        f"E-postutkastet {path.name}", [(to, True, False), (cc, True, False), (header_value(subject), True, False), (body, True, False)]
+    )
     msg = EmailMessage(policy=SMTP)
-    msg["To"] = to
+    msg["To"] = to.strip()
     if cc:
-        msg["Cc"] = cc
+        msg["Cc"] = cc.strip()
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=True)
     msg["X-Unsent"] = "1"
@@ -83,6 +106,16 @@ def write_eml(
         mime = MIME_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         maintype, subtype = mime.split("/", 1)
         msg.add_attachment(file.read_bytes(), maintype=maintype, subtype=subtype, filename=file.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(msg.as_bytes())
+    checker.filename(path.name)
+    outputs.write_bytes(path, msg.as_bytes())
     return path
+
+
+def _bad_address(address: str, checker: object) -> WorkbookInvalid:
+    from uppf_xl.guard import OutputGuard
+
+    shown = " ".join(address.split())
+    cells = checker.cells_holding(address) if isinstance(checker, OutputGuard) else []
+    message = f'e-postadressen "{shown}" innehåller en radbrytning eller ett mellanslag; skriv en enda adress på en rad'
+    problems = [Problem(ERROR, sheet, cell, message) for sheet, cell in cells] or [Problem(ERROR, "E-post", "", message)]
+    return WorkbookInvalid(problems)

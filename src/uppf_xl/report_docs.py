@@ -39,7 +39,7 @@ from docx.table import Table as DocxTable
 from uppf_xl import charts as charts_mod
 from uppf_xl import effect as effect_mod
 from uppf_xl import wheel as wheel_mod
-from uppf_xl import guard, render
+from uppf_xl import guard, outputs, render
 from uppf_xl.contract import FINDINGS
 from uppf_xl.dates import swedish_month
 from uppf_xl.errors import ExternalProgramMissing, UsageError
@@ -128,7 +128,7 @@ def write_reports(
         result.reports = [public_report(rep, masked, mask) for rep in reports]
         for rep, docx_path, effect in zip(result.reports, targets, effects):
             stem = docx_path.with_suffix("")
-            rings, members = wheel_mod.group(register, rep.charts.wheel)
+            rings, members = wheel_mod.group(register, _public_labels(rep.charts.wheel))
             wheel = charts_mod.year_wheel(
                 rings, rep.year, Path(tmp) / f"{len(rendered)}_arshjul.png", subtitle=rep.namnd, members=members,
                 tertial_ends=(register.settings.tertial1_slut[0], register.settings.tertial2_slut[0]),
@@ -167,12 +167,11 @@ def write_reports(
         wheel_files: list[Path] = []
         for i, target in enumerate(result.wheels):
             src = Path(tmp) / f"{i}_arshjul.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(src.read_bytes())
+            outputs.write_bytes(target, src.read_bytes())
             wheel_files.append(target)
             svg = src.with_suffix(".svg")
             if svg.is_file():
-                target.with_suffix(".svg").write_bytes(svg.read_bytes())
+                outputs.write_bytes(target.with_suffix(".svg"), svg.read_bytes())
                 wheel_files.append(target.with_suffix(".svg"))
     result.files = [*result.docx, *result.annexes, *wheel_files]
     if pdf:
@@ -257,32 +256,43 @@ _UNPUBLISHED = frozenset({"covered", "texts", "labels", "warnings", "charts", "f
 
 def public_report(rep: NamndReport, masked: dict[str, str], mask: bool) -> NamndReport:
     """The report with every published string passed through `_public` (document and annex alike)."""
-    changes = {f.name: _public(getattr(rep, f.name), masked, mask) for f in fields(rep) if f.name not in _UNPUBLISHED}
+    changes = {
+        f.name: _public(getattr(rep, f.name), masked, mask, phone=f.name in guard.PHONE_KEYS)
+        for f in fields(rep)
+        if f.name not in _UNPUBLISHED
+    }
     return replace(rep, **changes)
 
 
-def _public(ctx: Any, masked: dict[str, str], mask: bool) -> Any:
+def _public(ctx: Any, masked: dict[str, str], mask: bool, phone: bool = False) -> Any:
     """Every string of a value as it may be published.
 
     `masked` maps each workbook text the guard flagged to its masked form (used with --mask).
     A last pass looks for personnummer in everything else that reaches the document, built
     text and provider names included. Names of people are not looked for in that pass: a sole
-    trader's firm may carry the owner's name, which is public.
+    trader's firm may carry the owner's name, which is public. A phone field (`phone`, or a
+    dict key such as "telefon") may hold a number without a dash that is no personnummer.
     """
     if isinstance(ctx, dict):
-        return {k: _public(v, masked, mask) for k, v in ctx.items()}
+        return {k: _public(v, masked, mask, phone or str(k).casefold() in guard.PHONE_KEYS) for k, v in ctx.items()}
     if isinstance(ctx, list):
-        return [_public(v, masked, mask) for v in ctx]
+        return [_public(v, masked, mask, phone) for v in ctx]
     if is_dataclass(ctx) and not isinstance(ctx, type):
-        return replace(ctx, **{f.name: _public(getattr(ctx, f.name), masked, mask) for f in fields(ctx)})
+        return replace(ctx, **{f.name: _public(getattr(ctx, f.name), masked, mask, phone) for f in fields(ctx)})
     if not isinstance(ctx, str) or not ctx:
         return ctx
     for original, safe in masked.items():
         ctx = ctx.replace(original, safe)
-    hits = guard.scan([guard.GuardItem("Nämndrapport", "", ctx)], [])
+    hits = guard.hits_in("Nämndrapport", "", ctx, phone=phone)
     if hits and not mask:
-        guard.raise_if_found(hits)
+        guard.current().stop(hits, [ctx] * len(hits))
     return guard.mask(ctx, hits) if hits else ctx
+
+
+def _public_labels(wheel: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The year wheel's labels (follow-up type names) as they may be drawn in a public chart."""
+    labels = guard.current().texts("Årshjulsdiagrammet", [(k, True, False) for k in wheel])
+    return dict(zip(labels, wheel.values()))
 
 
 def _masked_texts(items: list[guard.GuardItem], hits: list[guard.Hit]) -> dict[str, str]:

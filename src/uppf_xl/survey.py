@@ -392,7 +392,9 @@ class QuestionnaireSpec:
 
 def questionnaire_filename(provider_id: str, type_id: str, year: int) -> str:
     """The file name of a questionnaire; the kallelse can name it as an attachment."""
-    return f"{year}_{provider_id}_Enkat_{type_id}.xlsx"
+    from uppf_xl.filenames import safe_part
+
+    return f"{year}_{safe_part(provider_id)}_Enkat_{safe_part(type_id)}.xlsx"
 
 
 def answer_deadline(register: Register, provider_id: str, type_id: str, year: int, today: date) -> date:

@@ -241,6 +241,8 @@ def _quote(raw: object) -> str:
     if len(text) > 60:
         text = text[:57] + "..."
     text = CONTROL_RE.sub(lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421", text)
+    # A line break or tab would split the message on the terminal: shown as a symbol too.
+    text = text.replace("\n", "\u240a").replace("\r", "\u240d").replace("\t", "\u2409")
     return f'"{text}"'
 
 
@@ -478,12 +480,19 @@ def _read_settings(table: RawTable | None, problems: list[Problem], lists: dict[
             if table.index(header) is None:
                 problems.append(Problem(ERROR, table.sheet, "", f'kolumnen "{header}" saknas'))
         return settings
+    seen_keys: dict[str, int] = {}
     for excel_row, row in zip(table.row_numbers, table.rows):
         key = row[key_i]
         if key is None or not str(key).strip():
             continue
         key = str(key).strip()
         definition = contract.SETTINGS_BY_KEY.get(key)
+        if definition is not None and key in seen_keys:
+            # Which of two rows wins would be a guess: the user decides.
+            problems.append(Problem(ERROR, table.sheet, table.cell(excel_row, "Inställning"),
+                                    f'inställningen "{key}" finns redan på rad {seen_keys[key]}; ta bort den ena raden'))
+            continue
+        seen_keys.setdefault(key, excel_row)
         if definition is None:
             close = difflib.get_close_matches(key, list(contract.SETTINGS_BY_KEY), n=1)
             hint = f'; menade du "{close[0]}"?' if close else ""

