@@ -26,8 +26,8 @@ SETTINGS = {
     "E-post": "karin.ek@sjovik.example",
     "Postadress": "Box 100, 123 45 Sjövik",
     "Diarienummer": "VON {year}/112",
-    "Förvaltningschef": "Maria Lind",
-    "Förvaltningschef e-post": "maria.lind@sjovik.example",
+    "Förvaltningschef": "Anders Lind",
+    "Förvaltningschef e-post": "anders.lind@sjovik.example",
 }
 
 STAFF = ["Karin Ek", "Ahmed Rashid", "Lena Berg"]
