@@ -247,12 +247,13 @@ def _schedule_warnings(register: Register, table: RawTable, today: date, trusted
             warn(row, "Kallelse skickad", f"Kallelse skickad {row.notified.isoformat()} ligger efter Genomförd "
                                           f"{row.done.isoformat()}")
         if trusted:
-            _typed_tool_cells(row, ftype, provider, settings, warn, row.provider_id in twice)
+            _typed_tool_cells(row, ftype, provider, settings, warn, row.provider_id in twice, today.year)
     return out
 
 
 def _typed_tool_cells(row: ScheduleRow, ftype: FollowUpType | None, provider: Provider | None,
-                      settings: Settings, warn: Callable[[ScheduleRow, str, str], None], duplicate: bool = False) -> None:
+                      settings: Settings, warn: Callable[[ScheduleRow, str, str], None], duplicate: bool = False,
+                      current_year: int = 0) -> None:
     """Values typed into the columns the tool fills in; `warn` records them."""
     advice = "skriv datumet i Planerat datum"
     if row.proposed is not None and (not is_working_day(row.proposed) or (row.due is not None and row.proposed > row.due)):
@@ -273,12 +274,15 @@ def _typed_tool_cells(row: ScheduleRow, ftype: FollowUpType | None, provider: Pr
         rhythm = (Interval.MONTH, Interval.QUARTER, Interval.TERTIAL, Interval.HALF_YEAR, Interval.YEAR)
         if row.reason and interval in rhythm:
             warn(row, "Orsak", "kolumnen Orsak fylls i av verktyget; skriv egna anteckningar i Kommentar")
-    if provider is not None and not duplicate:
+    from uppf_xl.validate import _quote
+
+    # Rows of earlier years keep the provider as it was then: no plan rewrites them.
+    if provider is not None and not duplicate and row.year >= current_year:
         for header, mine, theirs in (("Utförare", row.provider_name, provider.name),
                                      ("Verksamhetsområde", row.area, provider.area),
                                      ("Nämnd", row.namnd, provider.namnd)):
             if mine and theirs and _plain(mine) != _plain(theirs):
-                warn(row, header, f'kolumnen {header} kopieras från Utförare ("{theirs}"); ändra i Utförare, '
+                warn(row, header, f"kolumnen {header} kopieras från Utförare ({_quote(theirs)}); ändra i Utförare, "
                                   "nästa plan skriver över värdet här")
 
 

@@ -67,6 +67,8 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
     step("Enkäter", sent)
     answered = _simulate_answers(book, sent.files[:3], today)
     step("Enkätsvar (demo)", actions.survey_in(open_workbook(book), answered, today))
+    # The week's last status: Översikt lists the proposals from the questionnaires and the monthly check.
+    step("Översikt efter enkätsvaren", actions.status(open_workbook(book), today.year, today))
     macro_book = folder / "uppfoljning.xlsm"
     from uppf_xl import macrobook
 

@@ -353,6 +353,7 @@ _JINJA_TOKENS = {
     "string": "en text",
 }
 _JINJA_MESSAGES: tuple[tuple[str, str], ...] = (
+    (r"(\{% \w+ %\} är inte tillåtet i en mall \(en mall kan inte hämta in andra filer\))", "{0}"),  # our own refusal
     (r"[Uu]nexpected end of template\.?", "mallen tar slut innan ett block är stängt."),
     (r"[Uu]nexpected end of template, expected '([^']+)'\.?", "mallen tar slut; väntade '{0}'."),
     (r"[Ee]ncountered unknown tag '([^']+)'\.?", "okänd mallkod '{0}'."),
