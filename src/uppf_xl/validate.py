@@ -237,7 +237,10 @@ class Reader:
 
 def _quote(raw: object) -> str:
     """The value as the message shows it: quoted, shortened, control characters made visible."""
+    from uppf_xl.guard import mask_all
+
     text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
+    text = mask_all(text)  # a message reaches the terminal: a personnummer in the value is masked there too
     if len(text) > 60:
         text = text[:57] + "..."
     text = CONTROL_RE.sub(lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421", text)
