@@ -173,3 +173,12 @@ def test_personnummer_in_a_provider_name_is_found_with_its_cell(tmp_path):
     ]
     result = write_reports(reg, reg.schedule, 2025, "T1", VON, tmp_path / "r.docx", T1_TODAY, False, True)
     assert result.reports[0].examples[0].provider == "Enskild firma XXXXXX-XXXX"
+
+
+def test_a_signature_in_hex_is_no_personnummer() -> None:
+    """A questionnaire's HMAC can hold ten digits in a row; a long hex token is never a personnummer."""
+    from uppf_xl import guard
+
+    signature = "2d9a6611aafb" + "1912121212" + "ab" * 21
+    assert guard.find(signature) == []
+    assert [k for k, *_ in guard.find(f"Brukare 19121212-1212, signatur {signature}")] == ["personnummer"]

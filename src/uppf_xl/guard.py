@@ -230,6 +230,8 @@ def find(text: str, matcher: NameMatcher | None = None, *, phone: bool = False) 
             head, sep, tail = m.group(1), m.group(2), m.group(3)
             if len(head) == 6 and head[0] == "0" and not sep and (phone or _PHONE_WORDS.search(norm, 0, m.start())):
                 continue
+            if _inside_hash(norm, m.start(), m.end()):
+                continue
             kind = _id_kind(head, sep, tail)
             if kind:
                 spans.append((kind, index[m.start()], index[m.end() - 1] + 1))
@@ -239,6 +241,22 @@ def find(text: str, matcher: NameMatcher | None = None, *, phone: bool = False) 
             if not any(a < e and s < b for _, a, b in spans):
                 spans.append((NAME, s, e))
     return sorted(spans, key=lambda sp: sp[1])
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+HASH_LENGTH = 32  # a run of hex digits this long is a key or a signature, never a personnummer
+
+
+def _inside_hash(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies inside a long hexadecimal token (an HMAC, a key, a digest)."""
+    if any(c not in _HEX for c in text[start:end]):
+        return False
+    while start > 0 and text[start - 1] in _HEX:
+        start -= 1
+    while end < len(text) and text[end] in _HEX:
+        end += 1
+    token = text[start:end]
+    return len(token) >= HASH_LENGTH and any(c.isalpha() for c in token)
 
 
 def _normalised(text: str) -> tuple[str, list[int]]:
