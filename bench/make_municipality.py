@@ -211,6 +211,7 @@ def make_municipality(path: Path, n: int = 2000, today: date = date(2025, 1, 10)
     tables[contract.EVENTS.name] = events(tables[contract.PROVIDERS.name], today, rng)
     tables[contract.FINDINGS.name] = []
     tables[contract.SCHEDULE.name] = []
+    tables[contract.INFO_REQUESTS.name] = []  # the demo's requests name the demo's providers
     past = history(tables, today, rng)
     tables[contract.SCHEDULE.name] = past
     done_keys = [str(r[0]) for r in past if r[contract.SCHEDULE.headers.index("Genomförd")] is not None]
