@@ -277,7 +277,7 @@ def _typed_tool_cells(row: ScheduleRow, ftype: FollowUpType | None, provider: Pr
         for header, mine, theirs in (("Utförare", row.provider_name, provider.name),
                                      ("Verksamhetsområde", row.area, provider.area),
                                      ("Nämnd", row.namnd, provider.namnd)):
-            if mine and theirs and _plain(mine) != _plain(theirs):
+            if mine and theirs and mine != theirs and _plain(mine) != _plain(theirs):
                 warn(row, header, f'kolumnen {header} kopieras från Utförare ("{theirs}"); ändra i Utförare, '
                                   "nästa plan skriver över värdet här")
 
