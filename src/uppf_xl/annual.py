@@ -380,7 +380,8 @@ def add_to_dashboard(d: Dashboard, rows: list[ScheduleRow], status: dict[int, st
     """
     from uppf_xl.dashboard import DashTable
 
-    live = [replace(r, status=status.get(id(r), r.status)) for r in rows]
+    # Only the rows whose Status moves today are copied: seven years of Årshjul are mostly done rows.
+    live = [r if status.get(id(r), r.status) == r.status else replace(r, status=status[id(r)]) for r in rows]
     old = backlog(live, year)
     d.backlog = len(old)
     d.extra.append(DashTable(
