@@ -1526,7 +1526,6 @@ def _split_ref(ref: str) -> tuple[int, int]:
 
 
 _ROW_START = re.compile(rb'<row\s(?:[^>]*?\s)?r="(\d+)"[^>]*?(/?)>')
-_ANY_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 
 
 def _row_segments(data: bytes, wanted: set[int] | None = None) -> dict[int, tuple[int, int]] | None:
@@ -1552,7 +1551,7 @@ def _row_segments(data: bytes, wanted: set[int] | None = None) -> dict[int, tupl
                 return None
             end = close + len(b"</row>")
         out[r] = (m.start(), end)
-    if total != len(_ANY_ROW.findall(data)):
+    if b":row" in data or total != data.count(b"<row ") + data.count(b"<row>") + data.count(b"<row/>"):
         return None
     return out
 
@@ -1614,7 +1613,11 @@ def _guard_rows_by_text(old: bytes, new: bytes, edited: set[tuple[int, int]], sh
         after = {c.get("r", ""): c for c in new_row}
         for c in old_row:
             ref = c.get("r", "")
-            if ref not in ignore and (ref not in after or _cell_sig(after[ref]) != _cell_sig(c)):
+            if ref in ignore:
+                pass
+            elif ref not in after:
+                return False
+            elif etree.tostring(after[ref]) != etree.tostring(c) and _cell_sig(after[ref]) != _cell_sig(c):
                 return False
             after.pop(ref, None)
         if set(after) - ignore:
