@@ -14,7 +14,9 @@ which a busy machine disturbs less than wall time; both are shown.
   same files (goal <= 1.2x);
 - memory: peak RSS of check, plan+status and letters at the main size, each in its own
   process (goal <= 400 MB), and tracemalloc's peak of plan+status;
-- growth: check and plan+status (and their floors, and peak memory) at each `--sizes`.
+- growth: check and plan+status (and their floors, and peak memory) at each `--sizes`;
+- history: `plan --year 2031` and `status` with one year of Årshjul against seven planned year
+  by year (bench/history.py; goal <= 1.3x each, peak <= 400 MB).
 
 Run: python bench/run.py [--only check,plan] [--size 2000] [--sizes 500,2000,8000]
 Writes bench/results.md (with the machine's description) unless --no-write.
@@ -60,7 +62,7 @@ from uppf_xl import letters as letters_mod
 from uppf_xl import pdf as pdf_mod
 from uppf_xl.workbook import open_workbook
 
-PARTS = ("check", "plan", "letters", "pdf", "memory", "growth")
+PARTS = ("check", "plan", "letters", "pdf", "memory", "growth", "history")
 TODAY = date(2025, 1, 10)
 YEAR = 2025
 GOALS = {"check": 1.2, "plan + status": 1.5, "500 kallelser": 1.3, "PDF/A, 200 brev": 1.2}
@@ -528,12 +530,21 @@ def main(argv: list[str] | None = None) -> None:
             if size != args.size or "memory" not in parts:
                 m = peak_memory("plan", sized)
                 results.memory.append(("plan + status", size, m["peak"], "tillväxt"))
+    history_text = ""
+    if "history" in parts:
+        import history
+
+        print("historik, 1 och 7 år ...", flush=True)
+        paths = history.books(args.cache, args.size)
+        history_text = history.section(history.measure(paths, args.repeat), history.sizes(paths), args.size, args.repeat)
     if planned is not None:
         planned.unlink(missing_ok=True)
     for folder in {p.parent for p in docx}:
         shutil.rmtree(folder, ignore_errors=True)
 
     text = report(results, args)
+    if history_text:
+        text += "\n" + history_text + "\n"
     print()
     print(text)
     if not args.no_write:

@@ -281,7 +281,7 @@ def _typed_tool_cells(row: ScheduleRow, ftype: FollowUpType | None, provider: Pr
         for header, mine, theirs in (("Utförare", row.provider_name, provider.name),
                                      ("Verksamhetsområde", row.area, provider.area),
                                      ("Nämnd", row.namnd, provider.namnd)):
-            if mine and theirs and _plain(mine) != _plain(theirs):
+            if mine and theirs and mine != theirs and _plain(mine) != _plain(theirs):
                 warn(row, header, f"kolumnen {header} kopieras från Utförare ({_quote(theirs)}); ändra i Utförare, "
                                   "nästa plan skriver över värdet här")
 
@@ -384,7 +384,8 @@ def add_to_dashboard(d: Dashboard, rows: list[ScheduleRow], status: dict[int, st
     """
     from uppf_xl.dashboard import DashTable
 
-    live = [replace(r, status=status.get(id(r), r.status)) for r in rows]
+    # Only the rows whose Status moves today are copied: seven years of Årshjul are mostly done rows.
+    live = [r if status.get(id(r), r.status) == r.status else replace(r, status=status[id(r)]) for r in rows]
     old = backlog(live, year)
     d.backlog = len(old)
     d.extra.append(DashTable(

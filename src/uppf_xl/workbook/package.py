@@ -1321,6 +1321,8 @@ class _Builder:
         return self._sst
 
     def patch(self, patch: CellPatch) -> None:
+        if self._patch_rows(patch):
+            return
         part, root = self._tree(patch.sheet)
         cells = _SheetCells(root)
         headers = {h.strip() for _, h in patch.values}
@@ -1342,6 +1344,65 @@ class _Builder:
             _set_cell(c, value, self.styles, self.date1904)
             edited.add((row, col))
         cells.update_dimension()
+
+    def _patch_rows(self, patch: CellPatch) -> bool:
+        """Patch existing cells of existing rows without parsing the whole sheet: only the rows
+        written are parsed and serialized again, every other byte of the sheet is kept as it was.
+
+        A sheet of many years (Årshjul) is a hundred megabytes of XML whose tree costs ten times
+        that; the cells a status run changes are a few rows of it. Returns False (and changes
+        nothing) when the patch needs more than that: a missing column, a missing row, a sheet
+        already taken into a tree, or XML this scan does not recognise; the tree path takes over.
+        """
+        if not patch.values:
+            return False
+        part = self._worksheet(patch.sheet)
+        if part is None or part in self.trees:
+            return False
+        headers = {h.strip() for _, h in patch.values}
+        table = self._table_of(part, headers)
+        if table is None:
+            return False
+        min_col, min_row, max_col, max_row = range_boundaries(table[1].get("ref"))
+        columns: dict[str, int] = {}
+        for i, tc in enumerate(table[1].iter(_q("tableColumn"))):
+            columns.setdefault((tc.get("name") or "").strip(), min_col + i)
+        if not headers <= set(columns):
+            return False
+        wanted: dict[int, list[tuple[int, Value]]] = {}
+        for (row, header), value in patch.values.items():
+            if not min_row < row <= max_row:
+                return False
+            wanted.setdefault(row, []).append((columns[header.strip()], value))
+        data = self.pkg.parts[part]
+        found = _row_segments(data, set(wanted))
+        if found is None or set(found) != set(wanted):
+            return False
+        head = _root_start(data)
+        if head is None:
+            return False
+        edited = self.plan.edited.setdefault(part, set())
+        pieces: list[bytes] = []
+        at = 0
+        for r in sorted(found, key=lambda k: found[k][0]):
+            start, end = found[r]
+            mini = etree.fromstring(head + b"<sheetData>" + data[start:end] + b"</sheetData></worksheet>")
+            cells = _SheetCells(mini)
+            for col, value in wanted[r]:
+                c = cells.cell(r, col)
+                _refuse_shared_formula(c, patch.sheet)
+                _set_cell(c, value, self.styles, self.date1904)
+                edited.add((r, col))
+            text = etree.tostring(mini, encoding="unicode")
+            inner = text[text.index("<sheetData>") + len("<sheetData>"): text.rindex("</sheetData>")]
+            pieces += [data[at:start], inner.encode("utf-8")]
+            at = end
+        pieces.append(data[at:])
+        if b"<f" in data and _has_formulas(data):
+            self.formulas_touched = True
+        self.plan.sheet_names.setdefault(part, patch.sheet)
+        self.pkg.parts[part] = b"".join(pieces)
+        return True
 
     def _add_column(
         self, sheet: str, cells: _SheetCells, table: tuple[str, etree._Element], bounds: tuple[int, int, int, int], header: str
@@ -1570,6 +1631,106 @@ def _split_ref(ref: str) -> tuple[int, int]:
     if m is None:
         raise ValueError(ref)
     return int(m.group(2)), column_index_from_string(m.group(1))
+
+
+_ROW_START = re.compile(rb'<row\s(?:[^>]*?\s)?r="(\d+)"[^>]*?(/?)>')
+
+
+def _row_segments(data: bytes, wanted: set[int] | None = None) -> dict[int, tuple[int, int]] | None:
+    """Excel row -> (start, end) byte offsets of its <row> element in a sheet's XML, for the
+    rows in `wanted` (all when None); None when the sheet does not look the way this scan
+    needs (prefixed elements, rows without numbers, a row twice)."""
+    if b"<sheetData>" not in data or data.count(b"<sheetData>") != 1:
+        return None
+    total = 0
+    out: dict[int, tuple[int, int]] = {}
+    for m in _ROW_START.finditer(data):
+        total += 1
+        r = int(m.group(1))
+        if wanted is not None and r not in wanted:
+            continue
+        if r in out:
+            return None
+        if m.group(2):
+            end = m.end()
+        else:
+            close = data.find(b"</row>", m.end())
+            if close < 0:
+                return None
+            end = close + len(b"</row>")
+        out[r] = (m.start(), end)
+    if b":row" in data or total != data.count(b"<row ") + data.count(b"<row>") + data.count(b"<row/>"):
+        return None
+    return out
+
+
+def _root_start(data: bytes) -> bytes | None:
+    """The worksheet's start tag, with every namespace it declares (for parsing one row alone)."""
+    m = re.search(rb"<worksheet\b[^>]*>", data)
+    if m is None or m.group().endswith(b"/>"):
+        return None
+    return m.group()
+
+
+def _guard_rows_by_text(old: bytes, new: bytes, edited: set[tuple[int, int]], sheet: str) -> bool:
+    """The edited-sheet guard without trees: True when everything but the written rows is
+    byte-identical (the dimension aside) and the written rows differ only in written cells.
+
+    False means "not shown this way" (not "refused"): the full comparison then decides and
+    names the cell.
+    """
+    old_rows, new_rows = _row_segments(old), _row_segments(new)
+    if old_rows is None or new_rows is None or set(old_rows) != set(new_rows):
+        return False
+    edited_rows = {r for r, _ in edited}
+    if not edited_rows <= set(old_rows):
+        return False
+    order = sorted(old_rows)
+    if order != sorted(old_rows, key=lambda r: old_rows[r][0]) or order != sorted(new_rows, key=lambda r: new_rows[r][0]):
+        return False
+
+    def between(data: bytes, rows: dict[int, tuple[int, int]]) -> list[bytes]:
+        spans = [rows[r] for r in order]
+        gaps = [data[: spans[0][0]]] if spans else [data]
+        gaps += [data[a[1]: b[0]] for a, b in zip(spans, spans[1:])]
+        if spans:
+            gaps.append(data[spans[-1][1]:])
+        return gaps
+
+    dim = re.compile(rb"<dimension\b[^>]*/>")
+    old_gaps, new_gaps = between(old, old_rows), between(new, new_rows)
+    if [dim.sub(b"", g) for g in old_gaps] != [dim.sub(b"", g) for g in new_gaps]:
+        return False
+    ignore = {_ref(c, r) for r, c in edited}
+    head_old, head_new = _root_start(old), _root_start(new)
+    if head_old is None or head_new is None:
+        return False
+    for r in order:
+        a, b = old[slice(*old_rows[r])], new[slice(*new_rows[r])]
+        if a == b:
+            continue
+        if r not in edited_rows:
+            return False
+        try:
+            old_row = etree.fromstring(head_old + b"<sheetData>" + a + b"</sheetData></worksheet>")[0][0]
+            new_row = etree.fromstring(head_new + b"<sheetData>" + b + b"</sheetData></worksheet>")[0][0]
+        except (etree.XMLSyntaxError, IndexError):
+            return False
+        if {k: v for k, v in old_row.attrib.items() if k != "spans"} != {k: v for k, v in new_row.attrib.items() if k != "spans"}:
+            return False
+        after = {c.get("r", ""): c for c in new_row}
+        for c in old_row:
+            ref = c.get("r", "")
+            if ref in ignore:
+                pass
+            elif ref not in after:
+                return False
+            elif etree.tostring(after[ref]) != etree.tostring(c) and _cell_sig(after[ref]) != _cell_sig(c):
+                return False
+            after.pop(ref, None)
+        if set(after) - ignore:
+            return False
+    return True
 
 
 class _SheetCells:
@@ -1926,6 +2087,8 @@ def _guard_edited_sheet(old: bytes, new: bytes, edited: set[tuple[int, int]], sh
                         grown: dict[str, str] | None = None) -> None:
     """Only the written cells of a user sheet may differ; everything outside sheetData is kept
     (save the ranges of validations and formats grown with their table, `grown`: new -> old)."""
+    if not grown and _guard_rows_by_text(old, new, edited, sheet):
+        return
     try:
         old_root, new_root = etree.fromstring(old), etree.fromstring(new)
     except etree.XMLSyntaxError as exc:

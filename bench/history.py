@@ -1,0 +1,223 @@
+"""Years of history must cost nothing (issue 19): `plan --year 2031` and `status` with one year
+of Årshjul history against seven.
+
+- one year: the bench municipality generated as of 2031-01-10 (its Årshjul holds 2030, done);
+- seven years: the municipality generated as of 2025-01-10 (2024 done), then planned year
+  after year 2025..2030 on the same workbook, each year marked done (about 92 %, the way a
+  year of work leaves it) through the tool's own writer, as a user typing Genomförd would.
+
+Both then run `plan --year 2031` and `status` as of 2031-01-10, each command in its own
+process (import excluded), best of `--repeat`: CPU time, wall time and peak RSS (VmHWM).
+The ratio seven/one is the figure (goal <= 1.3x each, peak <= 400 MB).
+
+Run: python bench/history.py [--repeat 3] [--providers 2000]
+Writes its section of bench/results.md between `<!-- history -->` markers unless --no-write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
+
+from make_municipality import make_municipality
+
+from uppf_xl import actions, contract, vocab
+from uppf_xl.workbook import open_workbook
+from uppf_xl.workbook.content import CellPatch, Changes
+
+FIRST_YEAR, LAST_YEAR = 2025, 2031
+GOAL, MEMORY_GOAL_MB = 1.3, 400
+MARK = "<!-- history -->"
+
+
+def complete_year(path: Path, year: int, rng: random.Random) -> int:
+    """Mark about 92 % of year's Årshjul rows done on their visit date, as a year of work does."""
+    wb = open_workbook(path)
+    register = wb.register(date(year, 12, 31))
+    values: dict[tuple[int, str], object] = {}
+    for row in register.schedule:
+        if row.year != year or row.done is not None:
+            continue
+        visit = row.planned or row.proposed
+        if visit is None or rng.random() >= 0.92:
+            continue
+        values[(row.row, "Genomförd")] = visit
+        values[(row.row, "Status")] = vocab.RowStatus.GENOMFORD.value
+        if row.notify_by is not None and row.notified is None:
+            values[(row.row, "Kallelse skickad")] = row.notify_by
+    wb.apply(Changes(patches=[CellPatch(contract.SCHEDULE.name, values)]), "bench", f"år {year} genomfört",  # type: ignore[arg-type]
+             now=None)
+    return len(values) // 2
+
+
+def books(cache: Path, providers: int) -> dict[int, Path]:
+    """The one-year and the seven-year workbook, generated on first use."""
+    cache.mkdir(parents=True, exist_ok=True)
+    one = cache / f"historik_1ar_{providers}.xlsx"
+    seven = cache / f"historik_7ar_{providers}.xlsx"
+    if not one.exists():
+        start = time.perf_counter()
+        tmp = one.with_suffix(".tmp.xlsx")
+        make_municipality(tmp, providers, date(LAST_YEAR, 1, 10))
+        tmp.replace(one)
+        print(f"  genererade {one.name} på {time.perf_counter() - start:.0f} s", flush=True)
+    if not seven.exists():
+        start = time.perf_counter()
+        tmp = seven.with_suffix(".tmp.xlsx")
+        make_municipality(tmp, providers, date(FIRST_YEAR, 1, 10))
+        rng = random.Random(providers)
+        for year in range(FIRST_YEAR, LAST_YEAR):
+            actions.plan(open_workbook(tmp), year, date(year, 1, 10))
+            done = complete_year(tmp, year, rng)
+            print(f"  {year}: planerat, {done} genomförda ({time.perf_counter() - start:.0f} s)", flush=True)
+        tmp.replace(seven)
+        print(f"  genererade {seven.name} på {time.perf_counter() - start:.0f} s", flush=True)
+    return {1: one, 7: seven}
+
+
+SCRIPT = r"""
+import json, resource, sys, time
+from datetime import date
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from uppf_xl import actions
+from uppf_xl.workbook import open_workbook
+
+def hwm_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+what, path = sys.argv[1], Path(sys.argv[2])
+today = date(2031, 1, 10)
+base = hwm_kb()
+wall, cpu = time.perf_counter(), time.process_time()
+if what == "plan":
+    actions.plan(open_workbook(path), 2031, today)
+else:
+    actions.status(open_workbook(path), 2031, today)
+print(json.dumps({"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
+                  "peak_mb": hwm_kb() / 1024, "base_mb": base / 1024}))
+"""
+
+
+def run_once(what: str, book: Path, work: Path) -> dict[str, float]:
+    src = str(HERE.parent / "src")
+    env = {**os.environ, "PYTHONPATH": src}
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, what, str(work), src], capture_output=True, text=True,
+                          env=env, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} på {book.name} misslyckades: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def measure(paths: dict[int, Path], repeat: int) -> dict[tuple[str, int], dict[str, float]]:
+    """Best of `repeat` for plan (on a fresh copy) and status (on the planned copy), years in turn."""
+    best: dict[tuple[str, int], dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeat):
+            for years, book in paths.items():
+                work = Path(tmp) / f"arbete_{years}.xlsx"
+                shutil.copyfile(book, work)
+                for what in ("plan", "status"):
+                    got = run_once(what, book, work)
+                    key = (what, years)
+                    old = best.get(key)
+                    if old is None:
+                        best[key] = got
+                    else:
+                        best[key] = {k: (max if k == "peak_mb" else min)(old[k], got[k]) for k in got}
+                    print(f"  {what}, {years} år: {got['cpu']:.2f} s CPU, {got['wall']:.2f} s vägg, "
+                          f"{got['peak_mb']:.0f} MB", flush=True)
+    return best
+
+
+def sizes(paths: dict[int, Path]) -> dict[int, tuple[int, float]]:
+    """Årshjul rows and the size of its sheet XML per book."""
+    import zipfile
+
+    import python_calamine
+
+    out = {}
+    for years, path in paths.items():
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        rows = len(book.get_sheet_by_name(contract.SCHEDULE.name).to_python()) - 1
+        with zipfile.ZipFile(path) as z:
+            biggest = max(i.file_size for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
+        out[years] = (rows, biggest / 2**20)
+    return out
+
+
+def section(best: dict[tuple[str, int], dict[str, float]], shape: dict[int, tuple[int, float]], providers: int,
+            repeat: int) -> str:
+    lines = [
+        MARK,
+        "## Historik: plan och status med 1 och 7 års årshjul (issue 19)",
+        "",
+        f"Körd {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} med `python bench/history.py --repeat {repeat}`, "
+        f"{providers} utförare; varje kommando i egen process (import ej medräknad), bäst av {repeat}.",
+        "",
+        f"Årshjulet: 1 år {shape[1][0]} rader (största kalkylbladets XML {shape[1][1]:.1f} MB), "
+        f"7 år {shape[7][0]} rader ({shape[7][1]:.1f} MB).",
+        "",
+        "| kommando | 1 år (CPU / vägg / topp) | 7 år (CPU / vägg / topp) | kvot CPU 7/1 | mål | nått | minne <= 400 MB |",
+        "|---|---:|---:|---:|---:|:-:|:-:|",
+    ]
+    for what, label in (("plan", "plan --year 2031"), ("status", "status")):
+        a, b = best[(what, 1)], best[(what, 7)]
+        ratio = b["cpu"] / a["cpu"]
+        memory_ok = "ja" if max(a["peak_mb"], b["peak_mb"]) <= MEMORY_GOAL_MB else "NEJ"
+        lines.append(
+            f"| {label} | {a['cpu']:.2f} s / {a['wall']:.2f} s / {a['peak_mb']:.0f} MB "
+            f"| {b['cpu']:.2f} s / {b['wall']:.2f} s / {b['peak_mb']:.0f} MB | {ratio:.2f} | <= {GOAL} "
+            f"| {'ja' if ratio <= GOAL else 'NEJ'} | {memory_ok} |"
+        )
+    lines += ["", MARK]
+    return "\n".join(lines)
+
+
+def write_section(out: Path, text: str) -> None:
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    if MARK in old:
+        head, _, rest = old.partition(MARK)
+        _, _, tail = rest.partition(MARK)
+        new = head + text + tail
+    else:
+        new = old.rstrip("\n") + "\n\n" + text + "\n"
+    out.write_text(new, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--providers", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "uppf-xl-bench")
+    parser.add_argument("--out", type=Path, default=HERE / "results.md")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    paths = books(args.cache, args.providers)
+    best = measure(paths, args.repeat)
+    text = section(best, sizes(paths), args.providers, args.repeat)
+    print()
+    print(text)
+    if not args.no_write:
+        write_section(args.out, text)
+        print(f"\nSkrev {args.out}")
+
+
+if __name__ == "__main__":
+    main()
