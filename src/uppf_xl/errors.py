@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 ERROR = "Fel"
@@ -104,3 +105,18 @@ class ExportInvalid(UppfError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"exporterna har {len(problems)} fel och lästes inte in; arbetsboken är oförändrad.")
         self.lines = [f"Fel: {p}" for p in problems]
+
+
+def os_reason(exc: OSError, too_long: str = "filnamnet är för långt") -> str:
+    """Why a file operation failed, in Swedish (`too_long` for a name the system refuses)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "disken är full"
+    if exc.errno == errno.EFBIG:
+        return "filen blev för stor för disken"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "åtkomst nekad (filen är skrivskyddad eller öppen i ett annat program)"
+    if exc.errno == errno.EROFS:
+        return "mappen är skrivskyddad"
+    if exc.errno == errno.ENAMETOOLONG:
+        return too_long
+    return exc.strerror or str(exc)

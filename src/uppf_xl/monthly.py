@@ -32,7 +32,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -343,30 +342,17 @@ def missing_rows(register: Register, results: list[MonthlyResult]) -> list[str]:
 
 def write_details(path: Path, flagged: pl.DataFrame) -> int:
     """The drill-down file: every flagged visit, customers and staff by pseudonym only."""
-    from openpyxl import Workbook
-    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+    from uppf_xl.workbook.output import write_plain_table
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Flaggade besök")
     header = ["Månad", "UtförarID", "Avvikelse", "Brukare (pseudonym)", "Personal (pseudonym)", "Start", "Slut",
               "Minuter", "Registrering", "Registrerad"]
-    ws.append(header)
-    n = 0
-    for row in flagged.iter_rows(named=True):
-        ws.append([row["month"], row["provider"], row["kind"], row["customer"], row["staff"], row["start"], row["end"],
-                   round(row["minutes"], 1), "Manuell" if row["manual"] else "Elektronisk", row["registered"]])
-        n += 1
-    for i, width in enumerate((9, 11, 22, 16, 16, 17, 17, 9, 12, 17), start=1):
-        ws.column_dimensions[column_letter(i)].width = width
-    table = Table(displayName="tblFlaggadeBesok", ref=f"A1:J{max(n + 1, 2)}",
-                  tableStyleInfo=TableStyleInfo(name="TableStyleMedium2", showRowStripes=True))
-    table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(header, start=1)]
-    with warnings.catch_warnings():  # openpyxl warns in write-only mode even with the columns given
-        warnings.simplefilter("ignore")
-        ws.add_table(table)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return n
+    rows = (
+        [row["month"], row["provider"], row["kind"], row["customer"], row["staff"], row["start"], row["end"],
+         round(row["minutes"], 1), "Manuell" if row["manual"] else "Elektronisk", row["registered"]]
+        for row in flagged.iter_rows(named=True)
+    )
+    return write_plain_table(path, "Flaggade besök", "tblFlaggadeBesok", header, rows,
+                             widths=(9, 11, 22, 16, 16, 17, 17, 9, 12, 17))
 
 
 # ----------------------------------------------------------------------------------- Översikt

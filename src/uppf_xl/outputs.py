@@ -18,32 +18,17 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import errno
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from uppf_xl.errors import ExternalProgramMissing, FileAccessError
+from uppf_xl.errors import os_reason as reason
 
 TEMP_SUFFIX = ".uppf-xl.tmp"
 
 _CREATED: contextvars.ContextVar[list[Path] | None] = contextvars.ContextVar("uppf_xl_created", default=None)
-
-
-def reason(exc: OSError) -> str:
-    """Why a write failed, in Swedish."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "disken är full"
-    if exc.errno == errno.EFBIG:
-        return "filen blev för stor för disken"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "åtkomst nekad (filen är skrivskyddad eller öppen i ett annat program)"
-    if exc.errno == errno.EROFS:
-        return "mappen är skrivskyddad"
-    if exc.errno == errno.ENAMETOOLONG:
-        return "filnamnet är för långt"
-    return exc.strerror or str(exc)
 
 
 def target_of(path: Path) -> Path:

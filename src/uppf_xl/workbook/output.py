@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -22,7 +24,8 @@ from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from uppf_xl.errors import FileAccessError
@@ -223,3 +226,39 @@ def _chart(ws: Worksheet, spec: ChartSpec, tables: list[TableBlock]) -> None:
         chart.y_axis.title = spec.y_title
     chart.width, chart.height = spec.width_cm, spec.height_cm
     ws.add_chart(chart, spec.anchor)
+
+
+def write_plain_table(path: Path, sheet: str, table: str, header: list[str], rows: Iterable[list[Value]],
+                      widths: Sequence[float] = ()) -> int:
+    """A large one-table .xlsx streamed row by row (write-only openpyxl); returns the data rows.
+
+    For files too large to build in memory, such as month-in's drill-down of flagged visits.
+    Text that looks like a formula stays text.
+    """
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    ws.append(header)
+    n = 0
+    for row in rows:
+        ws.append([_as_text_cell(ws, v) for v in row])
+        n += 1
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    block = Table(displayName=table, ref=f"A1:{get_column_letter(len(header))}{max(n + 1, 2)}",
+                  tableStyleInfo=TableStyleInfo(name="TableStyleMedium2", showRowStripes=True))
+    block.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(header, start=1)]
+    with warnings.catch_warnings():  # openpyxl warns in write-only mode even with the columns given
+        warnings.simplefilter("ignore")
+        ws.add_table(block)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return n
+
+
+def _as_text_cell(ws: Worksheet, value: Value) -> object:
+    """A value for a write-only row: a text starting with "=" is written as text, never a formula."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value

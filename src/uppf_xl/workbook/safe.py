@@ -9,7 +9,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import errno
 import glob
 import os
 import re
@@ -23,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from uppf_xl.errors import FileAccessError, WriteRefused
+from uppf_xl.errors import FileAccessError, WriteRefused, os_reason
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
@@ -357,12 +356,5 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "disken är full"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "åtkomst nekad (filen är skrivskyddad eller öppen i ett annat program)"
-    if exc.errno == errno.EROFS:
-        return "mappen är skrivskyddad"
-    if exc.errno == errno.ENAMETOOLONG:
-        return "filnamnet är för långt (uppf-xl behöver plats för en tillfällig fil och en säkerhetskopia); byt till ett kortare namn"
-    return exc.strerror or str(exc)
+    return os_reason(exc, too_long="filnamnet är för långt (uppf-xl behöver plats för en tillfällig fil och en "
+                                   "säkerhetskopia); byt till ett kortare namn")
