@@ -388,7 +388,7 @@ def add_to_dashboard(d: Dashboard, rows: list[ScheduleRow], status: dict[int, st
     live = [r if status.get(id(r), r.status) == r.status else replace(r, status=status[id(r)]) for r in rows]
     old = backlog(live, year)
     d.backlog = len(old)
-    d.extra.append(DashTable(
+    d.sections.append(DashTable(
         "tblOversiktEfterslapning",
         f"Ej genomförda från tidigare år ({len(old)})",
         ["År", "Nyckel", "UtförarID", "Utförare", "Uppföljning", "Senast", "Dagar sen", "Status", "Ansvarig"],
@@ -398,14 +398,14 @@ def add_to_dashboard(d: Dashboard, rows: list[ScheduleRow], status: dict[int, st
     n, done, added = adopted_counts(live, year)
     if n:
         first = min(r.adopted for r in live if r.adopted is not None and _year_of(r) == year)  # type: ignore[type-var]
-        d.extra.append(DashTable(
+        d.sections.append(DashTable(
             "tblOversiktFaststalld",
             f"Fastställd plan {year}",
             ["Fastställd", "Uppföljningar i planen", "Genomförda", "Tillagda efter fastställandet"],
             [[first, n, done, added]],
         ))
     changed = changed_rows(live)
-    d.extra.append(DashTable(
+    d.sections.append(DashTable(
         "tblOversiktAndradTid",
         f"Ändrad tid efter kallelse ({len(changed)})",
         ["Nyckel", "UtförarID", "Utförare", "Uppföljning", "Kallat datum", "Nytt datum", "Ansvarig"],
@@ -426,7 +426,7 @@ def summary_lines(d: Dashboard) -> list[str]:
     lines = []
     if d.backlog:
         lines.append(f"{d.backlog} uppföljningar från tidigare år är inte genomförda (se Översikt).")
-    for t in d.extra:
+    for t in d.sections:
         if t.name == "tblOversiktFaststalld" and t.rows:
             _, n, done, added = t.rows[0]
             lines.append(f"Fastställd plan {d.year}: {done} av {n} genomförda, {added} tillagda efter fastställandet.")

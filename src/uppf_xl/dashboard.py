@@ -141,11 +141,10 @@ class Dashboard:
     serious: list[FindingItem] = field(default_factory=list)  # open Allvarlig brist
     open_by_category: dict[str, int] = field(default_factory=dict)
     work: list[WorkItem] = field(default_factory=list)
-    finding_tables: list[DashTable] = field(default_factory=list)  # uppf_xl.finding_board
-    sections: list[DashTable] = field(default_factory=list)  # further tables, from other modules
-    info_requests: list[list[Value]] = field(default_factory=list)  # open Informationsbegäran rows (uppf_xl.insyn)
     backlog: int = 0  # rows of earlier years neither done nor Utgår
-    extra: list[DashTable] = field(default_factory=list)  # tables added by other modules, shown last
+    # Tables other modules add, shown after the dashboard's own in the order they were added:
+    # findings (uppf_xl.finding_board), risk, information requests, then the year (uppf_xl.annual).
+    sections: list[DashTable] = field(default_factory=list)
 
     @property
     def total(self) -> PlanCount:
@@ -266,10 +265,11 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     d.coverage = _coverage(register, live, year, today)
     d.new_providers = _new_providers(register, live, status, year, today)
     _findings(d, register, today)
-    d.finding_tables = finding_board.dashboard_tables(register, today)
+    d.sections.extend(finding_board.dashboard_tables(register, today))
     d.work = _work(register, live, today)
     d.sections.extend(risk_tables(register, rows, today))
-    d.info_requests = _open_info_requests(register, today)
+    d.sections.append(DashTable("tblOversiktInformationsbegaran", "Öppna informationsbegäranden", _info_request_header(),
+                                _open_info_requests(register, today)))
     d.work = meetings.with_drafts(d.work, register, today, WORK_DAYS_AHEAD)
 
     d.by_unit = dict(sorted(d.by_unit.items()))
@@ -546,10 +546,8 @@ def tables(d: Dashboard) -> list[DashTable]:
                 for c in d.coverage
             ],
         ),
-        *d.finding_tables,
         *d.sections,
-        DashTable("tblOversiktInformationsbegaran", "Öppna informationsbegäranden", _info_request_header(), d.info_requests),
-    ] + d.extra
+    ]
 
 
 def _text(value: Value) -> object:
