@@ -33,10 +33,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Callable
 from pathlib import Path
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from uppf_xl.contract import DASHBOARD, FINDINGS, MONTHLY, SCHEDULE, column_letter
 from uppf_xl.model import MonthlyResult, Register, ScheduleRow, Settings
@@ -113,6 +115,18 @@ def _packed(columns: list[tuple[str, int]]) -> pl.Expr | None:
     return out
 
 
+def _by_day(visits: pl.DataFrame, fn: Callable[[date], object], dtype: PolarsDataType) -> pl.Expr:
+    """fn(day) for each row: computed once per calendar day in the data's range, then looked
+    up by the day's number (a month of visits spans some 31 days)."""
+    days = visits.get_column("day")
+    low, high = days.min(), days.max()
+    if not isinstance(low, date) or not isinstance(high, date) or (high - low).days > 50_000:
+        return pl.col("day").map_batches(lambda s: pl.Series([None if d is None else fn(d) for d in s.to_list()], dtype=dtype),
+                                         return_dtype=dtype)
+    table = pl.Series([fn(low + timedelta(days=n)) for n in range((high - low).days + 1)], dtype=dtype)
+    return pl.lit(table).gather(pl.col("day").to_physical() - (low - date(1970, 1, 1)).days)
+
+
 def analyse(exports: Exports, register: Register, months: set[str] | None) -> Analysis:
     """Figures per provider and month, the deviations and the flagged visits."""
     s = register.settings
@@ -123,21 +137,18 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
     categories: list[str] = visits.schema["provider"].categories.to_list()  # type: ignore[attr-defined]
     # The month is an integer (year * 12 + month - 1) until the few result rows; the provider,
     # customer and staff are integer codes (see monthly_read), since codes sort, group and
-    # compare several times faster than text. The drill-down finds its visits by "i".
-    ym = pl.col("day").dt.year().cast(pl.Int32) * 12 + pl.col("day").dt.month().cast(pl.Int32) - 1
-    base = visits.with_columns(ym.alias("ym"))
+    # compare several times faster than text. The rows of v are base's rows, in order.
+    base = visits.with_columns(_by_day(visits, lambda d: d.year * 12 + d.month - 1, pl.Int32).alias("ym"))
     if months:
         keep = pl.col("ym").is_in([int(m[:4]) * 12 + int(m[5:7]) - 1 for m in months])
         if not base.select(keep.all()).item():
             base = base.filter(keep)
-    base = base.with_row_index("i")
     low, high, staff_max, customer_max = base.select(
         pl.col("ym").min().alias("low"), pl.col("ym").max().alias("high"), pl.col("staff").max(), pl.col("customer").max(),
     ).fill_null(0).row(0)
     first_month, n_months = int(low), int(high) - int(low) + 1
     n_staff, n_customers = int(staff_max) + 1, int(customer_max) + 1
     v = base.select(
-        "i",
         pl.col("provider").to_physical().alias("p"),
         pl.col("customer").alias("c"),
         pl.col("staff").alias("s"),
@@ -146,21 +157,25 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
         ((pl.col("end") - pl.col("start")).dt.total_seconds() / 60).alias("minutes"),
         "manual",
         ((pl.col("registered") - pl.col("end")).dt.total_seconds() > s.efterregistrerad_timmar * 3600).fill_null(False).alias("late"),
-        (pl.col("day").dt.day() <= CONTINUITY_DAYS).alias("window"),
+        _by_day(base, lambda d: d.day <= CONTINUITY_DAYS, pl.Boolean).alias("window"),
     ).with_columns((pl.col("minutes") < s.kort_besok_minuter).alias("short"))
 
     # One pass in each staff member's day order: the previous visit at the same customer with
     # the same or an overlapping time is a duplicate; at another customer, less than N
     # minutes before (or overlapping: nobody is in two homes at once), it is close.
-    v = _in_staff_order(v, len(categories), n_staff)
+    order = _staff_order(v, len(categories), n_staff)
+    walk = v.select("p", "s", "c", "start", "end").select(pl.all().gather(order))
     gap = (pl.col("start") - pl.col("end").shift(1)).dt.total_seconds() / 60
     same_staff = (pl.col("p") == pl.col("p").shift(1)) & (pl.col("s") == pl.col("s").shift(1))
     same_customer = pl.col("c") == pl.col("c").shift(1)
     same_times = (pl.col("start") == pl.col("start").shift(1)) & (pl.col("end") == pl.col("end").shift(1))
-    v = v.with_columns(
+    flags = walk.select(
         (same_staff & same_customer & ((gap < 0) | same_times)).fill_null(False).alias("duplicate"),
         (same_staff & ~same_customer & (gap < s.tatt_minuter)).fill_null(False).alias("close"),
     )
+    # Back in file order: the rows of v stay where they are (and "i" is the row number).
+    v = v.with_columns(pl.repeat(False, v.height, eager=True).scatter(order, flags.get_column(name)).alias(name)
+                       for name in ("duplicate", "close"))
     # Everything else is counted per provider-month, customer and staff member in one group-by;
     # the figures per provider-month and per customer are sums over its rows.
     cells = [("pm", len(categories) * n_months), ("c", n_customers), ("s", n_staff)]
@@ -189,6 +204,7 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
                              & (pl.col("top") * 100 >= pl.col("total") * s.samma_personal_andel)).select("pm", "c")
     loyal_counts = loyal.group_by("pm").agg(pl.len().alias("loyal"))
     table = totals.join(continuity, on="pm", how="left").join(loyal_counts, on="pm", how="left")
+    table = table.filter(pl.col("pm").is_not_null())  # rows of an unknown provider (the reader reported them)
     pms = table.get_column("pm").to_list()
     table = table.with_columns(pl.Series("provider", [categories[pm // n_months] for pm in pms], dtype=pl.String),
                                pl.Series("month", [_month_text(pm % n_months + first_month) for pm in pms], dtype=pl.String))
@@ -221,32 +237,34 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
     return Analysis(results, deviations, flagged, loyal_map)
 
 
-def _in_staff_order(v: pl.DataFrame, n_providers: int, n_staff: int) -> pl.DataFrame:
-    """The visits sorted by provider, staff member, start and end; ties keep the file order."""
+def _staff_order(v: pl.DataFrame, n_providers: int, n_staff: int) -> pl.Series:
+    """The row numbers of the visits by provider, staff member, start and end; ties keep the
+    file order. One packed integer key when the times allow it, else a sort on the columns."""
     whole_minutes = 60_000_000
     if v.height:
+        length = (pl.col("end") - pl.col("start")).dt.total_seconds()
         bounds = v.select(
             pl.col("start").min().alias("first"), pl.col("start").max().alias("last"),
-            (pl.col("end") - pl.col("start")).dt.total_seconds().min().alias("shortest"),
-            (pl.col("end") - pl.col("start")).dt.total_seconds().max().alias("longest"),
+            length.min().alias("shortest"), length.max().alias("longest"),
             (pl.col("start").dt.epoch("us") % whole_minutes != 0).any().alias("seconds"),
-            pl.any_horizontal(pl.all().is_null().any()).alias("nulls"),
+            pl.any_horizontal(pl.col("p", "s", "start", "end").is_null().any()).alias("nulls"),
         ).row(0, named=True)
         if not bounds["nulls"] and not bounds["seconds"] and bounds["shortest"] >= 0:
             first = bounds["first"]
             span = int((bounds["last"] - first).total_seconds() // 60) + 1
             start = ((pl.col("start") - first).dt.total_seconds() // 60).alias("start_minute")
-            length = (pl.col("end") - pl.col("start")).dt.total_seconds().alias("length")
             key = _packed([("p", n_providers), ("s", n_staff), ("start_minute", span), ("length", int(bounds["longest"]) + 1)])
             if key is not None:
-                return (v.with_columns(start, length).with_columns(key.alias("order"))
-                        .sort("order", maintain_order=True).drop("start_minute", "length", "order"))
-    return v.sort(["p", "s", "start", "end"], maintain_order=True)
+                return v.select("p", "s", start, length.alias("length")).select(pl.arg_sort_by(key, maintain_order=True)).to_series()
+    return v.select(pl.arg_sort_by(["p", "s", "start", "end"], maintain_order=True)).to_series()
 
 
 def _flagged(exports: Exports, base: pl.DataFrame, v: pl.DataFrame, loyal: pl.DataFrame, deviations: list[Deviation],
              pm_of: dict[tuple[str, str], int], n_customers: int) -> pl.DataFrame:
     """The visits behind each deviation that counts visits, customers and staff by pseudonym."""
+    if not deviations:
+        v = v.head(0)
+    v = v.with_row_index("i")  # v's rows are base's rows
     parts = []
     for column, code in (("duplicate", "DUB"), ("close", "TATT"), ("short", "KORT"), ("late", "EFT"), ("manual", "MAN")):
         wanted = [pm_of[d.provider_id, d.month] for d in deviations if d.code == code]

@@ -82,7 +82,7 @@ class Exports:
     """What the exports hold after reading: visits and granted time, pseudonymised."""
 
     # provider (Enum of the register's UtförarID), customer, staff (codes), day, start, end
-    # (datetimes), manual, registered, line, file
+    # (datetimes), manual, registered
     visits: pl.DataFrame
     granted: pl.DataFrame  # provider, month, hours
     problems: list[str] = field(default_factory=list)  # "file:line: message", Swedish
@@ -118,19 +118,18 @@ def import_format(register: Register) -> dict[str, ImportField]:
     return fields
 
 
-def _csv(data: bytes) -> pl.DataFrame:
-    """Every cell as text: UTF-8 (BOM or not) first, Windows-1252 when that fails."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    end = data.find(b"\n")
-    first = (data[:end] if end >= 0 else data).decode("utf-8", errors="replace")
-    options = dict(separator=_separator(first), infer_schema=False, truncate_ragged_lines=True)
+def _csv(path: Path) -> pl.DataFrame:
+    """Every cell as text: UTF-8 (BOM or not) first, read by polars straight from the file;
+    Windows-1252 when that fails."""
+    with open(path, "rb") as fh:
+        first = fh.readline().removeprefix(b"\xef\xbb\xbf")
+    options = dict(separator=_separator(first.decode("utf-8", errors="replace")), infer_schema=False,
+                   truncate_ragged_lines=True)
     try:
-        return pl.read_csv(io.BytesIO(data), **options)  # type: ignore[arg-type]
+        return pl.read_csv(path, **options)  # type: ignore[arg-type]
     except pl.exceptions.ComputeError:
-        text = data.decode("cp1252", errors="replace")
-        first = text.split("\n", 1)[0]
-        options["separator"] = _separator(first)
+        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("cp1252", errors="replace")
+        options["separator"] = _separator(text.split("\n", 1)[0])
         return pl.read_csv(io.BytesIO(text.encode("utf-8")), **options)  # type: ignore[arg-type]
 
 
@@ -171,7 +170,7 @@ def read_table(path: Path) -> pl.DataFrame:
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         columns = {h: [_cell_text(r[i]) if i < len(r) else None for r in rows[1:]] for i, h in enumerate(header) if h}
         return pl.DataFrame(columns, schema={h: pl.String for h in columns})
-    df = _csv(path.read_bytes())
+    df = _csv(path)
     return df.rename({c: c.strip() for c in df.columns})
 
 
@@ -271,8 +270,8 @@ def _with_fallback(df: pl.DataFrame, column: str, tiers: list[pl.Expr], slow: Ca
     other tiers and then `slow`, each once per distinct value. For columns of mostly distinct
     values (time stamps)."""
     df = df.with_columns(tiers[0].cast(dtype).alias(name))
-    missed = df.filter(pl.col(name).is_null() & pl.col(column).is_not_null()).select(pl.col(column).unique())
-    if missed.height:
+    if _unread(df, name, column):
+        missed = df.select(pl.col(column).filter(pl.col(name).is_null() & pl.col(column).is_not_null()).unique())
         fixed = _fallback(missed, column, pl.Series("out", [None] * missed.height, dtype=dtype), tiers[1:], slow, dtype)
         df = df.with_columns(pl.coalesce(pl.col(name), pl.col(column).replace_strict(
             missed.get_column(column), fixed, default=None, return_dtype=dtype)).alias(name))
@@ -377,7 +376,7 @@ def read_exports(register: Register, paths: list[Path], key: str,
             progress(n + 1, len(paths))
     empty_visits = pl.DataFrame(schema={"provider": provider_type, "customer": pl.UInt32, "staff": pl.UInt32,
                                         "day": pl.Date, "start": pl.Datetime, "end": pl.Datetime, "manual": pl.Boolean,
-                                        "registered": pl.Datetime, "line": pl.UInt32, "file": pl.String})
+                                        "registered": pl.Datetime("us")})
     empty_granted = pl.DataFrame(schema={"provider": pl.String, "month": pl.String, "hours": pl.Float64})
     return Exports(
         visits=pl.concat(visits, how="vertical_relaxed") if visits else empty_visits,
@@ -428,6 +427,11 @@ def _granted(df: pl.DataFrame, fmt: dict[str, ImportField], report: _Problems) -
     return df.select("provider", "month", "hours")
 
 
+def _unread(df: pl.DataFrame, out: str, source: str) -> bool:
+    """Whether a conversion left a value unread (more nulls in `out` than in `source`)."""
+    return df.get_column(out).null_count() > df.get_column(source).null_count()
+
+
 def _missing(name: str) -> Callable[[str], str]:
     return lambda _value: f"{name} saknas"
 
@@ -438,24 +442,29 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
     # Each conversion is tiered: a strict fast parse, then the forgiving one (surrounding
     # spaces, the column's own format) and the Python reader, on the values still unread only.
     date = pl.col("Datum")
-    df = _per_value(df, "Datum", [date.str.to_date("%Y-%m-%d", strict=False),
-                                  date.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)],
-                    _slow_date, pl.Date(), "day")
+    df = _with_fallback(df, "Datum", [date.str.to_date("%Y-%m-%d", strict=False),
+                                      date.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)],
+                        _slow_date, pl.Date(), "day")
     df = _per_value(df, "Start", [_clock(df, "Start")], lambda v: _slow_minutes(v, end=False), pl.Int32(), "start_min")
     if length_in_minutes:
         df = _per_value(df, "Slut", [_number("Slut")], lambda v: None, pl.Float64(), "end_min")
     else:
         df = _per_value(df, "Slut", [_clock(df, "Slut")], lambda v: _slow_minutes(v, end=True), pl.Int32(), "end_min")
         df = df.with_columns(pl.col("end_min").cast(pl.Float64))
-    report.bad(df, pl.col("day").is_null() & pl.col("Datum").is_not_null(), "Datum",
-               lambda v: f"{_quoted(v)} är inget datum (skriv ÅÅÅÅ-MM-DD)")
+    # A null count is known without a pass over the rows: a check runs only where it can find something.
+    if _unread(df, "day", "Datum"):
+        report.bad(df, pl.col("day").is_null() & pl.col("Datum").is_not_null(), "Datum",
+                   lambda v: f"{_quoted(v)} är inget datum (skriv ÅÅÅÅ-MM-DD)")
     for field_name in ("Datum", "Start", "Slut", "Brukare", "Personal"):
-        report.bad(df, pl.col(field_name).is_null(), "line", _missing(field_name))
-    report.bad(df, pl.col("start_min").is_null() & pl.col("Start").is_not_null(), "Start", lambda v: f"{_quoted(v)} är ingen tid")
+        if df.get_column(field_name).null_count():
+            report.bad(df, pl.col(field_name).is_null(), "line", _missing(field_name))
+    if _unread(df, "start_min", "Start"):
+        report.bad(df, pl.col("start_min").is_null() & pl.col("Start").is_not_null(), "Start",
+                   lambda v: f"{_quoted(v)} är ingen tid")
     if length_in_minutes:
         report.bad(df, (pl.col("end_min").is_null() | (pl.col("end_min") < 0)) & pl.col("Slut").is_not_null(), "Slut",
                    lambda v: f"{_quoted(v)} är inget antal minuter")
-    else:
+    elif _unread(df, "end_min", "Slut"):
         report.bad(df, pl.col("end_min").is_null() & pl.col("Slut").is_not_null(), "Slut", lambda v: f"{_quoted(v)} är ingen tid")
     midnight = pl.col("day").cast(pl.Datetime("us"))
     start = midnight + pl.duration(minutes=pl.col("start_min"))
@@ -465,36 +474,41 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
         # An end before the start is past midnight.
         wrap = pl.when(pl.col("end_min") < pl.col("start_min")).then(24 * 60).otherwise(0)
         end_dt = midnight + pl.duration(minutes=(pl.col("end_min") + wrap).cast(pl.Int64))
-    df = df.with_columns(start.alias("start"), end_dt.alias("end"))
+    # Each text column goes as soon as it is read and checked: the memory it held is reused
+    # for the next columns instead of new pages being asked for.
+    df = df.with_columns(start.alias("start"), end_dt.alias("end")).drop("Utförare", "Datum", "Start", "Slut", "start_min",
+                                                                         "end_min")
     if "Registrering" in columns:
         words = {w.casefold() for w in fmt["Registrering"].values}
-        values, index = _distinct(df, "Registrering")
-        manual = pl.Series([v.strip().casefold() in words for v in values.get_column("Registrering").to_list()], dtype=pl.Boolean)
-        df = df.with_columns(manual.gather(index).fill_null(False).alias("manual"))
+        manual = [v for v in df.get_column("Registrering").drop_nulls().unique().to_list() if v.strip().casefold() in words]
+        df = df.with_columns(pl.col("Registrering").is_in(pl.Series(manual, dtype=pl.String).implode())
+                             .fill_null(False).alias("manual")).drop("Registrering")
     else:
         df = df.with_columns(pl.lit(False).alias("manual"))
     if "Registrerad" in columns:
         stamp = _format_of(df, "Registrerad", STAMP_FORMATS)
         text = pl.col("Registrerad")
-        df = _with_fallback(df, "Registrerad", [text.str.to_datetime(stamp, strict=False, time_unit="us"),
+        # Time stamps are mostly distinct: polars' per-value cache would cost more than it saves.
+        df = _with_fallback(df, "Registrerad", [text.str.strptime(pl.Datetime("us"), stamp, strict=False, cache=False),
                                                 text.str.strip_chars().str.to_datetime(stamp, strict=False, time_unit="us")],
                             _slow_stamp, pl.Datetime("us"), "registered")
         # A time of day alone is on the visit's date.
-        failed = df.filter(pl.col("registered").is_null() & pl.col("Registrerad").is_not_null()).get_column("Registrerad")
+        failed = (df.select(pl.col("Registrerad").filter(pl.col("registered").is_null() & pl.col("Registrerad").is_not_null()))
+                  .to_series() if _unread(df, "registered", "Registrerad") else pl.Series([], dtype=pl.String))
         if failed.len():
             mapping = {v: _slow_minutes(v, end=True) for v in failed.unique().to_list()}
             clock = pl.col("Registrerad").replace_strict(mapping, default=None, return_dtype=pl.Int32)
             df = df.with_columns(pl.coalesce(pl.col("registered"), midnight + pl.duration(minutes=clock)).alias("registered"))
-        report.bad(df, pl.col("registered").is_null() & pl.col("Registrerad").is_not_null(), "Registrerad",
-                   lambda v: f"{_quoted(v)} är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)")
+        if _unread(df, "registered", "Registrerad"):
+            report.bad(df, pl.col("registered").is_null() & pl.col("Registrerad").is_not_null(), "Registrerad",
+                       lambda v: f"{_quoted(v)} är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)")
+        df = df.drop("Registrerad")
     else:
         df = df.with_columns(pl.lit(None, dtype=pl.Datetime("us")).alias("registered"))
     # Pseudonymise: the clear identities become codes right here and are dropped; a code's
     # keyed pseudonym is computed only if the drill-down lists it (Pseudonyms.of).
-    replaced = []
     for column, role in (("Brukare", "customer"), ("Personal", "staff")):
         values, index = _distinct(df, column)
-        replaced.append(pl.Series(role, codes.codes(role, values.get_column(column).to_list()), dtype=pl.UInt32).gather(index))
-    df = df.with_columns(replaced)
-    return df.select("provider", "customer", "staff", "day", "start", "end", "manual", "registered",
-                     pl.col("line").cast(pl.UInt32), pl.lit(name).alias("file"))
+        code = pl.Series(role, codes.codes(role, values.get_column(column).to_list()), dtype=pl.UInt32).gather(index)
+        df = df.with_columns(code).drop(column)
+    return df.select("provider", "customer", "staff", "day", "start", "end", "manual", "registered")
