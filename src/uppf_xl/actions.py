@@ -458,7 +458,16 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
     flagged = [r for r in analysis.results if r.deviations]
     log = (f"{', '.join(months)}: {len(analysis.results)} utförare, {visits} besök ur {len(files)} filer; "
            f"{len(flagged)} med avvikelser, {len(proposed)} föreslagna iakttagelser")
-    wb.apply(changes, "month-in", log, now=_now(today))
+    details_path: Path | None = None
+    count = 0
+    # The drill-down passes the personal-data guard first: a stop leaves the workbook untouched,
+    # and a failed workbook write removes the drill-down again.
+    with _documents(wb, register):
+        if details:
+            details_path = output_folder(wb, register, None) / (
+                f"Månadsuppföljning_{months[0]}{'_' + months[-1] if len(months) > 1 else ''}_detaljer.xlsx")
+            count = monthly.write_details(details_path, analysis.flagged)
+        wb.apply(changes, "month-in", log, now=_now(today))
     outcome = Outcome("month-in", changes=changes, log=log, warnings=list(getattr(wb, "warnings", [])))
     outside = read.visits.height - visits
     outcome.lines.append(f"Månadsuppföljning {', '.join(months)}: {len(analysis.results)} utförare och {visits} besök "
@@ -477,12 +486,9 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
         what = "föreslagen iakttagelse" if len(proposed) == 1 else "föreslagna iakttagelser"
         outcome.lines.append(f"{len(proposed)} {what} (Avvikelse, Tidsregistrering) lades till i Iakttagelser med Bekräftad Nej; "
                              "skriv Ja i Bekräftad för dem som ska gå vidare, eller ta bort raden.")
-    if details:
-        folder = output_folder(wb, register, None)
-        path = folder / f"Månadsuppföljning_{months[0]}{'_' + months[-1] if len(months) > 1 else ''}_detaljer.xlsx"
-        count = monthly.write_details(path, analysis.flagged)
-        outcome.files.append(path)
-        outcome.lines.append(f"Detaljer: {count} flaggade besök (brukare och personal som pseudonymer) i {path}")
+    if details_path is not None:
+        outcome.files.append(details_path)
+        outcome.lines.append(f"Detaljer: {count} flaggade besök (brukare och personal som pseudonymer) i {details_path}")
     outcome.tables.append((
         f"Månadsuppföljning {', '.join(months)}",
         ["Månad", "UtförarID", "Utförare", "Besök", "Utförd av beviljad", "Avvikelser"],
