@@ -246,3 +246,17 @@ def test_the_drill_down_passes_the_personal_data_guard(case: Scenario, planned_m
     with pytest.raises(PersonalDataFound):
         monthly.write_details(bad, leaking)
     assert not bad.exists()
+
+
+def test_a_registration_stamp_with_an_impossible_date_is_an_error(case: Scenario, planned_master: Path,
+                                                                   tmp_path: Path) -> None:
+    register = open_workbook(planned_master).register(TODAY)
+    visits, granted = write(case, tmp_path)
+    lines = visits.read_text(encoding="utf-8").splitlines()
+    for index, value in ((5, "2025-13-01 07:00"), (6, "07:56")):  # the second is a time of day: on the visit's date
+        parts = lines[index].split(";")
+        parts[7] = value
+        lines[index] = ";".join(parts)
+    visits.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    read = monthly_read.read_exports(register, [visits, granted], "nyckel")
+    assert read.problems == [f'{visits.name}:6: "2025-13-01 07:00" är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)']

@@ -212,6 +212,7 @@ def _provider_lookup(register: Register) -> dict[str, str]:
 _TIME_RE = re.compile(_TIME)
 _STAMP_RE = re.compile(_STAMP)
 _DATE_RE = re.compile(_DATE)
+_CLOCK_ONLY = re.compile(r"^\s*\d{1,2}[:.]\d{2}")
 
 
 def _slow_minutes(text: str, end: bool) -> int | None:
@@ -496,7 +497,8 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
         failed = (df.select(pl.col("Registrerad").filter(pl.col("registered").is_null() & pl.col("Registrerad").is_not_null()))
                   .to_series() if _unread(df, "registered", "Registrerad") else pl.Series([], dtype=pl.String))
         if failed.len():
-            mapping = {v: _slow_minutes(v, end=True) for v in failed.unique().to_list()}
+            # Only a bare clock time: a stamp whose date cannot be read ("2026-13-01 07:00") is an error.
+            mapping = {v: _slow_minutes(v, end=True) if _CLOCK_ONLY.match(v) else None for v in failed.unique().to_list()}
             clock = pl.col("Registrerad").replace_strict(mapping, default=None, return_dtype=pl.Int32)
             df = df.with_columns(pl.coalesce(pl.col("registered"), midnight + pl.duration(minutes=clock)).alias("registered"))
         if _unread(df, "registered", "Registrerad"):
