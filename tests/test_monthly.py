@@ -260,3 +260,10 @@ def test_a_registration_stamp_with_an_impossible_date_is_an_error(case: Scenario
     visits.write_text("\n".join(lines) + "\n", encoding="utf-8")
     read = monthly_read.read_exports(register, [visits, granted], "nyckel")
     assert read.problems == [f'{visits.name}:6: "2025-13-01 07:00" är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)']
+
+
+def test_the_progress_bar_counts_the_files_the_analysis_and_the_writing(book: Path, case: Scenario, tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    files = write(case, tmp_path)
+    actions.month_in(open_workbook(book), files, MONTH, False, TODAY, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]

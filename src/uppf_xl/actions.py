@@ -432,12 +432,16 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
             files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".txt", ".xlsx") and not p.name.startswith("~$")))
         else:
             files.append(path)
-    read = monthly_read.read_exports(register, files, key, progress)
+    # The bar counts each export read, the analysis and the writing.
+    steps = len(files) + 2
+    read = monthly_read.read_exports(register, files, key, (lambda done, _total: progress(done, steps)) if progress else None)
     if not read.problems and read.visits.height == 0:
         read.problems.append("ingen av filerna är en besöksexport (kolumnerna i Importformat för Start och Slut saknas)")
     if read.problems:
         raise ExportInvalid(read.problems)
     analysis = monthly.analyse(read, register, {month} if month else None)
+    if progress:
+        progress(len(files) + 1, steps)
     if not analysis.results:
         raise ExportInvalid([f"exporterna har inga besök i {month}"])
     months = sorted({r.month for r in analysis.results})
@@ -468,6 +472,8 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
                 f"Månadsuppföljning_{months[0]}{'_' + months[-1] if len(months) > 1 else ''}_detaljer.xlsx")
             count = monthly.write_details(details_path, analysis.flagged)
         wb.apply(changes, "month-in", log, now=_now(today))
+    if progress:
+        progress(steps, steps)
     outcome = Outcome("month-in", changes=changes, log=log, warnings=list(getattr(wb, "warnings", [])))
     outside = read.visits.height - visits
     outcome.lines.append(f"Månadsuppföljning {', '.join(months)}: {len(analysis.results)} utförare och {visits} besök "
