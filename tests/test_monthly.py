@@ -212,3 +212,58 @@ def test_trend_charts_on_oversikt_and_the_report_section(book: Path, case: Scena
     assert rep.monthly.rows[0][0] == "Kontrollerade (1 månader)"
     assert any(r[0] == "Dubbelregistreringar" for r in rep.monthly.rows) or namnd != register.provider(
         next(p for p, k in case.planted.items() if k == "dubbel")).namnd  # type: ignore[union-attr]
+
+
+def test_a_pseudonym_never_looks_like_a_personnummer_or_a_number() -> None:
+    import re
+
+    from uppf_xl import guard
+    from uppf_xl.monthly_read import pseudonym
+
+    seen = set()
+    for i in range(3000):
+        for kind in ("brukare", "personal"):
+            p = pseudonym("nyckel", kind, f"19{i:06d}-{i % 10000:04d}")
+            assert re.fullmatch(r"[BP]-[bcdfghjklmnpqrstvwxz]{12}", p), p
+            assert guard.find(f"Brukare {p} i texten") == []
+            seen.add(p)
+    assert len(seen) == 6000
+    assert pseudonym("nyckel", "brukare", "x") == pseudonym("nyckel", "brukare", "x") != pseudonym("annan", "brukare", "x")
+
+
+def test_the_drill_down_passes_the_personal_data_guard(case: Scenario, planned_master: Path, tmp_path: Path) -> None:
+    import polars as pl
+
+    from uppf_xl.errors import PersonalDataFound
+
+    register = open_workbook(planned_master).register(TODAY)
+    analysis = monthly.analyse(monthly_read.read_exports(register, write(case, tmp_path), "nyckel"), register, {MONTH})
+    assert analysis.flagged.height and analysis.flagged["customer"].str.contains(r"\d").not_().all()
+    ok = tmp_path / "ut" / "ok_detaljer.xlsx"
+    assert monthly.write_details(ok, analysis.flagged) == analysis.flagged.height
+    leaking = analysis.flagged.with_columns(pl.lit("19121212-1212").alias("customer"))
+    bad = tmp_path / "ut" / "stopp_detaljer.xlsx"
+    with pytest.raises(PersonalDataFound):
+        monthly.write_details(bad, leaking)
+    assert not bad.exists()
+
+
+def test_a_registration_stamp_with_an_impossible_date_is_an_error(case: Scenario, planned_master: Path,
+                                                                   tmp_path: Path) -> None:
+    register = open_workbook(planned_master).register(TODAY)
+    visits, granted = write(case, tmp_path)
+    lines = visits.read_text(encoding="utf-8").splitlines()
+    for index, value in ((5, "2025-13-01 07:00"), (6, "07:56")):  # the second is a time of day: on the visit's date
+        parts = lines[index].split(";")
+        parts[7] = value
+        lines[index] = ";".join(parts)
+    visits.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    read = monthly_read.read_exports(register, [visits, granted], "nyckel")
+    assert read.problems == [f'{visits.name}:6: "2025-13-01 07:00" är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)']
+
+
+def test_the_progress_bar_counts_the_files_the_analysis_and_the_writing(book: Path, case: Scenario, tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    files = write(case, tmp_path)
+    actions.month_in(open_workbook(book), files, MONTH, False, TODAY, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]

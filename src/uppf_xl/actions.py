@@ -432,12 +432,16 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
             files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".txt", ".xlsx") and not p.name.startswith("~$")))
         else:
             files.append(path)
-    read = monthly_read.read_exports(register, files, key, progress)
+    # The bar counts each export read, the analysis and the writing.
+    steps = len(files) + 2
+    read = monthly_read.read_exports(register, files, key, (lambda done, _total: progress(done, steps)) if progress else None)
     if not read.problems and read.visits.height == 0:
         read.problems.append("ingen av filerna är en besöksexport (kolumnerna i Importformat för Start och Slut saknas)")
     if read.problems:
         raise ExportInvalid(read.problems)
     analysis = monthly.analyse(read, register, {month} if month else None)
+    if progress:
+        progress(len(files) + 1, steps)
     if not analysis.results:
         raise ExportInvalid([f"exporterna har inga besök i {month}"])
     months = sorted({r.month for r in analysis.results})
@@ -458,7 +462,18 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
     flagged = [r for r in analysis.results if r.deviations]
     log = (f"{', '.join(months)}: {len(analysis.results)} utförare, {visits} besök ur {len(files)} filer; "
            f"{len(flagged)} med avvikelser, {len(proposed)} föreslagna iakttagelser")
-    wb.apply(changes, "month-in", log, now=_now(today))
+    details_path: Path | None = None
+    count = 0
+    # The drill-down passes the personal-data guard first: a stop leaves the workbook untouched,
+    # and a failed workbook write removes the drill-down again.
+    with _documents(wb, register):
+        if details:
+            details_path = output_folder(wb, register, None) / (
+                f"Månadsuppföljning_{months[0]}{'_' + months[-1] if len(months) > 1 else ''}_detaljer.xlsx")
+            count = monthly.write_details(details_path, analysis.flagged)
+        wb.apply(changes, "month-in", log, now=_now(today))
+    if progress:
+        progress(steps, steps)
     outcome = Outcome("month-in", changes=changes, log=log, warnings=list(getattr(wb, "warnings", [])))
     outside = read.visits.height - visits
     outcome.lines.append(f"Månadsuppföljning {', '.join(months)}: {len(analysis.results)} utförare och {visits} besök "
@@ -477,12 +492,9 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
         what = "föreslagen iakttagelse" if len(proposed) == 1 else "föreslagna iakttagelser"
         outcome.lines.append(f"{len(proposed)} {what} (Avvikelse, Tidsregistrering) lades till i Iakttagelser med Bekräftad Nej; "
                              "skriv Ja i Bekräftad för dem som ska gå vidare, eller ta bort raden.")
-    if details:
-        folder = output_folder(wb, register, None)
-        path = folder / f"Månadsuppföljning_{months[0]}{'_' + months[-1] if len(months) > 1 else ''}_detaljer.xlsx"
-        count = monthly.write_details(path, analysis.flagged)
-        outcome.files.append(path)
-        outcome.lines.append(f"Detaljer: {count} flaggade besök (brukare och personal som pseudonymer) i {path}")
+    if details_path is not None:
+        outcome.files.append(details_path)
+        outcome.lines.append(f"Detaljer: {count} flaggade besök (brukare och personal som pseudonymer) i {details_path}")
     outcome.tables.append((
         f"Månadsuppföljning {', '.join(months)}",
         ["Månad", "UtförarID", "Utförare", "Besök", "Utförd av beviljad", "Avvikelser"],

@@ -33,10 +33,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Callable
 from pathlib import Path
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from uppf_xl.contract import DASHBOARD, FINDINGS, MONTHLY, SCHEDULE, column_letter
 from uppf_xl.model import MonthlyResult, Register, ScheduleRow, Settings
@@ -95,73 +97,123 @@ def _limit(value: float) -> str:
     return _num(value) + " %"
 
 
+def _month_text(ym: int) -> str:
+    return f"{ym // 12:04d}-{ym % 12 + 1:02d}"
+
+
+def _packed(columns: list[tuple[str, int]]) -> pl.Expr | None:
+    """One Int64 holding several small non-negative integer columns, (name, size) from the most
+    significant; ordering and equality are those of the columns. None when it would not fit."""
+    total = 1
+    for _, size in columns:
+        total *= max(size, 1)
+    if total >= 2 ** 62:
+        return None
+    out: pl.Expr = pl.lit(0, dtype=pl.Int64)
+    for name, size in columns:
+        out = out * max(size, 1) + pl.col(name).cast(pl.Int64)
+    return out
+
+
+def _by_day(visits: pl.DataFrame, fn: Callable[[date], object], dtype: PolarsDataType) -> pl.Expr:
+    """fn(day) for each row: computed once per calendar day in the data's range, then looked
+    up by the day's number (a month of visits spans some 31 days)."""
+    days = visits.get_column("day")
+    low, high = days.min(), days.max()
+    if not isinstance(low, date) or not isinstance(high, date) or (high - low).days > 50_000:
+        return pl.col("day").map_batches(lambda s: pl.Series([None if d is None else fn(d) for d in s.to_list()], dtype=dtype),
+                                         return_dtype=dtype)
+    table = pl.Series([fn(low + timedelta(days=n)) for n in range((high - low).days + 1)], dtype=dtype)
+    return pl.lit(table).gather(pl.col("day").to_physical() - (low - date(1970, 1, 1)).days)
+
+
 def analyse(exports: Exports, register: Register, months: set[str] | None) -> Analysis:
     """Figures per provider and month, the deviations and the flagged visits."""
     s = register.settings
-    base = exports.visits.with_columns(pl.col("day").dt.strftime("%Y-%m").alias("month"))
+    visits = exports.visits
+    provider = visits.get_column("provider")
+    if not isinstance(provider.dtype, pl.Enum):
+        visits = visits.with_columns(pl.col("provider").cast(pl.Enum(provider.drop_nulls().unique().sort())))
+    categories: list[str] = visits.schema["provider"].categories.to_list()  # type: ignore[attr-defined]
+    # The month is an integer (year * 12 + month - 1) until the few result rows; the provider,
+    # customer and staff are integer codes (see monthly_read), since codes sort, group and
+    # compare several times faster than text. The rows of v are base's rows, in order.
+    base = visits.with_columns(_by_day(visits, lambda d: d.year * 12 + d.month - 1, pl.Int32).alias("ym"))
     if months:
-        base = base.filter(pl.col("month").is_in(sorted(months)))
-    # Customers and staff are integer codes (see monthly_read); the provider gets one too, since
-    # codes sort and compare several times faster than text. The drill-down joins back by "i".
-    base = base.with_row_index("i").with_columns(
-        pl.col("provider").cast(pl.Categorical).to_physical().alias("p"),
+        keep = pl.col("ym").is_in([int(m[:4]) * 12 + int(m[5:7]) - 1 for m in months])
+        if not base.select(keep.all()).item():
+            base = base.filter(keep)
+    low, high, staff_max, customer_max = base.select(
+        pl.col("ym").min().alias("low"), pl.col("ym").max().alias("high"), pl.col("staff").max(), pl.col("customer").max(),
+    ).fill_null(0).row(0)
+    first_month, n_months = int(low), int(high) - int(low) + 1
+    n_staff, n_customers = int(staff_max) + 1, int(customer_max) + 1
+    v = base.select(
+        pl.col("provider").to_physical().alias("p"),
         pl.col("customer").alias("c"),
         pl.col("staff").alias("s"),
+        (pl.col("provider").to_physical().cast(pl.Int64) * n_months + pl.col("ym") - first_month).alias("pm"),
+        "start", "end",
         ((pl.col("end") - pl.col("start")).dt.total_seconds() / 60).alias("minutes"),
-    )
-    v = base.select("i", "p", "c", "s", "month", "day", "start", "end", "minutes", "manual", "registered").with_columns(
+        "manual",
         ((pl.col("registered") - pl.col("end")).dt.total_seconds() > s.efterregistrerad_timmar * 3600).fill_null(False).alias("late"),
-        (pl.col("minutes") < s.kort_besok_minuter).alias("short"),
-    ).drop("registered")
-    keys = ["p", "month"]
-
-    def same(*cols: str) -> pl.Expr:
-        out = pl.lit(True)
-        for c in cols:
-            out = out & (pl.col(c) == pl.col(c).shift(1))
-        return out
+        _by_day(base, lambda d: d.day <= CONTINUITY_DAYS, pl.Boolean).alias("window"),
+    ).with_columns((pl.col("minutes") < s.kort_besok_minuter).alias("short"))
 
     # One pass in each staff member's day order: the previous visit at the same customer with
     # the same or an overlapping time is a duplicate; at another customer, less than N
     # minutes before (or overlapping: nobody is in two homes at once), it is close.
-    v = v.sort(["p", "s", "start", "end"])
+    order = _staff_order(v, len(categories), n_staff)
+    walk = v.select("p", "s", "c", "start", "end").select(pl.all().gather(order))
     gap = (pl.col("start") - pl.col("end").shift(1)).dt.total_seconds() / 60
-    same_staff = same("p", "s")
+    same_staff = (pl.col("p") == pl.col("p").shift(1)) & (pl.col("s") == pl.col("s").shift(1))
     same_customer = pl.col("c") == pl.col("c").shift(1)
-    v = v.with_columns(
-        (same_staff & same_customer & ((gap < 0) | same("start", "end"))).fill_null(False).alias("duplicate"),
+    same_times = (pl.col("start") == pl.col("start").shift(1)) & (pl.col("end") == pl.col("end").shift(1))
+    flags = walk.select(
+        (same_staff & same_customer & ((gap < 0) | same_times)).fill_null(False).alias("duplicate"),
         (same_staff & ~same_customer & (gap < s.tatt_minuter)).fill_null(False).alias("close"),
     )
-    totals = v.group_by(keys).agg(
-        pl.len().alias("visits"),
+    # Back in file order: the rows of v stay where they are (and "i" is the row number).
+    v = v.with_columns(pl.repeat(False, v.height, eager=True).scatter(order, flags.get_column(name)).alias(name)
+                       for name in ("duplicate", "close"))
+    # Everything else is counted per provider-month, customer and staff member in one group-by;
+    # the figures per provider-month and per customer are sums over its rows.
+    cells = [("pm", len(categories) * n_months), ("c", n_customers), ("s", n_staff)]
+    key = _packed(cells)
+    by = v.with_columns(key.alias("g")) if key is not None else v
+    pairs = by.group_by("g" if key is not None else ["pm", "c", "s"]).agg(
+        pl.first("pm"), pl.first("c"), pl.first("s"),
+        pl.len().alias("n"), pl.col("window").sum().alias("nw"), pl.col("minutes").sum(),
+        pl.col("manual").sum(), pl.col("late").sum(), pl.col("duplicate").sum(), pl.col("short").sum(),
+        pl.col("close").sum(),
+    )
+    totals = pairs.group_by("pm").agg(
+        pl.col("n").sum().alias("visits"),
         (pl.col("minutes").sum() / 60).alias("hours"),
-        pl.col("manual").mean().alias("manual_share"),
-        pl.col("late").mean().alias("late_share"),
-        pl.col("duplicate").sum().alias("duplicates"),
-        pl.col("short").sum().alias("short"),
-        pl.col("close").sum().alias("close"),
+        pl.col("manual").sum(), pl.col("late").sum(),
+        pl.col("duplicate").sum().alias("duplicates"), pl.col("short").sum(), pl.col("close").sum(),
+    ).with_columns((pl.col("manual") / pl.col("visits")).alias("manual_share"),
+                   (pl.col("late") / pl.col("visits")).alias("late_share"))
+    customers = pairs.group_by(["pm", "c"]).agg(
+        pl.col("nw").sum(), (pl.col("nw") > 0).sum().alias("staff_window"),
+        pl.col("n").sum().alias("total"), pl.col("n").max().alias("top"),
     )
-    window = v.filter(pl.col("day").dt.day() <= CONTINUITY_DAYS)
-    continuity = (
-        window.group_by([*keys, "c"]).agg(pl.len().alias("n"), pl.col("s").n_unique().alias("staff"))
-        .filter(pl.col("n") >= CONTINUITY_MIN_VISITS)
-        .group_by(keys).agg(pl.col("staff").median().alias("continuity"))
-    )
-    per_customer = v.group_by([*keys, "c", "s"]).agg(pl.len().alias("n"))
-    loyal = (
-        per_customer.group_by([*keys, "c"]).agg(pl.col("n").sum().alias("total"), pl.col("n").max().alias("top"))
-        .filter((pl.col("total") >= s.samma_personal_besok) & (pl.col("top") * 100 >= pl.col("total") * s.samma_personal_andel))
-    )
-    loyal_counts = loyal.group_by(keys).agg(pl.len().alias("loyal"))
-    names = base.select("p", "provider").unique("p")
-    granted = exports.granted.group_by(["provider", "month"]).agg(pl.col("hours").sum().alias("granted"))
-    table = (
-        totals.join(continuity, on=keys, how="left").join(loyal_counts, on=keys, how="left")
-        .join(names, on="p").join(granted, on=["provider", "month"], how="left").sort(["month", "provider"])
-    )
+    continuity = (customers.filter(pl.col("nw") >= CONTINUITY_MIN_VISITS)
+                  .group_by("pm").agg(pl.col("staff_window").median().alias("continuity")))
+    loyal = customers.filter((pl.col("total") >= s.samma_personal_besok)
+                             & (pl.col("top") * 100 >= pl.col("total") * s.samma_personal_andel)).select("pm", "c")
+    loyal_counts = loyal.group_by("pm").agg(pl.len().alias("loyal"))
+    table = totals.join(continuity, on="pm", how="left").join(loyal_counts, on="pm", how="left")
+    table = table.filter(pl.col("pm").is_not_null())  # rows of an unknown provider (the reader reported them)
+    pms = table.get_column("pm").to_list()
+    table = table.with_columns(pl.Series("provider", [categories[pm // n_months] for pm in pms], dtype=pl.String),
+                               pl.Series("month", [_month_text(pm % n_months + first_month) for pm in pms], dtype=pl.String))
+    granted = exports.granted.with_columns(pl.col("provider").cast(pl.String)).group_by(["provider", "month"]).agg(pl.col("hours").sum().alias("granted"))
+    table = table.join(granted, on=["provider", "month"], how="left").sort(["month", "provider"])
     results: list[MonthlyResult] = []
     deviations: list[Deviation] = []
     loyal_map: dict[tuple[str, str], int] = {}
+    pm_of: dict[tuple[str, str], int] = {}
     for row in table.iter_rows(named=True):
         p = register.provider(row["provider"])
         granted_h = row["granted"]
@@ -176,34 +228,71 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
             continuity=float(row["continuity"]) if row["continuity"] is not None else None,
         )
         loyal_map[(r.provider_id, r.month)] = int(row["loyal"] or 0)
+        pm_of[(r.provider_id, r.month)] = int(row["pm"])
         mine = _deviations(r, int(row["loyal"] or 0), s, share)
         r.deviations = "; ".join(d.text for d in mine)
         results.append(r)
         deviations.extend(mine)
-    flagged_keys = {(d.provider_id, d.month, d.code) for d in deviations}
-    code_of = dict(names.select("provider", "p").iter_rows())
+    flagged = _flagged(exports, base, v, loyal, deviations, pm_of, n_customers)
+    return Analysis(results, deviations, flagged, loyal_map)
+
+
+def _staff_order(v: pl.DataFrame, n_providers: int, n_staff: int) -> pl.Series:
+    """The row numbers of the visits by provider, staff member, start and end; ties keep the
+    file order. One packed integer key when the times allow it, else a sort on the columns."""
+    whole_minutes = 60_000_000
+    if v.height:
+        length = (pl.col("end") - pl.col("start")).dt.total_seconds()
+        bounds = v.select(
+            pl.col("start").min().alias("first"), pl.col("start").max().alias("last"),
+            length.min().alias("shortest"), length.max().alias("longest"),
+            (pl.col("start").dt.epoch("us") % whole_minutes != 0).any().alias("seconds"),
+            pl.any_horizontal(pl.col("p", "s", "start", "end").is_null().any()).alias("nulls"),
+        ).row(0, named=True)
+        if not bounds["nulls"] and not bounds["seconds"] and bounds["shortest"] >= 0:
+            first = bounds["first"]
+            span = int((bounds["last"] - first).total_seconds() // 60) + 1
+            start = ((pl.col("start") - first).dt.total_seconds() // 60).alias("start_minute")
+            key = _packed([("p", n_providers), ("s", n_staff), ("start_minute", span), ("length", int(bounds["longest"]) + 1)])
+            if key is not None:
+                return v.select("p", "s", start, length.alias("length")).select(pl.arg_sort_by(key, maintain_order=True)).to_series()
+    return v.select(pl.arg_sort_by(["p", "s", "start", "end"], maintain_order=True)).to_series()
+
+
+def _flagged(exports: Exports, base: pl.DataFrame, v: pl.DataFrame, loyal: pl.DataFrame, deviations: list[Deviation],
+             pm_of: dict[tuple[str, str], int], n_customers: int) -> pl.DataFrame:
+    """The visits behind each deviation that counts visits, customers and staff by pseudonym."""
+    if not deviations:
+        v = v.head(0)
+    v = v.with_row_index("i")  # v's rows are base's rows
     parts = []
     for column, code in (("duplicate", "DUB"), ("close", "TATT"), ("short", "KORT"), ("late", "EFT"), ("manual", "MAN")):
-        wanted = [(code_of[p], m) for (p, m, c) in flagged_keys if c == code]
+        wanted = [pm_of[d.provider_id, d.month] for d in deviations if d.code == code]
         if wanted:
-            sel = pl.DataFrame({"p": [w[0] for w in wanted], "month": [w[1] for w in wanted]},
-                               schema={"p": v.schema["p"], "month": pl.String})
-            parts.append(v.join(sel, on=keys).filter(pl.col(column)).select("i", pl.lit(KINDS[code]).alias("kind")))
-    loyal_wanted = [(code_of[p], m) for (p, m, c) in flagged_keys if c == "SAMMA"]
-    if loyal_wanted:
-        sel = pl.DataFrame({"p": [w[0] for w in loyal_wanted], "month": [w[1] for w in loyal_wanted]},
-                           schema={"p": v.schema["p"], "month": pl.String})
-        who = loyal.join(sel, on=keys).select(*keys, "c")
-        parts.append(v.join(who, on=[*keys, "c"]).select("i", pl.lit(KINDS["SAMMA"]).alias("kind")))
+            parts.append(v.filter(pl.col(column) & pl.col("pm").is_in(wanted)).select("i", pl.lit(KINDS[code]).alias("kind")))
+    wanted = [pm_of[d.provider_id, d.month] for d in deviations if d.code == "SAMMA"]
+    if wanted:
+        who = loyal.filter(pl.col("pm").is_in(wanted)).select(pl.col("pm") * n_customers + pl.col("c")).to_series()
+        parts.append(v.filter((pl.col("pm") * n_customers + pl.col("c")).is_in(who.implode()))
+                     .select("i", pl.lit(KINDS["SAMMA"]).alias("kind")))
     columns = ["month", "provider", "kind", "customer", "staff", "start", "end", "minutes", "manual", "registered"]
-    if parts:
-        flagged = pl.concat(parts).join(base, on="i").with_columns(
-            pl.col("customer").replace_strict(exports.pseudonyms["customer"], default=None, return_dtype=pl.String),
-            pl.col("staff").replace_strict(exports.pseudonyms["staff"], default=None, return_dtype=pl.String),
-        ).select(columns)
-    else:
-        flagged = base.head(0).with_columns(pl.lit("").alias("kind")).select(columns)
-    return Analysis(results, deviations, flagged.sort(["month", "provider", "kind", "start"]), loyal_map)
+    if not parts:
+        return pl.DataFrame(schema={"month": pl.String, "provider": pl.String, "kind": pl.String, "customer": pl.String,
+                                    "staff": pl.String, "start": pl.Datetime("us"), "end": pl.Datetime("us"),
+                                    "minutes": pl.Float64, "manual": pl.Boolean, "registered": pl.Datetime("us")})
+    chosen = pl.concat(parts)
+    rows = base.select(pl.all().gather(chosen.get_column("i")))
+    customers = exports.pseudonyms.of("customer", rows.get_column("customer").unique().to_list())
+    staff = exports.pseudonyms.of("staff", rows.get_column("staff").unique().to_list())
+    flagged = rows.with_columns(
+        chosen.get_column("kind"),
+        pl.col("ym").map_elements(_month_text, return_dtype=pl.String).alias("month"),
+        pl.col("provider").cast(pl.String),
+        pl.col("customer").replace_strict(customers, default=None, return_dtype=pl.String),
+        pl.col("staff").replace_strict(staff, default=None, return_dtype=pl.String),
+        ((pl.col("end") - pl.col("start")).dt.total_seconds() / 60).alias("minutes"),
+    ).select(columns)
+    return flagged.sort(["month", "provider", "kind", "start"], maintain_order=True)
 
 
 def _deviations(r: MonthlyResult, loyal: int, s: Settings, share: float | None) -> list[Deviation]:
@@ -341,14 +430,25 @@ def missing_rows(register: Register, results: list[MonthlyResult]) -> list[str]:
 
 
 def write_details(path: Path, flagged: pl.DataFrame) -> int:
-    """The drill-down file: every flagged visit, customers and staff by pseudonym only."""
+    """The drill-down file: every flagged visit, customers and staff by pseudonym only.
+
+    Its texts pass the personal-data guard like every other output (a pseudonym holds no
+    digit, so it never looks like a personnummer); each distinct text is checked once.
+    """
+    from uppf_xl import guard
     from uppf_xl.workbook.output import write_plain_table
 
+    checker = guard.current()
+    checker.filename(path.name)
+    texts = sorted({v for c in ("month", "provider", "kind", "customer", "staff")
+                    for v in flagged.get_column(c).drop_nulls().unique().to_list()})
+    safe = dict(zip(texts, checker.texts(f"Kalkylbladet {path.name}", [(t, True, False) for t in texts])))
     header = ["Månad", "UtförarID", "Avvikelse", "Brukare (pseudonym)", "Personal (pseudonym)", "Start", "Slut",
               "Minuter", "Registrering", "Registrerad"]
     rows = (
-        [row["month"], row["provider"], row["kind"], row["customer"], row["staff"], row["start"], row["end"],
-         round(row["minutes"], 1), "Manuell" if row["manual"] else "Elektronisk", row["registered"]]
+        [safe.get(row["month"]), safe.get(row["provider"]), safe.get(row["kind"]), safe.get(row["customer"]),
+         safe.get(row["staff"]), row["start"], row["end"], round(row["minutes"], 1),
+         "Manuell" if row["manual"] else "Elektronisk", row["registered"]]
         for row in flagged.iter_rows(named=True)
     )
     return write_plain_table(path, "Flaggade besök", "tblFlaggadeBesok", header, rows,

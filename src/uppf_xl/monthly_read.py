@@ -5,13 +5,19 @@ or Windows-1252, separated by ";" or ",", with decimal comma; an .xlsx has real 
 times. Every cell is read as text first and converted here, so each bad value is reported
 with its file and line (`tid_2026-03.csv:1452: "25:61" är ingen tid`), all of them at once.
 
-Customers and staff are replaced by keyed pseudonyms (HMAC-SHA256 with the workbook's key)
-as soon as a file is read; the clear identities never leave this module. The engine is
-polars (see bench/README.md for why).
+Customers and staff become integer codes as soon as a file is read; the analysis sees only
+the codes. A code's keyed pseudonym (HMAC-SHA256 with the workbook's key) is computed only
+for the visits the drill-down lists. A pseudonym is written in consonants only, so no
+pseudonym can ever look like a personnummer (or any number) to the personal-data guard.
+The engine is polars (see bench/README.md for why).
+
+Every column whose values repeat (provider, customer, staff, clock times, the registration
+word) is converted once per distinct value and spread back over the rows by index, which
+is several times cheaper than converting every row.
 
 Example:
     >>> pseudonym("nyckel", "brukare", "19121212-1212")
-    'B-39f3d04d64'
+    'B-cpfbftxmvsfn'
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import polars as pl
 from stdnum.se import orgnr as _orgnr
@@ -44,22 +50,60 @@ _STAMP = r"^\s*(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*$
 _MONTH = r"^\s*(\d{4})-(\d{2})(?:-\d{2}.*)?\s*$"
 
 
+class Pseudonyms:
+    """The keyed pseudonyms of this run's customer and staff codes, computed on request.
+
+    The clear values stay inside this object (never in its repr) for as long as the run
+    needs to pseudonymise the drill-down; nothing else reads them.
+    """
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+        self._values: dict[str, dict[str, int]] = {"customer": {}, "staff": {}}
+
+    def __repr__(self) -> str:
+        return f"Pseudonyms({len(self._values['customer'])} brukare, {len(self._values['staff'])} personal)"
+
+    def codes(self, role: str, values: list[str]) -> list[int]:
+        """The code of each value ("customer" or "staff"); a new value gets the next code."""
+        known = self._values[role]
+        return [known.setdefault(v, len(known)) for v in values]
+
+    def of(self, role: str, codes: Iterable[int]) -> dict[int, str]:
+        """code -> pseudonym for `codes` (of "customer" or "staff")."""
+        wanted = set(codes)
+        kind = "brukare" if role == "customer" else "personal"
+        return {code: pseudonym(self._key, kind, value.strip()) for value, code in self._values[role].items()
+                if code in wanted}
+
+
 @dataclass
 class Exports:
     """What the exports hold after reading: visits and granted time, pseudonymised."""
 
-    visits: pl.DataFrame  # provider, customer, staff (codes), day, start, end (datetimes), manual, registered, line, file
+    # provider (Enum of the register's UtförarID), customer, staff (codes), day, start, end
+    # (datetimes), manual, registered
+    visits: pl.DataFrame
     granted: pl.DataFrame  # provider, month, hours
     problems: list[str] = field(default_factory=list)  # "file:line: message", Swedish
     files: list[str] = field(default_factory=list)
-    # customer and staff are integer codes of this run; their pseudonyms (for the drill-down) here
-    pseudonyms: dict[str, dict[int, str]] = field(default_factory=lambda: {"customer": {}, "staff": {}})
+    pseudonyms: Pseudonyms = field(default_factory=lambda: Pseudonyms(""))
+
+
+# A pseudonym's letters: consonants only, so it holds no digit (never a personnummer, a date
+# or a phone number) and no vowel (never a word or a name).
+PSEUDONYM_LETTERS = "bcdfghjklmnpqrstvwxz"
+PSEUDONYM_LENGTH = 12  # letters: about 52 bits
 
 
 def pseudonym(key: str, kind: str, value: str) -> str:
     """The stable pseudonym of a customer ("brukare") or staff member ("personal")."""
-    digest = hmac.digest(key.encode("utf-8"), f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256).hex()
-    return f"{'B' if kind == 'brukare' else 'P'}-{digest[:10]}"
+    number = int.from_bytes(hmac.digest(key.encode("utf-8"), f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256)[:8], "big")
+    letters = []
+    for _ in range(PSEUDONYM_LENGTH):
+        number, i = divmod(number, len(PSEUDONYM_LETTERS))
+        letters.append(PSEUDONYM_LETTERS[i])
+    return f"{'B' if kind == 'brukare' else 'P'}-{''.join(letters)}"
 
 
 def import_format(register: Register) -> dict[str, ImportField]:
@@ -74,19 +118,18 @@ def import_format(register: Register) -> dict[str, ImportField]:
     return fields
 
 
-def _csv(data: bytes) -> pl.DataFrame:
-    """Every cell as text: UTF-8 (BOM or not) first, Windows-1252 when that fails."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    end = data.find(b"\n")
-    first = (data[:end] if end >= 0 else data).decode("utf-8", errors="replace")
-    options = dict(separator=_separator(first), infer_schema=False, truncate_ragged_lines=True)
+def _csv(path: Path) -> pl.DataFrame:
+    """Every cell as text: UTF-8 (BOM or not) first, read by polars straight from the file;
+    Windows-1252 when that fails."""
+    with open(path, "rb") as fh:
+        first = fh.readline().removeprefix(b"\xef\xbb\xbf")
+    options = dict(separator=_separator(first.decode("utf-8", errors="replace")), infer_schema=False,
+                   truncate_ragged_lines=True)
     try:
-        return pl.read_csv(io.BytesIO(data), **options)  # type: ignore[arg-type]
+        return pl.read_csv(path, **options)  # type: ignore[arg-type]
     except pl.exceptions.ComputeError:
-        text = data.decode("cp1252", errors="replace")
-        first = text.split("\n", 1)[0]
-        options["separator"] = _separator(first)
+        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("cp1252", errors="replace")
+        options["separator"] = _separator(text.split("\n", 1)[0])
         return pl.read_csv(io.BytesIO(text.encode("utf-8")), **options)  # type: ignore[arg-type]
 
 
@@ -127,7 +170,7 @@ def read_table(path: Path) -> pl.DataFrame:
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         columns = {h: [_cell_text(r[i]) if i < len(r) else None for r in rows[1:]] for i, h in enumerate(header) if h}
         return pl.DataFrame(columns, schema={h: pl.String for h in columns})
-    df = _csv(path.read_bytes())
+    df = _csv(path)
     return df.rename({c: c.strip() for c in df.columns})
 
 
@@ -169,6 +212,7 @@ def _provider_lookup(register: Register) -> dict[str, str]:
 _TIME_RE = re.compile(_TIME)
 _STAMP_RE = re.compile(_STAMP)
 _DATE_RE = re.compile(_DATE)
+_CLOCK_ONLY = re.compile(r"^\s*\d{1,2}[:.]\d{2}")
 
 
 def _slow_minutes(text: str, end: bool) -> int | None:
@@ -204,16 +248,53 @@ def _slow_date(text: str) -> dt.date | None:
         return None
 
 
-def _with_fallback(df: pl.DataFrame, column: str, fast: pl.Expr, slow: Callable[[str], object], dtype: pl.DataType,
-                   name: str) -> pl.DataFrame:
-    """`fast` over the whole column; values it cannot read go through `slow`, one call per distinct value."""
-    df = df.with_columns(fast.alias(name))
-    failed = df.filter(pl.col(name).is_null() & pl.col(column).is_not_null()).get_column(column).unique().to_list()
+def _fallback(values: pl.DataFrame, column: str, out: pl.Series, tiers: Iterable[pl.Expr],
+              slow: Callable[[str], object], dtype: pl.DataType) -> pl.Series:
+    """`out` (one result per row of `values`) with each null for a present value filled by the
+    next tier (polars expressions over `column`) and finally by `slow`, one call per value."""
+    frame = values.select(column).with_columns(out.alias("out"))
+    for tier in tiers:
+        if not frame.select((pl.col("out").is_null() & pl.col(column).is_not_null()).any()).item():
+            return frame.get_column("out")
+        frame = frame.with_columns(pl.coalesce(pl.col("out"), tier.cast(dtype)).alias("out"))
+    failed = frame.filter(pl.col("out").is_null() & pl.col(column).is_not_null()).get_column(column).unique().to_list()
     if failed:
         mapping = {v: slow(v) for v in failed}
-        df = df.with_columns(pl.coalesce(pl.col(name), pl.col(column).replace_strict(mapping, default=None, return_dtype=dtype))
-                             .alias(name))
+        frame = frame.with_columns(pl.coalesce(pl.col("out"), pl.col(column).replace_strict(
+            mapping, default=None, return_dtype=dtype)).alias("out"))
+    return frame.get_column("out")
+
+
+def _with_fallback(df: pl.DataFrame, column: str, tiers: list[pl.Expr], slow: Callable[[str], object],
+                   dtype: pl.DataType, name: str) -> pl.DataFrame:
+    """The first tier over the whole column; the few values it cannot read go through the
+    other tiers and then `slow`, each once per distinct value. For columns of mostly distinct
+    values (time stamps)."""
+    df = df.with_columns(tiers[0].cast(dtype).alias(name))
+    if _unread(df, name, column):
+        missed = df.select(pl.col(column).filter(pl.col(name).is_null() & pl.col(column).is_not_null()).unique())
+        fixed = _fallback(missed, column, pl.Series("out", [None] * missed.height, dtype=dtype), tiers[1:], slow, dtype)
+        df = df.with_columns(pl.coalesce(pl.col(name), pl.col(column).replace_strict(
+            missed.get_column(column), fixed, default=None, return_dtype=dtype)).alias(name))
     return df
+
+
+def _distinct(df: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.Series]:
+    """The column's distinct values (a one-column frame, nulls left out) and each row's index
+    among them (null where the row's value is null)."""
+    series = df.get_column(column)
+    values = series.drop_nulls().unique()
+    return values.to_frame(column), series.cast(pl.Enum(values)).to_physical()
+
+
+def _per_value(df: pl.DataFrame, column: str, tiers: list[pl.Expr], slow: Callable[[str], object],
+               dtype: pl.DataType, name: str) -> pl.DataFrame:
+    """Like `_with_fallback`, but every tier runs on the distinct values only and the results
+    are spread back over the rows: for columns whose values repeat (clock times, lengths)."""
+    values, index = _distinct(df, column)
+    first = values.select(tiers[0].cast(dtype)).to_series()
+    out = _fallback(values, column, first, tiers[1:], slow, dtype)
+    return df.with_columns(out.gather(index).alias(name))
 
 
 CLOCK_FORMATS = ("%H:%M", "%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
@@ -254,7 +335,8 @@ def read_exports(register: Register, paths: list[Path], key: str,
     visits: list[pl.DataFrame] = []
     granted: list[pl.DataFrame] = []
     problems: list[str] = []
-    codes: dict[str, dict[str, int]] = {"customer": {}, "staff": {}}
+    codes = Pseudonyms(key)
+    provider_type = pl.Enum(list(dict.fromkeys(lookup.values())))
     for n, path in enumerate(paths):
         report = _Problems(path.name)
         try:
@@ -285,7 +367,7 @@ def read_exports(register: Register, paths: list[Path], key: str,
             problems.extend(report.lines)
             continue
         df = df.select("line", *[pl.col(c).alias(name) for name, c in columns.items()])
-        df = _provider_ids(df, lookup, report)
+        df = _provider_ids(df, lookup, provider_type, report)
         if is_granted:
             granted.append(_granted(df, fmt, report))
         else:
@@ -293,29 +375,29 @@ def read_exports(register: Register, paths: list[Path], key: str,
         problems.extend(report.lines)
         if progress:
             progress(n + 1, len(paths))
-    empty_visits = pl.DataFrame(schema={"provider": pl.String, "customer": pl.UInt32, "staff": pl.UInt32,
+    empty_visits = pl.DataFrame(schema={"provider": provider_type, "customer": pl.UInt32, "staff": pl.UInt32,
                                         "day": pl.Date, "start": pl.Datetime, "end": pl.Datetime, "manual": pl.Boolean,
-                                        "registered": pl.Datetime, "line": pl.UInt32, "file": pl.String})
+                                        "registered": pl.Datetime("us")})
     empty_granted = pl.DataFrame(schema={"provider": pl.String, "month": pl.String, "hours": pl.Float64})
     return Exports(
         visits=pl.concat(visits, how="vertical_relaxed") if visits else empty_visits,
         granted=pl.concat(granted, how="vertical_relaxed") if granted else empty_granted,
         problems=problems,
         files=[p.name for p in paths],
-        pseudonyms={role: {code: pseudonym(key, "brukare" if role == "customer" else "personal", value.strip())
-                           for value, code in known.items()} for role, known in codes.items()},
+        pseudonyms=codes,
     )
 
 
-def _provider_ids(df: pl.DataFrame, lookup: dict[str, str], report: _Problems) -> pl.DataFrame:
+def _provider_ids(df: pl.DataFrame, lookup: dict[str, str], dtype: pl.Enum, report: _Problems) -> pl.DataFrame:
     """UtförarID per row: the export may name a provider by ID, name or organisationsnummer."""
     keys = {k.casefold(): v for k, v in lookup.items()}
-    mapping: dict[str, str | None] = {}
-    for value in df.get_column("Utförare").drop_nulls().unique().to_list():
+    values, index = _distinct(df, "Utförare")
+    ids: list[str | None] = []
+    for value in values.get_column("Utförare").to_list():
         text = value.strip()
         # An organisationsnummer may be written with or without its dash.
-        mapping[value] = keys.get(text.casefold()) or keys.get(text.replace("-", "").replace(" ", ""))
-    df = df.with_columns(pl.col("Utförare").replace_strict(mapping, default=None, return_dtype=pl.String).alias("provider"))
+        ids.append(keys.get(text.casefold()) or keys.get(text.replace("-", "").replace(" ", "")))
+    df = df.with_columns(pl.Series("provider", ids, dtype=dtype).gather(index))
     unknown = df.filter(pl.col("provider").is_null())
     if unknown.height:
         summary = unknown.group_by("Utförare").agg(pl.col("line").min(), pl.len()).sort("line")
@@ -346,30 +428,44 @@ def _granted(df: pl.DataFrame, fmt: dict[str, ImportField], report: _Problems) -
     return df.select("provider", "month", "hours")
 
 
+def _unread(df: pl.DataFrame, out: str, source: str) -> bool:
+    """Whether a conversion left a value unread (more nulls in `out` than in `source`)."""
+    return df.get_column(out).null_count() > df.get_column(source).null_count()
+
+
 def _missing(name: str) -> Callable[[str], str]:
     return lambda _value: f"{name} saknas"
 
 
 def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, str], report: _Problems,
-            codes: dict[str, dict[str, int]], name: str) -> pl.DataFrame:
+            codes: Pseudonyms, name: str) -> pl.DataFrame:
     length_in_minutes = any(v.casefold() == "minuter" for v in fmt["Slut"].values)
-    df = _with_fallback(df, "Datum", pl.col("Datum").str.strip_chars().str.to_date("%Y-%m-%d", strict=False), _slow_date,
-                        pl.Date(), "day")
-    df = _with_fallback(df, "Start", _clock(df, "Start"), lambda v: _slow_minutes(v, end=False), pl.Int32(), "start_min")
+    # Each conversion is tiered: a strict fast parse, then the forgiving one (surrounding
+    # spaces, the column's own format) and the Python reader, on the values still unread only.
+    date = pl.col("Datum")
+    df = _with_fallback(df, "Datum", [date.str.to_date("%Y-%m-%d", strict=False),
+                                      date.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)],
+                        _slow_date, pl.Date(), "day")
+    df = _per_value(df, "Start", [_clock(df, "Start")], lambda v: _slow_minutes(v, end=False), pl.Int32(), "start_min")
     if length_in_minutes:
-        df = df.with_columns(_number("Slut").alias("end_min"))
+        df = _per_value(df, "Slut", [_number("Slut")], lambda v: None, pl.Float64(), "end_min")
     else:
-        df = _with_fallback(df, "Slut", _clock(df, "Slut"), lambda v: _slow_minutes(v, end=True), pl.Int32(), "end_min")
+        df = _per_value(df, "Slut", [_clock(df, "Slut")], lambda v: _slow_minutes(v, end=True), pl.Int32(), "end_min")
         df = df.with_columns(pl.col("end_min").cast(pl.Float64))
-    report.bad(df, pl.col("day").is_null() & pl.col("Datum").is_not_null(), "Datum",
-               lambda v: f"{_quoted(v)} är inget datum (skriv ÅÅÅÅ-MM-DD)")
+    # A null count is known without a pass over the rows: a check runs only where it can find something.
+    if _unread(df, "day", "Datum"):
+        report.bad(df, pl.col("day").is_null() & pl.col("Datum").is_not_null(), "Datum",
+                   lambda v: f"{_quoted(v)} är inget datum (skriv ÅÅÅÅ-MM-DD)")
     for field_name in ("Datum", "Start", "Slut", "Brukare", "Personal"):
-        report.bad(df, pl.col(field_name).is_null(), "line", _missing(field_name))
-    report.bad(df, pl.col("start_min").is_null() & pl.col("Start").is_not_null(), "Start", lambda v: f"{_quoted(v)} är ingen tid")
+        if df.get_column(field_name).null_count():
+            report.bad(df, pl.col(field_name).is_null(), "line", _missing(field_name))
+    if _unread(df, "start_min", "Start"):
+        report.bad(df, pl.col("start_min").is_null() & pl.col("Start").is_not_null(), "Start",
+                   lambda v: f"{_quoted(v)} är ingen tid")
     if length_in_minutes:
         report.bad(df, (pl.col("end_min").is_null() | (pl.col("end_min") < 0)) & pl.col("Slut").is_not_null(), "Slut",
                    lambda v: f"{_quoted(v)} är inget antal minuter")
-    else:
+    elif _unread(df, "end_min", "Slut"):
         report.bad(df, pl.col("end_min").is_null() & pl.col("Slut").is_not_null(), "Slut", lambda v: f"{_quoted(v)} är ingen tid")
     midnight = pl.col("day").cast(pl.Datetime("us"))
     start = midnight + pl.duration(minutes=pl.col("start_min"))
@@ -379,35 +475,42 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
         # An end before the start is past midnight.
         wrap = pl.when(pl.col("end_min") < pl.col("start_min")).then(24 * 60).otherwise(0)
         end_dt = midnight + pl.duration(minutes=(pl.col("end_min") + wrap).cast(pl.Int64))
-    df = df.with_columns(start.alias("start"), end_dt.alias("end"))
+    # Each text column goes as soon as it is read and checked: the memory it held is reused
+    # for the next columns instead of new pages being asked for.
+    df = df.with_columns(start.alias("start"), end_dt.alias("end")).drop("Utförare", "Datum", "Start", "Slut", "start_min",
+                                                                         "end_min")
     if "Registrering" in columns:
         words = {w.casefold() for w in fmt["Registrering"].values}
-        manual = {v: v.strip().casefold() in words for v in df.get_column("Registrering").drop_nulls().unique().to_list()}
-        df = df.with_columns(pl.col("Registrering").replace_strict(manual, default=False, return_dtype=pl.Boolean).alias("manual"))
+        manual = [v for v in df.get_column("Registrering").drop_nulls().unique().to_list() if v.strip().casefold() in words]
+        df = df.with_columns(pl.col("Registrering").is_in(pl.Series(manual, dtype=pl.String).implode())
+                             .fill_null(False).alias("manual")).drop("Registrering")
     else:
         df = df.with_columns(pl.lit(False).alias("manual"))
     if "Registrerad" in columns:
-        text = pl.col("Registrerad").str.strip_chars()
-        fast = text.str.to_datetime(_format_of(df, "Registrerad", STAMP_FORMATS), strict=False, time_unit="us")
-        df = _with_fallback(df, "Registrerad", fast, _slow_stamp, pl.Datetime("us"), "registered")
+        stamp = _format_of(df, "Registrerad", STAMP_FORMATS)
+        text = pl.col("Registrerad")
+        # Time stamps are mostly distinct: polars' per-value cache would cost more than it saves.
+        df = _with_fallback(df, "Registrerad", [text.str.strptime(pl.Datetime("us"), stamp, strict=False, cache=False),
+                                                text.str.strip_chars().str.to_datetime(stamp, strict=False, time_unit="us")],
+                            _slow_stamp, pl.Datetime("us"), "registered")
         # A time of day alone is on the visit's date.
-        failed = df.filter(pl.col("registered").is_null() & pl.col("Registrerad").is_not_null()).get_column("Registrerad")
+        failed = (df.select(pl.col("Registrerad").filter(pl.col("registered").is_null() & pl.col("Registrerad").is_not_null()))
+                  .to_series() if _unread(df, "registered", "Registrerad") else pl.Series([], dtype=pl.String))
         if failed.len():
-            mapping = {v: _slow_minutes(v, end=True) for v in failed.unique().to_list()}
+            # Only a bare clock time: a stamp whose date cannot be read ("2026-13-01 07:00") is an error.
+            mapping = {v: _slow_minutes(v, end=True) if _CLOCK_ONLY.match(v) else None for v in failed.unique().to_list()}
             clock = pl.col("Registrerad").replace_strict(mapping, default=None, return_dtype=pl.Int32)
             df = df.with_columns(pl.coalesce(pl.col("registered"), midnight + pl.duration(minutes=clock)).alias("registered"))
-        report.bad(df, pl.col("registered").is_null() & pl.col("Registrerad").is_not_null(), "Registrerad",
-                   lambda v: f"{_quoted(v)} är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)")
+        if _unread(df, "registered", "Registrerad"):
+            report.bad(df, pl.col("registered").is_null() & pl.col("Registrerad").is_not_null(), "Registrerad",
+                       lambda v: f"{_quoted(v)} är ingen tidpunkt (skriv ÅÅÅÅ-MM-DD TT:MM)")
+        df = df.drop("Registrerad")
     else:
         df = df.with_columns(pl.lit(None, dtype=pl.Datetime("us")).alias("registered"))
-    # Pseudonymise: the clear identities become codes right here and are dropped; each code's
-    # keyed pseudonym is computed once (read_exports) for the drill-down.
-    replaced = []
+    # Pseudonymise: the clear identities become codes right here and are dropped; a code's
+    # keyed pseudonym is computed only if the drill-down lists it (Pseudonyms.of).
     for column, role in (("Brukare", "customer"), ("Personal", "staff")):
-        known = codes[role]
-        for value in df.get_column(column).drop_nulls().unique().to_list():
-            known.setdefault(value, len(known))
-        replaced.append(pl.col(column).replace_strict(known, default=None, return_dtype=pl.UInt32).alias(role))
-    df = df.with_columns(replaced)
-    return df.select("provider", "customer", "staff", "day", "start", "end", "manual", "registered",
-                     pl.col("line").cast(pl.UInt32), pl.lit(name).alias("file"))
+        values, index = _distinct(df, column)
+        code = pl.Series(role, codes.codes(role, values.get_column(column).to_list()), dtype=pl.UInt32).gather(index)
+        df = df.with_columns(code).drop(column)
+    return df.select("provider", "customer", "staff", "day", "start", "end", "manual", "registered")

@@ -250,8 +250,9 @@ def write_plain_table(path: Path, sheet: str, table: str, header: list[str], row
     with warnings.catch_warnings():  # openpyxl warns in write-only mode even with the columns given
         warnings.simplefilter("ignore")
         ws.add_table(block)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    from uppf_xl import outputs
+
+    outputs.write_with(path, wb.save)  # whole or not at all, and removed again if the run fails
     return n
 
 
