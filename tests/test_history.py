@@ -14,7 +14,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from uppf_xl import actions, contract, vocab
-from uppf_xl.workbook import open_workbook, package
+from uppf_xl.workbook import open_workbook
+from uppf_xl.workbook.ooxml import builder, cells, guard, parts
 from uppf_xl.workbook.content import CellPatch, Changes
 
 YEARS = range(2026, 2029)
@@ -58,13 +59,13 @@ def planned_both_ways(tmp_path_factory: pytest.TempPathFactory, demo_master: Pat
     shutil.copyfile(demo_master, fast)
     shutil.copyfile(demo_master, full)
     taken: list[bool] = []
-    original = package._Builder._patch_rows
+    original = builder._Builder._patch_rows
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(package._Builder, "_patch_rows", lambda self, patch: taken.append(original(self, patch)) or taken[-1])
+        mp.setattr(builder._Builder, "_patch_rows", lambda self, patch: taken.append(original(self, patch)) or taken[-1])
         fast_lines = _history(fast)
     assert any(taken), "the row-by-row patch was never taken"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(package._Builder, "_patch_rows", lambda self, patch: False)
+        mp.setattr(builder._Builder, "_patch_rows", lambda self, patch: False)
         full_lines = _history(full)
     return fast, full, fast_lines, full_lines
 
@@ -92,7 +93,7 @@ def test_history_stays_whole(planned_both_ways: tuple[Path, Path, list, list]) -
 
 
 def _sheet_xml(path: Path, sheet: str) -> bytes:
-    pkg = package.Package.read(path)
+    pkg = parts.Package.read(path)
     return pkg.parts[pkg.sheet_parts()[sheet]]
 
 
@@ -104,7 +105,7 @@ def test_status_rewrites_only_the_rows_it_changes(planned_both_ways: tuple[Path,
     changed = {r for p in out.changes.patches if p.sheet == contract.SCHEDULE.name for r, _ in p.values}
     assert changed, "the status run should move some rows (Att kalla, Försenad)"
     after = _sheet_xml(book, contract.SCHEDULE.name)
-    old_rows, new_rows = package._row_segments(before), package._row_segments(after)
+    old_rows, new_rows = cells._row_segments(before), cells._row_segments(after)
     assert old_rows is not None and new_rows is not None and set(old_rows) == set(new_rows)
     for r in old_rows:
         if r not in changed:
@@ -116,7 +117,7 @@ def test_status_rewrites_only_the_rows_it_changes(planned_both_ways: tuple[Path,
 
 def test_row_guard_leaves_any_other_difference_to_the_full_guard(planned_both_ways: tuple[Path, Path, list, list]) -> None:
     old = _sheet_xml(planned_both_ways[0], contract.SCHEDULE.name)
-    rows = package._row_segments(old)
+    rows = cells._row_segments(old)
     assert rows is not None
     first, second = sorted(rows)[1:3]
     start, end = rows[second]
@@ -124,12 +125,12 @@ def test_row_guard_leaves_any_other_difference_to_the_full_guard(planned_both_wa
     cell = segment.index(b"<c ", segment.index(b">") + 1)
     # A cell of a row nobody wrote is changed: the text guard does not vouch for it...
     changed = old[:start] + segment[:cell] + b'<c r="ZZ%d"><v>1</v></c>' % second + segment[cell:] + old[end:]
-    assert not package._guard_rows_by_text(old, changed, {(first, 1)}, contract.SCHEDULE.name)
+    assert not guard._guard_rows_by_text(old, changed, {(first, 1)}, contract.SCHEDULE.name)
     # ...and the full guard refuses it.
     with pytest.raises(Exception, match="ZZ"):
-        package._guard_edited_sheet(old, changed, {(first, 1)}, contract.SCHEDULE.name)
+        guard._guard_edited_sheet(old, changed, {(first, 1)}, contract.SCHEDULE.name)
     # The same bytes with only the written row differing in its written cell pass.
-    assert package._guard_rows_by_text(old, old, {(first, 1)}, contract.SCHEDULE.name)
+    assert guard._guard_rows_by_text(old, old, {(first, 1)}, contract.SCHEDULE.name)
 
 
 def test_check_still_reports_a_broken_cell_in_an_old_year(planned_both_ways: tuple[Path, Path, list, list], tmp_path: Path) -> None:

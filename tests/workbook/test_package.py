@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 from uppf_xl.contract import SCHEDULE
 from uppf_xl.errors import WriteRefused
 from uppf_xl.workbook import package
+from uppf_xl.workbook.ooxml import parts
 from uppf_xl.workbook.content import (
     Cell,
     CellPatch,
@@ -368,9 +369,9 @@ def _with_calc_chain(path: Path) -> None:
         b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="B6" i="4"/></calcChain>'
     )
     rels = pkg.rels("xl/workbook.xml")
-    rels.append(package.Rel("rIdCalc", package.RT_CALC_CHAIN, "calcChain.xml"))
+    rels.append(parts.Rel("rIdCalc", parts.RT_CALC_CHAIN, "calcChain.xml"))
     pkg.set_rels("xl/workbook.xml", rels)
-    ct = package.ContentTypes(pkg.parts["[Content_Types].xml"])
+    ct = parts.ContentTypes(pkg.parts["[Content_Types].xml"])
     ct.set_override("xl/calcChain.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml")
     pkg.parts["[Content_Types].xml"] = ct.to_bytes()
     buf = io.BytesIO()
@@ -387,7 +388,7 @@ def test_calc_chain_kept_unless_a_sheet_with_formulas_changes(book: Path) -> Non
     after = Package.read(book)
     assert "xl/calcChain.xml" not in after.parts
     assert b"calcChain" not in after.parts["[Content_Types].xml"]
-    assert all(r.type != package.RT_CALC_CHAIN for r in after.rels("xl/workbook.xml"))
+    assert all(r.type != parts.RT_CALC_CHAIN for r in after.rels("xl/workbook.xml"))
     wb = openpyxl.load_workbook(book)
     assert wb["Mina anteckningar"]["B6"].value == "=SUM(B3:B5)"
     assert wb["Mina anteckningar"]["A3"].value == "Hemtjänst (ny)"
