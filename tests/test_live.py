@@ -185,11 +185,14 @@ def test_a_patch_never_overwrites_an_error_value_between_its_rows() -> None:
     assert runs == [(row - 1, [["A"]]), (row + 1, [["B"]])]
 
 
-def test_runs_leave_out_the_kept_rows() -> None:
-    from uppf_xl.workbook.live import _runs
+def test_blocks_leave_out_the_kept_rows() -> None:
+    from uppf_xl.workbook.live import _blocks
 
-    assert _runs(2, 9, set()) == [(2, 9)]
-    assert _runs(2, 9, {2, 5, 6, 9}) == [(3, 4), (7, 8)]
+    assert _blocks([2, 3, 4, 9], set()) == [(2, 9)]
+    assert _blocks([3, 4, 7, 8], {2, 5, 6, 9}) == [(3, 4), (7, 8)]
+    assert _blocks([2, 500], set()) == [(2, 2), (500, 500)]
+    # More runs than the limit: the shortest gaps are joined first.
+    assert _blocks([10, 100, 105, 300], set(), most=2) == [(10, 105), (300, 300)]
 
 
 def test_a_patched_column_the_table_lacks_is_added_after_the_last_one() -> None:
@@ -206,3 +209,25 @@ def test_a_patched_column_the_table_lacks_is_added_after_the_last_one() -> None:
     assert (value["start_row"], value["start_column"], value["values"]) == (row - 1, new_col, [["x"]])
     resize = next(a for a in writes(book) if a["func"] == "resizeTable")
     assert resize["args"][1].startswith("$A$1:$Z$")
+
+
+def test_a_patch_writes_only_its_cells_in_as_many_calls_at_any_size(tmp_path: Path) -> None:
+    # The same change (a block of rows at the end, as a plan year's statuses, and three single
+    # rows far apart, as an old row now done) on a sheet of 200 rows and of 3,000 rows.
+    from xlwings_payload import scaled_copy
+
+    good = next(c for c in CASES if c.stem == "good")
+    seen = []
+    for size in (200, 3000):
+        book = book_from_file(scaled_copy(good, tmp_path / f"p{size}.xlsx", size))
+        backend = LiveBackend(book)
+        table = backend.read().tables["Utförare"]
+        numbers = table.row_numbers
+        rows = [numbers[1], numbers[len(numbers) // 2], numbers[-60], *numbers[-20:]]
+        backend.write(Changes(patches=[CellPatch("Utförare", {(r, "Kommentar"): f"x{r}" for r in rows})]))
+        calls = [a for a in writes(book) if a["func"] == "setValues"]
+        cells = sum(len(a["values"]) for a in calls)
+        written = {a["start_row"] + 1 + i for a in calls for i in range(len(a["values"]))}
+        assert set(rows) <= written
+        seen.append((len(calls), cells))
+    assert seen[0] == seen[1] == (4, 23)

@@ -158,6 +158,13 @@ def status(wb: Workbook, year: int | None, today: date) -> Outcome:
     rows = schedule.refresh_statuses(register.schedule, register.settings, today, types=register.types)
     changes, lines, tables = _status_changes(register, rows, year, today)
     lines = [*lines, *risk.add_changes(changes, register, today)]
+    # status writes only what changes: a tool-owned cell that already holds its value stays.
+    raw_tables = wb.raw().tables
+    changes.patches = [
+        CellPatch(p.sheet, raw_tables[p.sheet].changed_only(p.values)) if p.sheet in raw_tables else p
+        for p in changes.patches
+    ]
+    changes.patches = [p for p in changes.patches if p.values]
     if rows and contract.SCHEDULE.name in wb.raw().tables:
         from uppf_xl import annual
 

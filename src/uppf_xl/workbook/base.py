@@ -7,6 +7,7 @@ in one call. Two backends exist: `FileBackend` (a closed .xlsx/.xlsm on disk) an
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -61,6 +62,24 @@ class RawTable:
             raise KeyError(header)
         return get_column_letter(self.col + idx)
 
+    def changed_only(self, values: dict[tuple[int, str], Value]) -> dict[tuple[int, str], Value]:
+        """The entries of a patch's `values` that would change a cell as read: a cell that already
+        holds the value is left out (a formula or an error value is always written over).
+
+        A column the table lacks is kept whole, so that the write adds it.
+        """
+        where = {excel_row: i for i, excel_row in enumerate(self.row_numbers)}
+        out: dict[tuple[int, str], Value] = {}
+        for (excel_row, header), value in values.items():
+            idx, i = self.index(header), where.get(excel_row)
+            if idx is None or i is None or (excel_row, header) in self.formulas or (excel_row, header) in self.errors:
+                out[(excel_row, header)] = value
+                continue
+            row = self.rows[i]
+            if not _same_cell(row[idx] if idx < len(row) else None, value):
+                out[(excel_row, header)] = value
+        return out
+
     def records(self) -> list[tuple[int, dict[str, Value]]]:
         """(excel_row, {header: value}) per data row; a duplicated header keeps its first column."""
         out = []
@@ -70,6 +89,18 @@ class RawTable:
         for excel_row, values in zip(self.row_numbers, self.rows):
             out.append((excel_row, {h: (values[i] if i < len(values) else None) for h, i in first.items()}))
         return out
+
+
+def _same_cell(stored: Value, value: Value) -> bool:
+    """True when writing `value` leaves a cell holding `stored` as it is (a date is read back as
+    midnight of that day, an empty text as an empty cell)."""
+    if value == "":
+        value = None
+    if isinstance(stored, dt.datetime) and not isinstance(value, dt.datetime) and isinstance(value, dt.date):
+        return stored == dt.datetime(value.year, value.month, value.day)
+    if type(stored) is not type(value) and not (isinstance(stored, (int, float)) and isinstance(value, (int, float))):
+        return False
+    return stored == value
 
 
 @dataclass

@@ -19,6 +19,8 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,6 +66,10 @@ POINTS_PER_CM = 72 / 2.54
 # block keeps the round-trips independent of the row count, and a contract sheet of a few
 # thousand providers is far below what one COM call carries.
 WHOLE = {"chunksize": None}
+# A patch writes a column in at most this many blocks (more only around formulas); gaps of up
+# to JOIN_GAP unchanged rows are written over with their own values rather than split.
+MAX_BLOCKS = 8
+JOIN_GAP = 32
 
 
 class LiveBackend:
@@ -185,11 +191,12 @@ class LiveBackend:
                 steps.append(_writer(patch.sheet, self, (table.header_row, col), [[header]]))
             else:
                 col = table.col + idx
-            # One write per column: the rows between patched ones get their own values back,
-            # except a formula or an error value, which a write would destroy: the run
-            # breaks around those (they are rare, so the count stays flat).
+            # Only the changed cells are written, in a few blocks per column: runs of changed
+            # rows, joined over the shortest gaps (whose cells get their own values back) until
+            # at most MAX_BLOCKS remain, so the round-trips do not grow with the rows. A gap
+            # holding a formula or an error value is never joined: a write would destroy it.
             keep = {r for (r, h) in (*table.formulas, *table.errors) if h == header and r not in cells}
-            for first, last in _runs(min(cells), max(cells), keep):
+            for first, last in _blocks(sorted(cells), keep):
                 column = [
                     [cells[r] if r in cells else _cell_value(current.get(r), idx)] for r in range(first, last + 1)
                 ]
@@ -463,20 +470,41 @@ def _table_adder(
     return run
 
 
-def _runs(first: int, last: int, skip: set[int]) -> list[tuple[int, int]]:
-    """Contiguous row ranges from `first` to `last` that leave out the rows in `skip`."""
-    runs: list[tuple[int, int]] = []
-    start: int | None = None
-    for r in range(first, last + 1):
-        if r in skip:
-            if start is not None:
-                runs.append((start, r - 1))
-            start = None
-        elif start is None:
-            start = r
-    if start is not None:
-        runs.append((start, last))
-    return runs
+def _blocks(rows: list[int], keep: set[int], most: int | None = None) -> list[tuple[int, int]]:
+    """(first, last) row blocks covering the sorted `rows`: contiguous runs, joined across the
+    gaps of at most JOIN_GAP rows and then across the shortest gaps until `most` (MAX_BLOCKS)
+    remain; a gap holding a row of `keep` is never joined."""
+    most = MAX_BLOCKS if most is None else most
+    blocks: list[list[int]] = []
+    for r in rows:
+        if blocks and r == blocks[-1][1] + 1:
+            blocks[-1][1] = r
+        else:
+            blocks.append([r, r])
+    if len(blocks) < 2:
+        return [(a, b) for a, b in blocks]
+    keep_sorted = sorted(keep)
+
+    def joinable(left: list[int], right: list[int]) -> bool:
+        i = bisect.bisect_right(keep_sorted, left[1])
+        return i >= len(keep_sorted) or keep_sorted[i] >= right[0]
+
+    gaps = [(blocks[i + 1][0] - blocks[i][1] - 1, i) for i in range(len(blocks) - 1) if joinable(blocks[i], blocks[i + 1])]
+    joined: set[int] = set()  # gap i joins blocks i and i + 1
+    count = len(blocks)
+    for gap, i in sorted(gaps):
+        if gap > JOIN_GAP and count <= most:
+            break
+        joined.add(i)
+        count -= 1
+    out: list[tuple[int, int]] = []
+    start = blocks[0][0]
+    for i in range(len(blocks)):
+        if i not in joined:
+            out.append((start, blocks[i][1]))
+            if i + 1 < len(blocks):
+                start = blocks[i + 1][0]
+    return out
 
 
 def _cell_value(row: list[Value] | None, idx: int | None) -> Value:
