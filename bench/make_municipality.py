@@ -67,6 +67,10 @@ def _orgnr(i: int) -> str:
     return f"{base[:6]}-{base[6:]}{luhn.calc_check_digit(base)}"
 
 
+TROUBLED_SHARE = 0.12  # the providers that have most of the events and findings
+TROUBLED_WEIGHT = 20  # how much more often than the others
+
+
 def _pick(rng: random.Random, weights: dict[str, int]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
@@ -125,14 +129,22 @@ def annual_plan(today: date) -> list[list[object]]:
     return rows
 
 
+def trouble(ids: list[str]) -> list[float]:
+    """How prone each provider is to events and findings: a few providers have most of them, as in
+    a real municipality, rather than an even spread (its own generator, so the rest is unchanged)."""
+    spread = random.Random(len(ids))
+    return [TROUBLED_WEIGHT if spread.random() < TROUBLED_SHARE else 1.0 for _ in ids]
+
+
 def events(provider_rows: list[list[object]], today: date, rng: random.Random) -> list[list[object]]:
-    """About one event per four providers over the last year, a few clustered."""
+    """About three events per four providers over the last year, most at the troubled few, a few clustered."""
     out: list[list[object]] = []
     ids = [str(r[0]) for r in provider_rows]
+    prone = trouble(ids)
     types = vocab.EventType.labels()
-    for _ in range(len(ids) // 4):
+    for _ in range(len(ids) * 3 // 4):
         day = today - timedelta(days=rng.randrange(1, 365))
-        out.append([day, rng.choice(ids), rng.choice(types), "Händelse enligt rapport från verksamheten",
+        out.append([day, rng.choices(ids, weights=prone)[0], rng.choice(types), "Händelse enligt rapport från verksamheten",
                     "Ja" if rng.random() < 0.05 else "Nej", "Ja" if (today - day).days > 120 else "Nej"])
     for uid in rng.sample(ids, max(1, len(ids) // 50)):  # three within 90 days: an event-driven follow-up
         for days in (70, 40, 10):
@@ -146,13 +158,14 @@ def findings(provider_rows: list[list[object]], history_keys: list[str], today: 
     """About one finding per two providers, in every status, some tied to last year's rows."""
     out: list[list[object]] = []
     ids = [str(r[0]) for r in provider_rows]
+    prone = trouble(ids)
     weights = {"Avvikelse": 40, "Förbättringsområde": 30, "Allvarlig brist": 5, "Förtydligande": 10, "Gott exempel": 15}
     for n in range(1, len(ids) // 2 + 1):
         category = _pick(rng, weights)
         age = rng.randrange(3, 400)
         day = previous_working_day(today - timedelta(days=age))
         key = rng.choice(history_keys) if history_keys and age > 60 and rng.random() < 0.3 else None
-        uid = key.split("|")[0] if key else rng.choice(ids)
+        uid = key.split("|")[0] if key else rng.choices(ids, weights=prone)[0]
         dates: list[date | None] = [None] * 6  # begärd, senast, inkommen, godkänd, verifierad, rapporterad
         if category != "Gott exempel" and rng.random() < 0.9:
             dates[0] = day + timedelta(days=2)

@@ -266,7 +266,7 @@ def test_the_default_model_gives_a_plausible_split_on_the_bench_municipality(tmp
     make_municipality(path, n=300, today=date(2025, 1, 10))
     reg = open_workbook(path).register(date(2025, 1, 10))
     split = _split(reg, date(2025, 1, 10))
-    assert 0.02 <= split[Risk.HOG] <= 0.15
+    assert 0.06 <= split[Risk.HOG] <= 0.15
     assert 0.2 <= split[Risk.NORMAL] <= 0.4
     assert 0.5 <= split[Risk.LAG] <= 0.75
 
