@@ -369,6 +369,9 @@ def test_scenario_new_verksamhetschef_and_two_lex_sarah(planned: Path) -> None:
     # The history now holds the old and the new verksamhetschef.
     hist = [r for r in after["Utförarhistorik"][1:] if r[0] == "U007"]
     assert [r[2] for r in hist] == [target.chef, "Ny Chefsson"]
+    # check agrees with plan on the row's Senast (six months after the change, not the on-demand 30 days).
+    assert ford[0]["Senast"] == date(2026, 5, 22)
+    assert "U007|FORD" not in run("check", str(planned))
     # Planning again sees no new change and proposes the same row.
     again = run("plan", str(planned))
     assert "ändrad verksamhetschef sedd" not in again

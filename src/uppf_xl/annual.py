@@ -42,6 +42,7 @@ from uppf_xl.dates import (
 )
 from uppf_xl.errors import WARNING, Problem
 from uppf_xl.model import FollowUpType, Provider, Register, ScheduleRow, Settings
+from uppf_xl.risk import RISK_REASONS
 from uppf_xl.vocab import Interval, RowStatus
 
 if TYPE_CHECKING:
@@ -317,6 +318,10 @@ def expected_due(row: ScheduleRow, ftype: FollowUpType, provider: Provider | Non
             due = date(y, 6, 30) if rest == "-H1" else date(y, 12, 31)
         elif len(rest) == 3:
             due = month_end(y, int(rest[1:]))
+        elif len(rest) == 6 and row.reason.startswith(RISK_REASONS[0]):  # an organisational change
+            due = add_months(date.fromisoformat(period), settings.fordjupad_inom_manader)
+        elif len(rest) == 6 and row.reason.startswith(RISK_REASONS[1]):  # before a contract decision
+            due = date.fromisoformat(period)
         elif len(rest) == 6:
             due = next_working_day(date.fromisoformat(period) + timedelta(days=ON_DEMAND_DAYS))
     except (ValueError, IndexError):

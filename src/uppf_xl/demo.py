@@ -9,6 +9,7 @@ from pathlib import Path
 
 from uppf_xl import actions
 from uppf_xl.errors import ExternalProgramMissing
+from uppf_xl.model import ScheduleRow
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import open_workbook
 from uppf_xl.workbook.content import CellPatch, Changes, Value
@@ -230,12 +231,21 @@ def _simulate_moves(book: Path, today: date) -> Outcome:
         start, end = settings.holiday_period(day.year)
         return next_working_day(end + timedelta(days=1)) if start <= day <= end else day
 
+    def moved(row: ScheduleRow) -> date | None:
+        """A week later, or a week earlier when later would pass Senast."""
+        assert row.visit_date is not None and row.due is not None
+        later, earlier = visit_day(row.visit_date + timedelta(days=7)), visit_day(row.visit_date - timedelta(days=7))
+        if later <= row.due:
+            return later
+        return earlier if earliest < earlier < row.visit_date else None
+
     announced = [r for r in rows if r.notified and r.done is None and r.visit_date and r.visit_date > earliest
-                 and r.status == RowStatus.KALLAD.value]
+                 and r.status == RowStatus.KALLAD.value and r.due is not None and moved(r) is not None]
     if announced:
         row = announced[0]
         assert row.visit_date is not None
-        new = visit_day(row.visit_date + timedelta(days=7))
+        new = moved(row)
+        assert new is not None
         if row.announced is None:
             values[row.row, "Kallat datum"] = row.visit_date
         values[row.row, "Planerat datum"] = new
