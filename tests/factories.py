@@ -3,7 +3,9 @@
 Every factory takes keyword overrides, so a test states only what matters to it:
 
     >>> p = provider("U001", area="Hemtjänst", start=date(2025, 3, 1))
-    >>> reg = register([p], types=municipality_types(), today=date(2025, 1, 10))
+    >>> reg = register([p], types=municipality_types(), minsta_varsel=10)
+    >>> reg.provider("U001").area, reg.settings.minsta_varsel
+    ('Hemtjänst', 10)
 """
 
 from __future__ import annotations

@@ -117,6 +117,19 @@ def test_pdf_without_libreoffice_exits_4_after_writing_the_letters(
     assert list((tmp_path / "ut").glob("*.docx"))
     assert not list((tmp_path / "ut").glob("*.pdf"))
     assert digest(planned) == before
+    assert "Skrev " in result.stdout  # what was written is still told
+
+
+def test_report_pdf_without_libreoffice_exits_4_and_tells_what_it_wrote(
+    planned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "tomt"))
+    monkeypatch.delenv("UPPF_XL_SOFFICE", raising=False)
+    result = run("report", str(planned), "--out", str(tmp_path / "r"), "--pdf", "--year", "2025", "--period", "år")
+    assert result.exit_code == 4
+    assert "LibreOffice hittades inte" in result.stderr
+    written = sorted(p.name for p in (tmp_path / "r").glob("*.docx"))
+    assert written and all(name in result.stdout for name in written), result.stdout
 
 
 def test_a_workbook_with_errors_is_refused_whole(planned: Path) -> None:
@@ -196,3 +209,36 @@ def test_an_unexpected_error_is_a_sentence_and_a_log_not_a_traceback(
     assert result.stderr.startswith("Fel: ett oväntat fel inträffade (RuntimeError: trasig).")
     assert str(log) in result.stderr
     assert "RuntimeError: trasig" in log.read_text(encoding="utf-8")
+
+
+def test_the_guard_names_the_real_cell_when_the_user_has_moved_columns(planned: Path) -> None:
+    import sys
+
+    import openpyxl
+    from openpyxl.utils.cell import get_column_letter
+
+    sys.path.insert(0, str(Path(__file__).parent / "data"))
+    from make_robust_cases import reorder_columns
+
+    wb = openpyxl.load_workbook(planned)
+    ws = wb["Iakttagelser"]
+    reorder_columns(ws, ["Status", "Sammanfattning för nämnd", "Beskrivning", "IakttagelseID"])
+    headers = [c.value for c in ws[1]]
+    for header in ("Sammanfattning för nämnd", "Beskrivning"):
+        col = headers.index(header) + 1
+        for r in range(2, ws.max_row + 1):
+            if ws.cell(r, col).value:
+                ws.cell(r, col).value = f"{ws.cell(r, col).value} Gäller 19121212-1212."
+    wb.save(planned)
+    before = digest(planned)
+
+    result = run("letters", str(planned), "--out", str(planned.parent / "ut"), "--kind", "atgardsplan",
+                 "--kind", "paminnelse", "--kind", "aterkoppling")
+    assert result.exit_code == 1, result.output
+    summary, description = (get_column_letter(headers.index(h) + 1) for h in ("Sammanfattning för nämnd", "Beskrivning"))
+    import re
+
+    cells = re.findall(r"Iakttagelser!([A-Z]+)\d+", result.output)
+    assert cells, result.output
+    assert set(cells) <= {summary, description}, result.output  # B and C here; the contract's order has them elsewhere
+    assert digest(planned) == before

@@ -55,10 +55,11 @@ def test_kontrollera_shows_what_check_prints(case: Path) -> None:
     problems = [line for line in expected if line.startswith(("Fel:", "Varning:"))]
     errors = sum(line.startswith("Fel:") for line in problems)
     warnings = len(problems) - errors
+    counted = f"{warnings} varning" if warnings == 1 else f"{warnings} varningar"
     if errors:
-        summary = f"{errors} fel och {warnings} varningar i {case.name}."
+        summary = f"{errors} fel och {counted} i {case.name}."
     else:
-        summary = f"Inga fel i {case.name}" + (f" ({warnings} varningar)." if warnings else ".")
+        summary = f"Inga fel i {case.name}" + (f" ({counted})." if warnings else ".")
 
     acts = press(case, "check")
 
@@ -138,6 +139,21 @@ def test_letter_buttons_use_the_letters_action(demo_master: Path, tmp_path: Path
     assert alerts(press(demo_master, "kallelser", tmp_path))[0][:2] == ("2 brevtyper", "Skapa kallelser")
     assert alerts(press(demo_master, "atgardsbrev", tmp_path))[0][:2] == ("5 brevtyper", "Åtgärdsplanbrev")
     assert calls == [("kallelse", "andrad"), ("atgardsplan", "paminnelse", "aterkoppling", "fortydligande", "underrattelse")]
+
+
+def test_a_partial_success_shows_what_was_written_and_then_the_error(
+    demo_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uppf_xl.errors import ExternalProgramMissing
+
+    def letters_without_pdf(*args: Any, **kwargs: Any) -> Any:
+        return actions.Outcome("letters", lines=["Skrev 2 brev i ut: 2 kallelser."]).fail(
+            ExternalProgramMissing("LibreOffice hittades inte"))
+
+    monkeypatch.setattr(actions, "letters", letters_without_pdf)
+    (text, title, mode), = alerts(press(demo_master, "kallelser", tmp_path))
+    assert (title, mode) == ("Skapa kallelser", "critical")
+    assert text == "Skrev 2 brev i ut: 2 kallelser.\nFel: LibreOffice hittades inte"
 
 
 def test_an_unexpected_error_is_a_message_and_a_log_not_a_traceback(

@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from conftest import DATA, DEMO_TODAY
 from test_survey import compliant_answers
-from uppf_xl import survey
+from uppf_xl import documents, survey
 from uppf_xl.cli import main
 from uppf_xl.render import swedish_jinja
 from uppf_xl.workbook import open_workbook
@@ -86,7 +86,7 @@ def test_survey_in_appends_after_rows_typed_below_iakttagelser(demo_book: Path, 
     wb.save(demo_book)
 
     register = open_workbook(demo_book).register(DEMO_TODAY)
-    out = survey.survey_out(register, "AVT", DEMO_TODAY.year, tmp_path / "enkater", DEMO_TODAY)
+    out = documents.survey_out(register, "AVT", DEMO_TODAY.year, tmp_path / "enkater", DEMO_TODAY)
     first = out.files[0]
     pid = first.name.split("_")[1]
     provider = register.provider(pid)
@@ -103,6 +103,23 @@ def test_survey_in_appends_after_rows_typed_below_iakttagelser(demo_book: Path, 
     assert ids[row - 2] == "I-EGEN-1"  # the typed row kept its place
     assert len(ids) > row - 1  # the proposals came after it
     assert ws.tables[next(iter(ws.tables))].ref.endswith(str(ws.max_row))
+
+
+def test_survey_in_reads_a_folder_with_answers_saved_as_xlsm(demo_book: Path, tmp_path: Path) -> None:
+    register = open_workbook(demo_book).register(DEMO_TODAY)
+    out = documents.survey_out(register, "AVT", DEMO_TODAY.year, tmp_path / "enkater", DEMO_TODAY)
+    first = out.files[0]
+    pid = first.name.split("_")[1]
+    fill_answers(first, compliant_answers(register, pid, "AVT", DEMO_TODAY.year))
+    answers = tmp_path / "svar"
+    answers.mkdir()
+    saved = openpyxl.load_workbook(first)  # the provider saves it as a macro-enabled workbook
+    saved.save(answers / first.with_suffix(".xlsm").name)
+
+    code, output = run("survey-in", str(demo_book), str(answers), "--today", TODAY)
+    assert code == 0, output
+    assert "Enkäter: 1 inlästa" in output
+    assert {a.provider_id for a in open_workbook(demo_book).register(DEMO_TODAY).answers} >= {pid}
 
 
 def test_a_column_beside_arshjul_keeps_its_values_on_their_rows(tmp_path: Path) -> None:
@@ -313,7 +330,7 @@ def test_report_without_providers_says_so(tmp_path: Path) -> None:
 
 def test_survey_in_names_every_bad_answer_in_a_file(demo_book: Path, tmp_path: Path) -> None:
     register = open_workbook(demo_book).register(DEMO_TODAY)
-    out = survey.survey_out(register, "AVT", DEMO_TODAY.year, tmp_path / "enkater", DEMO_TODAY)
+    out = documents.survey_out(register, "AVT", DEMO_TODAY.year, tmp_path / "enkater", DEMO_TODAY)
     first = out.files[0]
     pid = first.name.split("_")[1]
     provider = register.provider(pid)

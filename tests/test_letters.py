@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 
 from factories import municipality_types, provider, register, schedule_row
-from uppf_xl import letters
+from uppf_xl import documents, letters
 from uppf_xl.errors import PersonalDataFound
 from uppf_xl.model import Finding, FocusArea, Register
 from uppf_xl.render import TemplateError
@@ -104,7 +104,7 @@ def docx_text(path: Path) -> str:
 def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[letters.LetterResult, Path]:
     out = tmp_path_factory.mktemp("brev")
     reg = scenario()
-    return letters.write_letters(reg, reg.schedule, TODAY, out, ALL, NO_WINDOW, pdf=False), out
+    return documents.write_letters(reg, reg.schedule, TODAY, out, ALL, NO_WINDOW, pdf=False), out
 
 
 def names(found: list[letters.Letter]) -> list[str]:
@@ -293,7 +293,7 @@ def test_mark_sent_patch(written: tuple[letters.LetterResult, Path]) -> None:
 def test_mark_sent_keeps_an_earlier_sent_date(tmp_path: Path) -> None:
     reg = scenario()
     rows = [replace(r, notified=date(2025, 1, 2)) if r.provider_id == "U017" else r for r in reg.schedule]
-    result = letters.write_letters(reg, rows, TODAY, tmp_path, {"kallelse"}, (date(2025, 1, 1), date(2025, 1, 31)), pdf=False)
+    result = documents.write_letters(reg, rows, TODAY, tmp_path, {"kallelse"}, (date(2025, 1, 1), date(2025, 1, 31)), pdf=False)
     assert "2025-03-11_U017_Kallelse_KVAL.docx" in [p.name for p in result.files]  # re-sent on request
     assert result.mark_sent_patch == CellPatch("Årshjul", {
         (3, "Kallelse skickad"): TODAY,
@@ -303,7 +303,7 @@ def test_mark_sent_keeps_an_earlier_sent_date(tmp_path: Path) -> None:
 
 def test_nothing_to_write(tmp_path: Path) -> None:
     reg = scenario()
-    result = letters.write_letters(reg, reg.schedule, TODAY, tmp_path, {"aterkoppling"}, (date(2020, 1, 1), date(2020, 2, 1)), pdf=False)
+    result = documents.write_letters(reg, reg.schedule, TODAY, tmp_path, {"aterkoppling"}, (date(2020, 1, 1), date(2020, 2, 1)), pdf=False)
     assert result.files == [] and result.send_list is None and result.mark_sent_patch is None
     assert result.lines == ["Inga brev att skriva för de valda brevtyperna och datumen."]
     assert list(tmp_path.iterdir()) == []
@@ -314,7 +314,7 @@ def test_personal_data_stops_the_batch_before_any_file(tmp_path: Path) -> None:
     reg.findings[0] = replace(reg.findings[0], summary="Brukare 19121212-1212 saknar plan")
     reg.findings[4] = replace(reg.findings[4], summary="Karin Berg sa att rutinen saknas")
     with pytest.raises(PersonalDataFound) as info:
-        letters.write_letters(reg, reg.schedule, TODAY, tmp_path, ALL, NO_WINDOW, pdf=False)
+        documents.write_letters(reg, reg.schedule, TODAY, tmp_path, ALL, NO_WINDOW, pdf=False)
     assert [p.text for p in info.value.problems] == [
         'Fel: Iakttagelser!H3: personnummer i texten ("Brukare 19XXXXXX-XXXX saknar plan") – rätta texten i '
         "arbetsboken eller kör med --mask",
@@ -334,7 +334,7 @@ def test_unknown_field_in_own_template_stops_before_any_file(tmp_path: Path) -> 
     reg.settings.mallmapp = str(own)
     out = tmp_path / "ut"
     with pytest.raises(TemplateError) as info:
-        letters.write_letters(reg, reg.schedule, TODAY, out, ALL, NO_WINDOW, pdf=False)
+        documents.write_letters(reg, reg.schedule, TODAY, out, ALL, NO_WINDOW, pdf=False)
     assert info.value.message == (
         'Mallen "paminnelse.docx" använder fältet "telefonnummer", som inte finns. '
         f"Rätta fältet i mallen ({own / 'paminnelse.docx'})."
@@ -352,7 +352,7 @@ def test_type_template_from_mall_column(tmp_path: Path) -> None:
     reg.types = [replace(t, template="kallelse_kval") if t.id == "KVAL" else t for t in reg.types]
     reg.__dict__.pop("_types", None)  # the cached lookup
     reg.settings.mallmapp = str(own)
-    result = letters.write_letters(reg, reg.schedule, TODAY, tmp_path / "ut", {"kallelse"}, NO_WINDOW, pdf=False)
+    result = documents.write_letters(reg, reg.schedule, TODAY, tmp_path / "ut", {"kallelse"}, NO_WINDOW, pdf=False)
     assert docx_text(result.files[0]).strip() == "Egen kallelse till Solrosen Omsorg AB tisdag 11 mars 2025, vecka 11"
 
 
@@ -368,14 +368,14 @@ def test_file_names_are_windows_safe_and_unique() -> None:
     ]
     found = letters.select(reg, rows, TODAY, {"kallelse"}, NO_WINDOW)
     assert [letter.filename for letter in found] == ["2025-03-20_U-9-9_Kallelse_KVAL.docx"] * 2
-    assert letters._unique_names(found) == ["2025-03-20_U-9-9_Kallelse_KVAL.docx", "2025-03-20_U-9-9_Kallelse_KVAL_2.docx"]
+    assert letters.unique_names(found) == ["2025-03-20_U-9-9_Kallelse_KVAL.docx", "2025-03-20_U-9-9_Kallelse_KVAL_2.docx"]
 
 
 def test_special_characters_are_escaped_and_never_formulas(tmp_path: Path) -> None:
     reg = scenario()
     reg.providers[0] = replace(reg.providers[0], name="=Solrosen & <Omsorg>")
     reg.__dict__.pop("_providers", None)
-    result = letters.write_letters(reg, reg.schedule, TODAY, tmp_path, {"kallelse"}, NO_WINDOW, pdf=False)
+    result = documents.write_letters(reg, reg.schedule, TODAY, tmp_path, {"kallelse"}, NO_WINDOW, pdf=False)
     assert "Kallelse till kvalitetsuppföljning – =Solrosen & <Omsorg>" in docx_text(result.files[0])
     cell = openpyxl.load_workbook(result.send_list)["Utskick"]["A2"]
     assert (cell.value, cell.data_type) == ("=Solrosen & <Omsorg>", "s")
@@ -394,7 +394,7 @@ def test_missing_type_template_names_the_type(tmp_path: Path) -> None:
     reg.types = [replace(t, template="kallelse_saknas") if t.id == "KVAL" else t for t in reg.types]
     reg.__dict__.pop("_types", None)
     with pytest.raises(TemplateError) as info:
-        letters.write_letters(reg, reg.schedule, TODAY, tmp_path, {"kallelse"}, NO_WINDOW, pdf=False)
+        documents.write_letters(reg, reg.schedule, TODAY, tmp_path, {"kallelse"}, NO_WINDOW, pdf=False)
     assert info.value.message == (
         'Mallen "kallelse_saknas.docx" finns inte. Mallen anges i kolumnen Mall för KVAL i Uppföljningstyper.'
     )
@@ -404,7 +404,7 @@ def test_missing_type_template_names_the_type(tmp_path: Path) -> None:
 def test_progress_is_called_once_per_letter(tmp_path: Path) -> None:
     reg = scenario()
     steps: list[int] = []
-    result = letters.write_letters(reg, reg.schedule, TODAY, tmp_path, ALL, NO_WINDOW, pdf=False, progress=steps.append)
+    result = documents.write_letters(reg, reg.schedule, TODAY, tmp_path, ALL, NO_WINDOW, pdf=False, progress=steps.append)
     assert steps == [1] * len(result.files) == [1] * len(letters.select(reg, reg.schedule, TODAY, ALL, NO_WINDOW))
 
 

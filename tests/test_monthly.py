@@ -172,7 +172,7 @@ def test_bad_values_are_named_by_file_and_line_and_the_workbook_is_untouched(boo
     before = book.read_bytes()
     with pytest.raises(ExportInvalid) as caught:
         actions.month_in(open_workbook(book), [visits, granted], MONTH, False, TODAY)
-    assert caught.value.lines == [
+    assert caught.value.details == [
         f'Fel: {visits.name}:21: utföraren "Okänd Omsorg AB" finns inte i Utförare (UtförarID, Namn eller Organisationsnummer)',
         f'Fel: {visits.name}:11: "2025-10-32" är inget datum (skriv ÅÅÅÅ-MM-DD)',
         f'Fel: {visits.name}:1452: "25:61" är ingen tid',
@@ -190,7 +190,7 @@ def test_a_missing_column_names_the_importformat_row(book: Path, case: Scenario,
     visits.write_text(text, encoding="utf-8")
     with pytest.raises(ExportInvalid) as caught:
         actions.month_in(open_workbook(book), [visits], MONTH, False, TODAY)
-    assert caught.value.lines == [
+    assert caught.value.details == [
         f'Fel: {visits.name}: kolumnen "Registreringssätt" saknas i exporten; rätta raden Registrering på bladet '
         "Importformat (Importformat!B8) eller exporten"
     ]

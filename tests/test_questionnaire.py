@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from conftest import soffice_convert
 from test_survey import TODAY, answer_file, compliant_answers, survey_register
-from uppf_xl.survey import applicable_questions, survey_in, survey_out
+from uppf_xl.documents import survey_in, survey_out
+from uppf_xl.survey import applicable_questions
 from uppf_xl.vocab import AnswerType
 from uppf_xl.workbook.questionnaire import ID_SHEET, SHEET, read_questionnaire
 

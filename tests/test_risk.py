@@ -3,6 +3,7 @@ the scenario of a provider with a new verksamhetschef and two lex Sarah reports,
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
@@ -414,6 +415,19 @@ def test_check_names_a_providers_points(planned: Path) -> None:
     assert "skiljer sig från Risknivå" in listing
     result = CliRunner().invoke(main, ["check", str(planned), "--utforare", "U999", "--today", DEMO_TODAY.isoformat()])
     assert result.exit_code == 2 and 'UtförarID "U999" finns inte' in result.output
+
+
+def test_check_computes_the_proposal_now_and_says_when_utforare_is_out_of_date(planned: Path) -> None:
+    before = run("check", str(planned))
+    assert "inaktuell" not in before
+    _edit(planned, Changes(appends=[RowAppend("Händelser", [
+        {"Datum": DEMO_TODAY - timedelta(days=d), "UtförarID": "U007", "Typ": "Lex Sarah",
+         "Beskrivning": "Rapport", "Allvarlig": "Nej", "Hanterad": "Nej"} for d in (30, 12, 5)])]))
+    now = run("check", str(planned))
+    assert "Föreslagen risknivå i Utförare är inaktuell för U007; uppf-xl status skriver in dagens förslag." in now
+    assert re.search(r"U007 (Normal|Låg) → Hög", now), now
+    run("status", str(planned))
+    assert "inaktuell" not in run("check", str(planned))
 
 
 def test_plan_of_a_workbook_without_riskmodell_uses_the_default_model(planned: Path, tmp_path: Path) -> None:

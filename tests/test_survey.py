@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from factories import plan_entry, provider, register, schedule_row
 from uppf_xl import survey
 from uppf_xl.contract import LIST_COLUMNS, QUESTIONS
+from uppf_xl.documents import survey_in, survey_out
 from uppf_xl.model import Answer, Finding, FocusArea, Question, Register
 from uppf_xl.outcome import Outcome
 from uppf_xl.survey import (
@@ -26,8 +27,6 @@ from uppf_xl.survey import (
     evaluate,
     group_by_theme,
     questionnaire_filename,
-    survey_in,
-    survey_out,
 )
 from uppf_xl.vocab import ALLA, AnswerType, Category, Regi
 

@@ -52,12 +52,17 @@ def risk_lines(wb: Workbook, today: date, provider_id: str | None = None) -> lis
 
 
 def check_summary(problems: list[Problem], name: str) -> str:
-    """The closing line of a check: "Inga fel i x.xlsx." or "2 fel och 1 varningar i x.xlsx."."""
+    """The closing line of a check.
+
+    >>> check_summary([], "x.xlsx")
+    'Inga fel i x.xlsx.'
+    """
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
+    counted = f"{warnings} {'varning' if warnings == 1 else 'varningar'}"
     if errors:
-        return f"{errors} fel och {warnings} varningar i {name}."
-    return f"Inga fel i {name}" + (f" ({warnings} varningar)." if warnings else ".")
+        return f"{errors} fel och {counted} i {name}."
+    return f"Inga fel i {name}" + (f" ({counted})." if warnings else ".")
 
 
 def init(path: Path, demo: bool, force: bool, today: date) -> Outcome:
@@ -194,8 +199,8 @@ def letters(
     `mark_sent` records the sending: Kallelse skickad in Årshjul, Begäran skickad, Påminnelse
     skickad and Underrättad in Iakttagelser. A run that fails leaves no new empty output folder.
     """
+    from uppf_xl import documents, schedule
     from uppf_xl import letters as letters_mod
-    from uppf_xl import schedule
 
     kinds = set(kinds or letters_mod.KINDS)
     letters_mod.check_request(kinds, window)  # a usage error (exit 2), before the workbook is read
@@ -204,13 +209,10 @@ def letters(
     existed = planned.exists()
     out_dir = output_folder(wb, register, out_dir)
     rows = schedule.refresh_statuses(register.schedule, register.settings, today, types=register.types)
-    pdf_missing: ExternalProgramMissing | None = None
     try:
         with _documents(wb, register, mask=mask, can_mask=True):
-            result = letters_mod.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress,
-                                               mask=mask)
-    except ExternalProgramMissing as exc:  # the letters are written; only the PDFs are missing
-        result, pdf_missing = exc.result, exc  # type: ignore[attr-defined]
+            result = documents.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress,
+                                             mask=mask, locate=wb.raw().cell)
     except BaseException:
         if not existed and out_dir.is_dir() and not any(out_dir.iterdir()):
             out_dir.rmdir()  # a failed run leaves no empty folder behind
@@ -222,10 +224,8 @@ def letters(
 
         _record_sent(wb, outcome, result, today, insyn.mark_sent_patch(result.letters, today))
     log_to_folder(out_dir, "letters", result.log or f"{len(result.files)} brev", today)
-    if pdf_missing is not None:
-        pdf_missing.lines = outcome.lines  # type: ignore[attr-defined]
-        raise pdf_missing
-    return outcome
+    # The letters are written; only the PDFs are missing.
+    return outcome.fail(ExternalProgramMissing(result.pdf_error) if result.pdf_error else None)
 
 
 def report(
@@ -276,8 +276,7 @@ def report(
     if mark_reported:
         _record_date(wb, outcome, result.mark_reported_patch, "Rapporterad till nämnd", "iakttagelser", today)
     log_to_folder(out if out.is_dir() else out.parent, "report", f"{len(result.files)} filer", today)
-    result.raise_if_pdf_missing()
-    return outcome
+    return outcome.fail(result.pdf_error)
 
 
 def _meeting_reports(wb: Workbook, namnd: str | None, out: Path | None, today: date, pdf: bool, mask: bool,
@@ -300,6 +299,7 @@ def _meeting_reports(wb: Workbook, namnd: str | None, out: Path | None, today: d
         merged.lines.extend(part.lines)
         merged.files.extend(part.files)
         merged.changes = part.changes or merged.changes
+        merged.fail(part.failure)
     return merged
 
 
@@ -313,8 +313,7 @@ def case_report(wb: Workbook, finding_id: str, out: Path | None, today: date, pd
     result = case_mod.write_case_report(register, finding_id, out, today, pdf, locate=wb.raw().cell)
     outcome = Outcome("report", lines=list(result.lines), files=list(result.files))
     log_to_folder(result.docx.parent, "report --case", f"{finding_id}: {len(result.files)} filer", today)
-    result.raise_if_pdf_missing()
-    return outcome
+    return outcome.fail(result.pdf_error)
 
 
 def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> Outcome:
@@ -337,7 +336,7 @@ def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> O
 
 def survey_out(wb: Workbook, type_id: str, out_dir: Path | None, year: int | None, today: date) -> Outcome:
     """One questionnaire workbook per provider due for `type_id`."""
-    from uppf_xl import survey
+    from uppf_xl import documents
 
     register = wb.register(today)
     year = register.plan_year(year, today)
@@ -345,22 +344,19 @@ def survey_out(wb: Workbook, type_id: str, out_dir: Path | None, year: int | Non
         raise UsageError(f'TypID "{type_id}" finns inte i Uppföljningstyper')
     out_dir = output_folder(wb, register, out_dir)
     with _documents(wb, register):
-        outcome = survey.survey_out(register, type_id, year, out_dir, today)
+        outcome = documents.survey_out(register, type_id, year, out_dir, today)
     log_to_folder(out_dir, "survey-out", f"{len(outcome.files)} enkäter", today)
     return outcome
 
 
 def survey_in(wb: Workbook, paths: list[Path], today: date) -> Outcome:
     """Read returned questionnaires into Svar and propose findings."""
-    from uppf_xl import survey
+    from uppf_xl import documents
 
     register = wb.register(today)
-    files: list[Path] = []
-    for path in paths:
-        files.extend(sorted(p for p in path.glob("*.xlsx") if not p.name.startswith("~$")) if path.is_dir() else [path])
-    outcome = survey.survey_in(register, files, today)
+    outcome = documents.survey_in(register, paths, today)  # a folder stands for its .xlsx and .xlsm files
     if outcome.changes:
-        wb.apply(outcome.changes, "survey-in", outcome.log or f"{len(files)} filer", now=_now(today))
+        wb.apply(outcome.changes, "survey-in", outcome.log or f"{len(paths)} filer", now=_now(today))
     if any(p.is_error for p in outcome.warnings):
         outcome.exit_code = 1  # the accepted files are in; the rejected ones are named above
     return outcome
@@ -390,7 +386,7 @@ def card(wb: Workbook, provider_id: str, out: Path | None, today: date, pdf: boo
     outcome, pdf_missing = card_mod.write_card(register, provider_id, out, today,
                                                monthly.records() if monthly is not None else [], pdf)
     log_to_folder(out.parent, "card", f"{provider_id}: {out.name}", today)
-    return _raise_pdf_missing(outcome, pdf_missing)
+    return outcome.fail(pdf_missing)
 
 
 def publish(wb: Workbook, out: Path | None, today: date) -> Outcome:
@@ -402,15 +398,7 @@ def publish(wb: Workbook, out: Path | None, today: date) -> Outcome:
         out = output_folder(wb, register, None) / "Jämförelse"
     outcome, pdf_missing = publish_mod.publish(register, out, today)
     log_to_folder(out.parent, "publish", outcome.log, today)  # the folder itself is published
-    return _raise_pdf_missing(outcome, pdf_missing)
-
-
-def _raise_pdf_missing(outcome: Outcome, missing: ExternalProgramMissing | None) -> Outcome:
-    """Exit code 4 after everything else was written; the lines still reach the user."""
-    if missing is not None:
-        missing.lines = outcome.lines  # type: ignore[attr-defined]
-        raise missing
-    return outcome
+    return outcome.fail(pdf_missing)
 
 
 def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool, today: date,

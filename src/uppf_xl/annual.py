@@ -17,9 +17,10 @@ What lives here (WORKBOOK.md, Version 2, Decisions "Plan year", "Proposals hold"
 - Översikt (`sections`): the backlog of earlier years, the adopted plan (how many of its
   follow-ups were done, how many were added since) and the rows with Ändrad tid.
 
-Example:
-    >>> material_due(date(2026, 3, 20), 14, date(2026, 3, 2), Settings())      # doctest: +SKIP
-    datetime.date(2026, 3, 6)
+Example (14 days before the visit would be 6 March, but the letter of 2 March plus Minsta
+varsel comes first):
+    >>> material_due(date(2026, 3, 20), 14, date(2026, 3, 2), Settings())
+    datetime.date(2026, 3, 9)
 """
 
 from __future__ import annotations

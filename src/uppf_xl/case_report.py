@@ -36,12 +36,11 @@ from docx import Document
 
 from uppf_xl import findings as workflow
 from uppf_xl import guard, render
-from uppf_xl.contract import FINDINGS, PROVIDERS, default_cell
+from uppf_xl.contract import FINDINGS, PROVIDERS, CellLocator, default_cell
 from uppf_xl.dates import next_working_day, swedish_month
 from uppf_xl.effect import deadline_in_force
 from uppf_xl.errors import ERROR, ExternalProgramMissing, Problem, UsageError, WorkbookInvalid
 from uppf_xl.model import Finding, Register
-from uppf_xl.report import CellLocator
 from uppf_xl.vocab import Category, Regi
 
 TEMPLATE = "arenderapport.docx"
@@ -95,10 +94,6 @@ class CaseResult:
     files: list[Path]
     lines: list[str]
     pdf_error: ExternalProgramMissing | None = None
-
-    def raise_if_pdf_missing(self) -> None:
-        if self.pdf_error is not None:
-            raise self.pdf_error
 
 
 def build_case(register: Register, finding_id: str, today: date, *, locate: CellLocator = default_cell) -> CaseReport:

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from uppf_xl import actions, cli_sv
 from uppf_xl.errorlog import write_error_log
-from uppf_xl.errors import PersonalDataFound, Problem, UppfError, WorkbookInvalid
+from uppf_xl.errors import Problem, UppfError
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import open_workbook
 
@@ -65,18 +65,8 @@ def handled(f: Callable[..., Outcome | int | None]) -> Callable[..., None]:
         kwargs["today"] = kwargs.get("today") or dt.date.today()
         try:
             result = f(*args, **kwargs)
-        except WorkbookInvalid as exc:
-            print_problems(exc.problems)
-            err_console.print(exc.message)
-            sys.exit(exc.exit_code)
-        except PersonalDataFound as exc:
-            print_problems(exc.problems)
-            err_console.print(f"Fel: {exc.message}")
-            sys.exit(exc.exit_code)
         except UppfError as exc:
-            for line in getattr(exc, "lines", []):
-                console.print(line, markup=False)
-            err_console.print(f"Fel: {exc.message}", markup=False)
+            print_error(exc)
             sys.exit(exc.exit_code)
         except Exception as exc:  # never a traceback to the user; keep it in a file for support
             log = write_error_log(exc, f"uppf-xl {f.__name__}")
@@ -85,12 +75,23 @@ def handled(f: Callable[..., Outcome | int | None]) -> Callable[..., None]:
             sys.exit(1)
         if isinstance(result, Outcome):
             print_outcome(result)
+            if result.failure is not None:
+                print_error(result.failure)
+                sys.exit(result.failure.exit_code)
             if result.exit_code:
                 sys.exit(result.exit_code)
         elif isinstance(result, int) and result:
             sys.exit(result)
 
     return wrapper
+
+
+def print_error(exc: UppfError) -> None:
+    """An error as the user sees it (`UppfError`): problems, details, then the closing line."""
+    print_problems(exc.problems)
+    for line in exc.details:
+        console.print(line, markup=False)
+    err_console.print(exc.closing, markup=False)
 
 
 def print_problems(problems: list[Problem]) -> None:

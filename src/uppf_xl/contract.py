@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -502,6 +503,11 @@ def column_letter(col: int) -> str:
         col, rest = divmod(col - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+# (sheet, excel row, header) -> the cell's A1 name: `default_cell`, or `RawWorkbook.cell`
+# where the workbook was read (the real column positions). Every message naming a cell uses one.
+CellLocator = Callable[[str, int, str], str]
 
 
 def default_cell(sheet: str, excel_row: int, header: str) -> str:

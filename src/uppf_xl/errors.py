@@ -47,13 +47,29 @@ class Problem:
 
 
 class UppfError(Exception):
-    """Base of every error uppf-xl reports to the user."""
+    """Base of every error uppf-xl reports to the user.
+
+    The user sees, in the terminal and in Excel alike (`shown`): the `problems` (sheet and
+    cell each), the `details` (other lines, such as an export's file and line), then the
+    closing line.
+    """
 
     exit_code = 1
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.problems: list[Problem] = []
+        self.details: list[str] = []
+
+    @property
+    def closing(self) -> str:
+        """The last line: the message, after "Fel: " unless it counts the errors itself.
+
+        >>> UsageError("okänd period x").closing
+        'Fel: okänd period x'
+        """
+        return f"Fel: {self.message}"
 
 
 class UsageError(UppfError):
@@ -69,6 +85,10 @@ class WorkbookInvalid(UppfError):
         errors = [p for p in problems if p.is_error]
         super().__init__(f"Arbetsboken har {len(errors)} fel och kan inte användas förrän de är rättade.")
         self.problems = problems
+
+    @property
+    def closing(self) -> str:
+        return self.message
 
 
 class PersonalDataFound(UppfError):
@@ -104,7 +124,7 @@ class ExportInvalid(UppfError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"exporterna har {len(problems)} fel och lästes inte in; arbetsboken är oförändrad.")
-        self.lines = [f"Fel: {p}" for p in problems]
+        self.details = [f"Fel: {p}" for p in problems]
 
 
 def os_reason(exc: OSError, too_long: str = "filnamnet är för långt") -> str:

@@ -25,7 +25,7 @@ import xlwings as xw
 
 from uppf_xl import actions, dates
 from uppf_xl.errorlog import write_error_log
-from uppf_xl.errors import PersonalDataFound, Problem, UppfError, WorkbookInvalid
+from uppf_xl.errors import Problem, UppfError
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import Workbook
 from uppf_xl.workbook.live import LiveBackend
@@ -144,7 +144,8 @@ def _run(tag: str, action: Callable[[Workbook, date], Outcome | Message]) -> Non
             return
         wb = Workbook(LiveBackend(book, path=book_path(book)))
         result = action(wb, today())
-        message = result if isinstance(result, Message) else Message(outcome_text(result))
+        message = result if isinstance(result, Message) else Message(outcome_text(result),
+                                                                     "critical" if result.failure else "info")
         book.app.alert(message.text, title, mode=message.mode)
     except UppfError as exc:
         book.app.alert(error_text(exc), title, mode="critical")
@@ -196,17 +197,14 @@ def check_text(problems: list[Problem], name: str) -> str:
 def outcome_text(outcome: Outcome) -> str:
     """The outcome's warnings and lines (the terminal's tables stay in the terminal)."""
     lines = list(outcome.lines) or ["Klart."]
+    if outcome.failure is not None:
+        lines = [*outcome.lines, *outcome.failure.details, outcome.failure.closing]
     return _join([p.text for p in outcome.warnings], *lines)
 
 
 def error_text(exc: UppfError) -> str:
     """The same text as the CLI: the problems, then the message (`Fel: ...` unless it is a count)."""
-    problems = list(getattr(exc, "problems", []) or [])
-    if isinstance(exc, WorkbookInvalid):
-        return _join([p.text for p in problems], exc.message)
-    if isinstance(exc, PersonalDataFound):
-        return _join([p.text for p in problems], f"Fel: {exc.message}")
-    return f"Fel: {exc.message}"
+    return _join([p.text for p in exc.problems] + exc.details, exc.closing)
 
 
 def _join(items: list[str], *tail: str) -> str:

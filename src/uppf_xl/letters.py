@@ -9,7 +9,7 @@ than "Påminnelse igen efter (dagar)" or predates the deadline in force (an exte
 proposals (Bekräftad Nej) get no letter.
 
 `select` decides which letters a run writes and builds each letter's template context;
-`write_letters` renders them (all in memory first, so a template error stops the batch before
+`uppf_xl.documents.write_letters` renders them (all in memory first, so a template error stops the batch before
 any file exists), writes the .docx files, optionally PDF/A copies, an .eml draft per letter
 and the send list utskickslista.xlsx. The workbook is never written here: `--mark-sent` gets
 a `CellPatch` back (`LetterResult.mark_sent_patch`) for the caller to apply.
@@ -37,29 +37,28 @@ letter covering several findings, the first IakttagelseID in ID order. Character
 forbids become "-"; a name that would repeat in one batch gets "_2", "_3".
 
 Example:
-    >>> result = write_letters(register, register.schedule, date(2025, 1, 10), Path("Utskick"),
-    ...                        set(KINDS), (None, None), pdf=False)            # doctest: +SKIP
-    >>> print("\\n".join(result.lines))                                        # doctest: +SKIP
+    >>> letters, skipped = plan(register, register.schedule, date(2025, 1, 10), set(KINDS),
+    ...                         (None, None))                                   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from uppf_xl import findings as fnd
-from uppf_xl import guard, render
-from uppf_xl.contract import FINDINGS, SCHEDULE, default_cell
+from uppf_xl import guard
+from uppf_xl.contract import FINDINGS, SCHEDULE, CellLocator, default_cell
 from uppf_xl.dates import previous_working_day, swedish_date_with_week, swedish_long_date, swedish_month
-from uppf_xl.errors import ExternalProgramMissing, UsageError
+from uppf_xl.errors import UsageError
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.schedule import row_status
 from uppf_xl.senders import Sender, kallelse_owner, sender_for
 from uppf_xl.vocab import Avtalsform, Category, Regi, RowStatus
-from uppf_xl.workbook.content import CellPatch, Changes, SheetContent, TableBlock, Value
+from uppf_xl.workbook.content import CellPatch, Changes, Value
 
 KALLELSE, ATGARDSPLAN, PAMINNELSE, ATERKOPPLING = "kallelse", "atgardsplan", "paminnelse", "aterkoppling"
 ANDRAD = "andrad"
@@ -165,7 +164,7 @@ class Skip:
 
 @dataclass
 class LetterResult:
-    """What `write_letters` wrote, what it skipped, and the patch for --mark-sent."""
+    """What `documents.write_letters` wrote, what it skipped, and the patch for --mark-sent."""
 
     files: list[Path] = field(default_factory=list)
     pdfs: list[Path] = field(default_factory=list)
@@ -221,10 +220,12 @@ def plan(
     kinds: set[str],
     window: Window,
     mask: bool = False,
+    locate: CellLocator = default_cell,
 ) -> tuple[list[Letter], list[Skip]]:
     """Like `select`, also returning the letters left out and why.
 
-    With `mask`, personal data in a quoted text is masked instead of stopping the run."""
+    With `mask`, personal data in a quoted text is masked instead of stopping the run; the
+    guard names the cell of a hit with `locate` (pass `RawWorkbook.cell` for the real columns)."""
     check_request(kinds, window)
     first, last = window
     letters: list[Letter] = []
@@ -239,7 +240,7 @@ def plan(
         got, skip = annual.changed_time_letters(register, rows, today, window)
         letters += got
         skipped += skip
-    quoted = _guarded_texts(register, today, kinds, window, mask)
+    quoted = _guarded_texts(register, today, kinds, window, mask, locate)
     for kind in FINDING_KINDS:
         if kind in kinds:
             got, skip = _finding_letters(register, rows, today, kind, window, quoted)
@@ -601,7 +602,8 @@ def _finding_context(f: Finding, settings: Settings, text: str) -> dict[str, str
     }
 
 
-def _guarded_texts(register: Register, today: date, kinds: set[str], window: Window, mask: bool = False) -> dict[str, str]:
+def _guarded_texts(register: Register, today: date, kinds: set[str], window: Window, mask: bool = False,
+                   locate: CellLocator = default_cell) -> dict[str, str]:
     """The text each finding letter quotes, by IakttagelseID, after the personal-data guard.
 
     Every quoted text is checked at once, so one run reports every place to correct; with
@@ -614,17 +616,17 @@ def _guarded_texts(register: Register, today: date, kinds: set[str], window: Win
         if any(_wanted(f, k, settings, today, window) for k in kinds if k not in (KALLELSE, ANDRAD))
     ]
     items = [
-        guard.GuardItem(FINDINGS.name, _cell(f), f.public_text)
+        guard.GuardItem(FINDINGS.name, _cell(f, locate), f.public_text)
         for f in wanted
     ]
     texts = guard.scan_texts(items, guard.person_names(register), masked=mask)
     return {f.id: t for f, t in zip(wanted, texts)}
 
 
-def _cell(f: Finding) -> str:
-    """The cell a quoted finding text comes from (columns assumed in the contract's order)."""
+def _cell(f: Finding, locate: CellLocator) -> str:
+    """The cell a quoted finding text comes from."""
     header = "Sammanfattning för nämnd" if f.summary else "Beskrivning"
-    return default_cell(FINDINGS.name, f.row, header) if f.row > 0 else ""
+    return locate(FINDINGS.name, f.row, header) if f.row > 0 else ""
 
 
 # ---------------------------------------------------------------- writing
@@ -635,7 +637,7 @@ def safe_name_part(text: str) -> str:
     return safe_part(text)
 
 
-def _unique_names(letters: list[Letter]) -> list[str]:
+def unique_names(letters: list[Letter]) -> list[str]:
     seen: dict[str, int] = {}
     names = []
     for letter in letters:
@@ -648,95 +650,7 @@ def _unique_names(letters: list[Letter]) -> list[str]:
     return names
 
 
-def write_letters(
-    register: Register,
-    rows: list[ScheduleRow],
-    today: date,
-    out_dir: Path,
-    kinds: set[str],
-    window: Window,
-    pdf: bool,
-    progress: Callable[[int], None] | None = None,
-    mask: bool = False,
-) -> LetterResult:
-    """Write the selected letters into `out_dir`, with .eml drafts and utskickslista.xlsx.
-
-    Every letter is rendered in memory first: a template error (TemplateError) or personal
-    data in a quoted text (PersonalDataFound) stops the run before any file is written.
-    `progress(1)` is called once per letter rendered (total: `len(select(...))`).
-    With `pdf`, each letter also gets a PDF/A-2b copy (one LibreOffice call); when
-    LibreOffice is missing, everything else is written and then ExternalProgramMissing is
-    raised, carrying the result as `.result`.
-    """
-    from uppf_xl import mail
-
-    letters, skipped = plan(register, rows, today, kinds, window, mask)
-    result = LetterResult(skipped=skipped, letters=letters, attachment_folder=register.settings.mallmapp)
-    from uppf_xl import annual
-
-    result.lines.extend(annual.notice_warnings(letters, register, today))
-    names = _unique_names(letters)
-    rendered: list[tuple[Path, bytes]] = []
-    for letter, name in zip(letters, names):
-        try:
-            data = render.render_bytes(letter.template, letter.context, register.settings, _core(letter, today))
-        except render.TemplateError as exc:
-            if letter.row is None or letter.template == TEMPLATES[KALLELSE]:
-                raise
-            raise render.TemplateError(f"{exc.message} Mallen anges i kolumnen Mall för {letter.row.type_id} i Uppföljningstyper.") from exc
-        rendered.append((out_dir / name, data))
-        if progress:
-            progress(1)
-    result.files = render.write_all(rendered)
-
-    if pdf and result.files:
-        from uppf_xl.pdf import convert_to_pdf
-
-        try:
-            result.pdfs = convert_to_pdf(result.files, out_dir, pdfa=True)
-        except ExternalProgramMissing as exc:
-            result.pdf_error = exc.message
-    attachments = result.pdfs or result.files
-
-    send_rows: list[list[Value]] = []
-    for letter, attachment in zip(letters, attachments):
-        email = letter.email
-        send_rows.append([letter.provider.name, letter.provider.id, email, attachment.name, letter.subject])
-        if not email:
-            result.no_email.append(letter)
-            continue
-        eml = attachment.with_suffix(".eml")
-        mail.write_eml(
-            eml,
-            to=email,
-            subject=letter.subject,
-            body=mail.letter_body(letter.subject, register.settings, letter.sender, letter.body),
-            attachment=attachment,
-            extra=letter.attachments,
-        )
-        result.emls.append(eml)
-    if letters:
-        result.send_list = out_dir / SEND_LIST
-        _write_send_list(result.send_list, send_rows)
-
-    result.mark_sent_patch = _mark_sent(letters, today)
-    result.finding_patch = mark_sent_findings(letters, today)
-    _summarise(result, out_dir, pdf)
-    if result.pdf_error:
-        error = ExternalProgramMissing(result.pdf_error)
-        error.result = result  # type: ignore[attr-defined]
-        raise error
-    return result
-
-
-def _write_send_list(path: Path, rows: list[list[Value]]) -> None:
-    from uppf_xl.workbook.output import write_output_xlsx
-
-    table = TableBlock("tblUtskick", 1, 1, SEND_LIST_HEADER, rows, styles={"UtförarID": "text"})
-    write_output_xlsx(path, [SheetContent("Utskick", tables=[table], freeze="A2")])
-
-
-def _mark_sent(letters: list[Letter], today: date) -> CellPatch | None:
+def mark_sent_schedule(letters: list[Letter], today: date) -> CellPatch | None:
     values: dict[tuple[int, str], Value] = {
         (letter.row.row, ARSHJUL_SENT): today
         for letter in letters
@@ -764,86 +678,6 @@ def mark_sent_findings(letters: list[Letter], today: date) -> CellPatch | None:
             if f.row > 0 and (latest or getattr(f, attr) is None):
                 values[(f.row, column)] = today
     return CellPatch(FINDINGS.name, values) if values else None
-
-
-def _core(letter: Letter, today: date) -> dict[str, Any]:
-    """The letter's own core properties: its subject as title, the handläggare as author, its date."""
-    author = letter.sender.name if letter.sender is not None and letter.sender.name else "uppf-xl"
-    stamp = datetime.combine(today, time(12, 0))
-    return {
-        "title": letter.subject,
-        "subject": KIND_NAMES[letter.kind][0].capitalize(),
-        "author": author,
-        "last_modified_by": author,
-        "created": stamp,
-        "modified": stamp,
-        "comments": "",
-        "keywords": letter.provider.id,
-    }
-
-
-def _count(kind: str, n: int) -> str:
-    singular, plural = KIND_NAMES[kind]
-    return f"{n} {singular if n == 1 else plural}"
-
-
-def _summarise(result: LetterResult, out_dir: Path, pdf: bool) -> None:
-    counts = {k: sum(1 for letter in result.letters if letter.kind == k) for k in KINDS}
-    parts = [_count(k, n) for k, n in counts.items() if n]
-    lines = result.lines
-    if result.letters:
-        lines.append(f"Skrev {len(result.letters)} brev i {out_dir}: {', '.join(parts)}.")
-    else:
-        lines.append("Inga brev att skriva för de valda brevtyperna och datumen.")
-    if pdf and result.pdfs:
-        lines.append(f"PDF/A: {len(result.pdfs)} filer (LibreOffice).")
-    if result.pdf_error:
-        lines.append(result.pdf_error)
-    if result.emls:
-        lines.append(f"E-postutkast: {len(result.emls)} (.eml, öppnas som utkast i Outlook).")
-    if result.send_list:
-        lines.append(f"Utskickslista (mottagare, fil och ämne för varje brev): {result.send_list}")
-    for letter in result.no_email:
-        if letter.kind == UNDERRATTELSE:
-            lines.append(f"Ingen e-postadress till förvaltningschefen: lämna {letter.filename} på annat sätt "
-                         "(fyll i Förvaltningschef e-post i Inställningar).")
-            continue
-        lines.append(
-            f"Ingen e-postadress för {letter.provider.id} {letter.provider.name}: "
-            f"skicka {letter.filename} på annat sätt (fyll i E-post i Utförare)."
-        )
-    missing = sorted({(name, letter.row.type_id) for letter in result.letters for name in letter.missing_attachments
-                      if letter.row is not None})
-    for name, type_id in missing:
-        where = "finns inte i Mallmapp" if result.attachment_folder else "hittas inte (Mallmapp är tom i Inställningar)"
-        lines.append(f'Bilagan "{name}" ({type_id}) {where} och bifogas inte e-postutkasten; '
-                     "lägg filen i Mallmapp eller bifoga den själv.")
-    if result.skipped:
-        lines.append(f"Hoppade över {len(result.skipped)}:")
-        lines.extend(f"  {s.text}" for s in result.skipped)
-    if result.letters:
-        result.tables.append(
-            (
-                "Skrivna brev",
-                ["Utförare", "UtförarID", "Brev", "Fil", "E-post"],
-                [
-                    [letter.provider.name, letter.provider.id, KIND_NAMES[letter.kind][0], path.name, letter.provider.email or "–"]
-                    for letter, path in zip(result.letters, result.files)
-                ],
-            )
-        )
-    if result.skipped:
-        result.tables.append(
-            (
-                "Överhoppade",
-                ["UtförarID", "Brev", "Avser", "Orsak"],
-                [[s.provider_id, KIND_NAMES[s.kind][0], s.ref, s.reason] for s in result.skipped],
-            )
-        )
-    detail = ", ".join(parts) if parts else "inga brev"
-    result.log = f"{len(result.letters)} brev ({detail}); {len(result.skipped)} överhoppade" + (
-        "; PDF/A" if result.pdfs else ""
-    )
 
 
 # ---------------------------------------------------------------- information requests

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from uppf_xl.errors import Problem
+from uppf_xl.errors import Problem, UppfError
 from uppf_xl.workbook.content import Changes
 
 
@@ -26,3 +26,12 @@ class Outcome:
     tables: list[tuple[str, list[str], list[list[object]]]] = field(default_factory=list)
     """(title, header, rows) tables for the terminal summary."""
     exit_code: int = 0
+    failure: UppfError | None = None
+    """What stopped a part of the run after the rest was written (LibreOffice missing for the
+    PDFs: the .docx files are there). Shown after the lines; its exit code is the run's."""
+
+    def fail(self, error: UppfError | None) -> Outcome:
+        """Record `error` (when there is one) as the run's failure."""
+        if error is not None:
+            self.failure = error
+        return self

@@ -40,10 +40,10 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from uppf_xl import findings as workflow
-from uppf_xl.contract import FINDINGS, PROVIDERS, SCHEDULE, default_cell
+from uppf_xl.contract import FINDINGS, PROVIDERS, SCHEDULE, CellLocator, default_cell
 from uppf_xl.dates import month_end, swedish_month
 from uppf_xl.errors import UsageError
 from uppf_xl.guard import GuardItem, suppress
@@ -61,8 +61,6 @@ REGI_WORDS = {Regi.PRIVAT: ("privat", "privata"), Regi.EGEN: ("i egen regi", "i 
 NO_AREA = "Ej angivet"
 SUMMARY = "Sammanfattning för nämnd"
 
-# (sheet, excel row, header) -> the cell's A1 name; the default uses the contract's order.
-CellLocator = Callable[[str, int, str], str]
 
 
 @dataclass

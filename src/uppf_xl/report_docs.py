@@ -40,14 +40,13 @@ from uppf_xl import charts as charts_mod
 from uppf_xl import effect as effect_mod
 from uppf_xl import wheel as wheel_mod
 from uppf_xl import guard, outputs, render
-from uppf_xl.contract import FINDINGS
+from uppf_xl.contract import FINDINGS, CellLocator, default_cell
 from uppf_xl.dates import swedish_month
 from uppf_xl.errors import ExternalProgramMissing, UsageError
 from uppf_xl.letters import safe_name_part
 from uppf_xl.model import Register, ScheduleRow
-from uppf_xl.contract import default_cell
 from uppf_xl import report as report_mod
-from uppf_xl.report import CellLocator, NamndReport, Table, build_report, namnder, normalize_period
+from uppf_xl.report import NamndReport, Table, build_report, namnder, normalize_period
 from uppf_xl.workbook.content import Cell, CellPatch, SheetContent, TableBlock
 
 TEMPLATE = "namndrapport.docx"
@@ -76,11 +75,6 @@ class ReportResult:
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     pdf_error: ExternalProgramMissing | None = None
-
-    def raise_if_pdf_missing(self) -> None:
-        """Exit code 4 after everything else was written: LibreOffice was not found."""
-        if self.pdf_error is not None:
-            raise self.pdf_error
 
 
 def write_reports(

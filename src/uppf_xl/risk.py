@@ -589,27 +589,37 @@ def add_changes(changes: Changes, register: Register, today: date, obs: Observat
 
 
 def check_lines(register: Register, today: date, provider_id: str | None = None) -> list[str]:
-    """What `check` adds: one provider's points, computed now; else the providers whose
-    Föreslagen risknivå (as the last plan or status wrote it) differs from their Risknivå.
+    """What `check` adds: one provider's points; else the providers whose proposal differs
+    from their Risknivå. Both computed now, so a new event counts before the next `status`;
+    when the Föreslagen risknivå that plan or status last wrote is out of date, it says so.
 
     A workbook never planned since it got the column says nothing here.
     """
     if provider_id is not None:
         return _explain(register, today, provider_id)
     labels = set(Risk.labels())
-    stored = [p for p in register.providers if p.proposed_risk in labels and (p.end is None or p.end >= today)]
-    if not stored:
+    if not any(p.proposed_risk in labels for p in register.providers):
         return []
-    count = Counter(p.proposed_risk for p in stored)
+    assessments = assess(register, today)
+    now = {p.id: (p, assessments[p.id]) for p in register.providers
+           if p.id in assessments and assessments[p.id].level is not None}
+    count = Counter(a.label for _, a in now.values())
     line = f"Föreslagen risknivå: {count['Hög']} Hög, {count['Normal']} Normal, {count['Låg']} Låg"
     order = {"Hög": 0, "Normal": 1, "Låg": 2}
-    diff = sorted((p for p in stored if p.proposed_risk != p.risk.value), key=lambda p: (order[p.proposed_risk], p.id))
-    if not diff:
-        return [line + "; alla stämmer med Risknivå."]
-    shown = ", ".join(f"{p.id} {p.risk.value} → {p.proposed_risk}" for p in diff[:CHECK_LISTED])
-    more = f" och {len(diff) - CHECK_LISTED} till (se Översikt)" if len(diff) > CHECK_LISTED else ""
-    return [f"{line}; {len(diff)} skiljer sig från Risknivå: {shown}{more}.",
-            "Poängen för en utförare: uppf-xl check FIL --utförare UTFÖRARID."]
+    diff = sorted(((p, a) for p, a in now.values() if a.label != p.risk.value),
+                  key=lambda pa: (order[pa[1].label], pa[0].id))
+    stale = sorted(p.id for p, a in now.values() if p.proposed_risk != a.label)
+    out = [line + "; alla stämmer med Risknivå."] if not diff else []
+    if diff:
+        shown = ", ".join(f"{p.id} {p.risk.value} → {a.label}" for p, a in diff[:CHECK_LISTED])
+        more = f" och {len(diff) - CHECK_LISTED} till (se Översikt)" if len(diff) > CHECK_LISTED else ""
+        out.append(f"{line}; {len(diff)} skiljer sig från Risknivå: {shown}{more}.")
+    if stale:
+        names = ", ".join(stale[:CHECK_LISTED]) + (f" och {len(stale) - CHECK_LISTED} till" if len(stale) > CHECK_LISTED else "")
+        out.append(f"Föreslagen risknivå i Utförare är inaktuell för {names}; uppf-xl status skriver in dagens förslag.")
+    if diff:
+        out.append("Poängen för en utförare: uppf-xl check FIL --utförare UTFÖRARID.")
+    return out
 
 
 def _explain(register: Register, today: date, provider_id: str) -> list[str]:

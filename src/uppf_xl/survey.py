@@ -1,7 +1,8 @@
 """The yearly provider questionnaire: who gets it, which questions, reading answers back.
 
-`survey_out` writes one questionnaire workbook per provider due for a follow-up type in a
-year; `survey_in` checks returned questionnaires, gives the new content of the Svar sheet
+`build_spec` composes the questionnaire of one provider due for a follow-up type in a year
+(`uppf_xl.documents.survey_out` writes one per provider); `survey_in` checks returned
+questionnaires, gives the new content of the Svar sheet
 and proposes findings where an answer breaks its requirement (Krav). The files themselves
 are written and read by `uppf_xl.workbook.questionnaire`; everything here is plain Python.
 
@@ -31,11 +32,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Callable, Sequence
 
-from uppf_xl.contract import ANSWERS, FINDINGS, SETTINGS
+from uppf_xl.contract import ANSWERS, FINDINGS
 from uppf_xl.dates import previous_working_day
-from uppf_xl.errors import ERROR, Problem, WorkbookInvalid
+from uppf_xl.errors import ERROR, Problem
 from uppf_xl.model import Answer, Provider, Question, Register, ScheduleRow
 from uppf_xl.outcome import Outcome
 from uppf_xl.vocab import ALLA, AnswerType, Category, RowStatus
@@ -444,53 +445,6 @@ def build_spec(register: Register, provider: Provider, type_id: str, year: int, 
     )
 
 
-def survey_out(register: Register, type_id: str, year: int, out_dir: Path, today: date) -> Outcome:
-    """Write one questionnaire .xlsx per provider due for `type_id` in `year` into `out_dir`.
-
-    The workbook is never changed. The questionnaires are signed with the setting Enkätnyckel,
-    which `init` writes; a workbook without it gets a WorkbookInvalid naming a fresh key to
-    paste into Inställningar.
-
-    Example:
-        >>> out = survey_out(register, "AVT", 2025, Path("Utskick"), date(2025, 1, 10))  # doctest: +SKIP
-        >>> out.files[0].name                                                             # doctest: +SKIP
-        '2025_U001_Enkat_AVT.xlsx'
-    """
-    from uppf_xl.workbook.questionnaire import write_questionnaire
-
-    outcome = Outcome(action="survey-out")
-    ftype = register.type(type_id)
-    if ftype is None:
-        known = ", ".join(t.id for t in register.types) or "inga"
-        outcome.warnings.append(Problem(ERROR, "Uppföljningstyper", "", f'TypID "{type_id}" finns inte (finns: {known})'))
-        outcome.lines.append(outcome.warnings[-1].text)
-        return outcome
-    key = survey_key(register)
-    if not key:
-        raise WorkbookInvalid([Problem(
-            ERROR, SETTINGS.name, "",
-            f'inställningen "{KEY_SETTING}" saknas; den signerar enkäterna. Lägg till raden {KEY_SETTING} '
-            f"med värdet {new_survey_key()} och kör igen (ändra den sedan inte förrän svaren är inlästa)",
-        )])
-    providers = due_providers(register, type_id, year)
-    if not providers:
-        outcome.lines.append(f"Inga utförare ska ha {ftype.name} ({type_id}) {year}; inga enkäter skrevs.")
-        return outcome
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for p in providers:
-        spec = build_spec(register, p, type_id, year, today, key)
-        if not spec.questions:
-            outcome.lines.append(f"{p.id} {p.name}: inga frågor gäller utföraren; ingen enkät skrevs.")
-            continue
-        path = out_dir / questionnaire_filename(p.id, type_id, year)
-        write_questionnaire(path, spec)
-        outcome.files.append(path)
-        outcome.lines.append(f"{path.name}: {p.name}, {len(spec.questions)} frågor, sista svarsdag {spec.deadline.isoformat()}")
-    outcome.lines.insert(0, f"{len(outcome.files)} enkäter för {ftype.name} ({type_id}) {year} skrevs till {out_dir}.")
-    outcome.log = f"survey-out {type_id} {year}: {len(outcome.files)} enkäter till {out_dir}"
-    return outcome
-
-
 # --- Survey in -----------------------------------------------------------------------------
 
 
@@ -644,20 +598,20 @@ def propose_finding(register: Register, acc: Accepted, q: SignedQuestion, answer
     }
 
 
-def survey_in(register: Register, paths: list[Path], today: date, now: dt.datetime | None = None) -> Outcome:
+def survey_in(register: Register, paths: list[Path], today: date, now: dt.datetime | None = None, *,
+              read: Callable[[Path], ReturnedQuestionnaire]) -> Outcome:
     """Import returned questionnaires: new Svar content, proposed findings and a summary.
 
-    `paths` are files or folders (every .xlsx in a folder). Each rejected file gets one
+    `paths` are files or folders (every .xlsx in a folder), each file read by `read`
+    (`uppf_xl.documents.survey_in` passes the questionnaire reader). Each rejected file gets one
     Swedish line naming it (and the cell); the others are imported. `changes` is empty when
     nothing is new, so importing the same files again changes nothing.
 
     Example:
-        >>> out = survey_in(register, [Path("Svar")], date(2025, 3, 1))  # doctest: +SKIP
+        >>> out = survey_in(register, [Path("Svar")], date(2025, 3, 1), read=read_questionnaire)  # doctest: +SKIP
         >>> out.lines[0]                                                   # doctest: +SKIP
         'Enkäter: 3 inlästa, 1 avvisade.'
     """
-    from uppf_xl.workbook.questionnaire import read_questionnaire
-
     outcome = Outcome(action="survey-in")
     read_at = (now or dt.datetime.combine(today, dt.datetime.now().time())).replace(microsecond=0)
     key = survey_key(register)
@@ -667,7 +621,7 @@ def survey_in(register: Register, paths: list[Path], today: date, now: dt.dateti
     accepted: list[Accepted] = []
     for path in files:
         try:
-            accepted.append(check_returned(register, read_questionnaire(path), key))
+            accepted.append(check_returned(register, read(path), key))
         except QuestionnaireRejected as exc:
             rejected.extend(exc.problems)
             rejected_files.add(path)
@@ -828,7 +782,6 @@ __all__ = [
     "applicable_questions",
     "group_by_theme",
     "evaluate",
-    "survey_out",
     "survey_in",
     "follow_up_summary",
     "questionnaire_filename",

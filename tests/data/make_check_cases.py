@@ -165,7 +165,7 @@ def _merged(wb: Workbook) -> None:
 @case(
     "empty_row",
     "Varning: Händelser!A4: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
-    "Inga fel i empty_row.xlsx (1 varningar).",
+    "Inga fel i empty_row.xlsx (1 varning).",
 )
 def _empty_row(wb: Workbook) -> None:
     ws = wb["Händelser"]

@@ -681,7 +681,7 @@ def _rows_below_table_grown(wb: Workbook) -> None:
     "tabellen utökas över dem nästa gång uppf-xl skriver i arbetsboken",
     command=["status"],
     after=["exit 0", "Varning: Händelser!A10: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
-           "Inga fel i rows_below_table_gap.xlsx (1 varningar)."],
+           "Inga fel i rows_below_table_gap.xlsx (1 varning)."],
 )
 def _rows_below_table_gap(wb: Workbook) -> None:
     # One row left empty before the typed one: read all the same, and the table grows over both.
@@ -728,7 +728,7 @@ def _column_beside_arshjul_unnamed(wb: Workbook) -> None:
     "Varning: Utförare!A7: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
     command=["status"],
     after=["exit 0", "Varning: Utförare!A7: tom rad mitt i tabellen; raden hoppas över (ta bort den)",
-           "Inga fel i empty_row_inside.xlsx (1 varningar)."],
+           "Inga fel i empty_row_inside.xlsx (1 varning)."],
 )
 def _empty_row_inside(wb: Workbook) -> None:
     # A provider no other sheet names, cleared with Delete: the other commands go on.
