@@ -110,7 +110,8 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
         raise UsageError(f"{path.name} finns redan. Använd --force för att skriva över den.")
 
 
-def _status_changes(register: Register, rows: list[ScheduleRow], year: int, today: date) -> tuple[Changes, list[str], list]:
+def _status_changes(register: Register, rows: list[ScheduleRow], year: int,
+                    today: date) -> tuple[Changes, list[str], list[tuple[str, list[str], list[list[object]]]]]:
     """Iakttagelser's tool-owned columns and the Översikt sheet, from the given Årshjul rows."""
     from uppf_xl import dashboard, dashboard_sheet, findings, monthly
 

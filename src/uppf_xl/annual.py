@@ -403,7 +403,7 @@ def add_to_dashboard(d: Dashboard, rows: list[ScheduleRow], status: dict[int, st
     ))
     n, done, added = adopted_counts(live, year)
     if n:
-        first = min(r.adopted for r in live if r.adopted is not None and _year_of(r) == year)  # type: ignore[type-var]
+        first = min(r.adopted for r in live if r.adopted is not None and _year_of(r) == year)
         d.sections.append(DashTable(
             "tblOversiktFaststalld",
             f"Fastställd plan {year}",

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -239,7 +240,7 @@ def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
 
 
 def build_document(register: Register, provider: Provider, today: date,
-                   monthly: Sequence[tuple[int, dict[str, Value]]] = ()):  # type: ignore[no-untyped-def]
+                   monthly: Sequence[tuple[int, dict[str, Value]]] = ()) -> tuple[DocxDocument, int]:
     """The card as a python-docx Document (not saved)."""
     doc = Document()
     _styles(doc)
@@ -292,7 +293,7 @@ def write_card(register: Register, provider_id: str, out: Path, today: date,
         out = out.with_suffix(".docx")
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        doc.save(out)
+        doc.save(str(out))
     except OSError as exc:
         raise FileAccessError(f"{out.name} kan inte skrivas ({exc.strerror or exc}); är filen öppen i Word?") from exc
     outcome = Outcome("card", lines=[f"Utförarkort för {provider.id} {provider.name}: {out}"], files=[out])

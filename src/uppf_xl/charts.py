@@ -23,6 +23,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display; must precede pyplot
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch, Wedge  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
@@ -63,7 +64,7 @@ def _style() -> Any:  # matplotlib types the keys as a Literal of every rc name
     }
 
 
-def _save(fig: plt.Figure, path: Path, svg: bool = False) -> list[Path]:
+def _save(fig: Figure, path: Path, svg: bool = False) -> list[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     out = [path]

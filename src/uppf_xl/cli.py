@@ -32,7 +32,7 @@ if not console.is_terminal:  # piped or logged: tables need room more than a ter
     console.width = 140
 
 
-class IsoDate(click.ParamType):
+class IsoDate(click.ParamType[date, Any]):
     name = "ÅÅÅÅ-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:

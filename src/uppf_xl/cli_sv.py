@@ -142,7 +142,7 @@ class Group(click.Group):
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
-class Year(click.ParamType):
+class Year(click.ParamType[int, Any]):
     """A plan or report year, 1990-2100."""
 
     name = "ÅR"
@@ -167,7 +167,7 @@ class Year(click.ParamType):
 PERIOD_WORDS = {"t1": "T1", "tertial1": "T1", "t2": "T2", "tertial2": "T2", "ar": "år", "helar": "år", "helaaret": "år"}
 
 
-class Period(click.ParamType):
+class Period(click.ParamType[str, Any]):
     """T1, T2 or år, however typed: t1, År, helår."""
 
     name = "PERIOD"

@@ -350,7 +350,8 @@ def _new_providers(
             out.append(NewProvider(p.id, p.name, p.start, "Saknas", None, due))
             continue
         r = min(own, key=lambda r: (r.done is None, r.done or r.visit_date or date.max))
-        state = "Genomförd" if r.done else ("Försenad" if status[id(r)] == RowStatus.FORSENAD.value else "Planerad")
+        state = (RowStatus.GENOMFORD if r.done else RowStatus.FORSENAD if status[id(r)] == RowStatus.FORSENAD.value
+                 else RowStatus.PLANERAD).value
         out.append(NewProvider(p.id, p.name, p.start, state, r.done or r.visit_date, r.due or due))
     return out
 

@@ -109,7 +109,8 @@ OPEN_PLAN = frozenset({S.BEGARD, S.FORSENAD, S.INKOMMEN, S.GODKAND})
 
 
 def _date(f: Finding, column: str) -> date | None:
-    return getattr(f, FIELDS[column])
+    day: date | None = getattr(f, FIELDS[column])
+    return day
 
 
 def flow(f: Finding) -> Flow:

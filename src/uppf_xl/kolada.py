@@ -171,7 +171,7 @@ def _read_csv(text: str, name: str) -> KoladaData:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
     except csv.Error:
         dialect = csv.excel
-        dialect.delimiter = ";"  # type: ignore[misc]
+        dialect.delimiter = ";"
     reader = csv.reader(io.StringIO(text), dialect)
     rows = [r for r in reader if any(c.strip() for c in r)]
     if not rows:

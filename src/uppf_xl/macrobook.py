@@ -266,7 +266,8 @@ def _with_ribbon_rels(data: bytes) -> bytes:
         rid = f"rIdUppfRibbon{n}"
         assert rid not in used
         etree.SubElement(root, f"{{{PKG_REL_NS}}}Relationship", Id=rid, Type=rel_type, Target=part)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return xml
 
 
 def _write(zout: zipfile.ZipFile, name: str, data: bytes) -> None:

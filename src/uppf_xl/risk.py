@@ -54,7 +54,7 @@ from datetime import date
 from uppf_xl import contract
 from uppf_xl.dates import add_months, previous_working_day
 from uppf_xl.model import Finding, FollowUpType, HistoryRow, Provider, Register, ScheduleRow
-from uppf_xl.vocab import Category, EventType, FindingStatus, Interval, Regi, Risk
+from uppf_xl.vocab import Category, EventType, FindingStatus, Interval, Regi, Risk, RowStatus
 from uppf_xl.workbook.content import CellPatch, Changes, RowAppend, SheetContent, TableBlock, Value
 
 if TYPE_CHECKING:
@@ -660,13 +660,14 @@ def dashboard_tables(register: Register, rows: list[ScheduleRow], today: date) -
         dates = [d for d in (p.contract_end, p.extension_decision) if d is not None and today <= d <= horizon]
         if not dates:
             continue
-        follow = [r for r in avt_rows.get(p.id, []) if r.status != "Utgår"
+        follow = [r for r in avt_rows.get(p.id, []) if r.status != RowStatus.UTGAR.value
                   and (r.done is None or r.done >= add_months(min(dates), -12))]
         follow.sort(key=lambda r: (r.done or r.visit_date or r.due or date.max))
         state, when = "Saknas", None
         if follow:
             r = follow[-1] if any(f.done for f in follow) else follow[0]
-            state, when = ("Genomförd", r.done) if r.done else (r.status or "Planerad", r.visit_date or r.due)
+            state, when = ((RowStatus.GENOMFORD.value, r.done) if r.done
+                           else (r.status or RowStatus.PLANERAD.value, r.visit_date or r.due))
         contracts.append([p.id, p.name, p.contract_end, p.extension_decision, state, when])
     return [
         DashTable(
@@ -728,7 +729,7 @@ def report_tables(register: Register, rows: list[ScheduleRow], year: int, today:
     if tier_rows:
         tier_rows.append(["Summa", *(sum(int(r[k]) for r in tier_rows) for k in (1, 2, 3, 4))])
     reason_rows: list[list[str | int]] = [[signal, n] for signal, n in reason_count.most_common(5)]
-    mine = [r for r in rows if r.provider_id in ids and r.year == year and r.status != "Utgår"]
+    mine = [r for r in rows if r.provider_id in ids and r.year == year and r.status != RowStatus.UTGAR.value]
     changed: list[list[str | int]] = []
     if any(r.adopted is not None for r in mine):
         for r in sorted(mine, key=lambda r: (r.due or date.max, r.key)):

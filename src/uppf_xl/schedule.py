@@ -605,7 +605,7 @@ def _week_label(week: tuple[int, int]) -> str:
     return f"{week[0]} v{week[1]:02d}"
 
 
-def _sort_key(r: ScheduleRow) -> tuple:
+def _sort_key(r: ScheduleRow) -> tuple[object, ...]:
     return (_row_year(r) or 0, r.due or date.max, r.visit_date or date.max, r.provider_id, r.type_id, r.period, r.key)
 
 

@@ -14,6 +14,7 @@ from typing import Protocol
 from openpyxl.utils.cell import get_column_letter
 
 from uppf_xl.contract import default_cell
+from uppf_xl.errors import Problem
 from uppf_xl.workbook.content import Changes, Value
 
 
@@ -60,7 +61,7 @@ class RawTable:
         idx = self.index(header)
         if idx is None:
             raise KeyError(header)
-        return get_column_letter(self.col + idx)
+        return str(get_column_letter(self.col + idx))
 
     def changed_only(self, values: dict[tuple[int, str], Value]) -> dict[tuple[int, str], Value]:
         """The entries of a patch's `values` that would change a cell as read: a cell that already
@@ -110,7 +111,7 @@ class RawWorkbook:
     name: str
     sheet_names: list[str]
     tables: dict[str, RawTable]
-    problems: list = field(default_factory=list)  # Problems met while reading (e.g. a table not at A1)
+    problems: list[Problem] = field(default_factory=list)  # Problems met while reading (e.g. a table not at A1)
 
     def cell(self, sheet: str, excel_row: int, header: str) -> str:
         """The A1 name of a cell wherever the user put the column (contract order if unknown)."""

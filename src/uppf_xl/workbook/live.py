@@ -30,7 +30,7 @@ from typing import Any
 from openpyxl.utils.cell import range_boundaries
 
 from uppf_xl.contract import SHEETS
-from uppf_xl.errors import FileAccessError, WriteRefused
+from uppf_xl.errors import FileAccessError, Problem, WriteRefused
 from uppf_xl.workbook.base import RawTable, RawWorkbook
 from uppf_xl.workbook.content import (
     Cell,
@@ -90,7 +90,7 @@ class LiveBackend:
         """Read every contract sheet present: one range read per sheet (and its formulas, on COM)."""
         try:
             sheets = {s.name: s for s in self.book.sheets}
-            problems: list = []
+            problems: list[Problem] = []
             tables = {
                 name: read_table(sheet, name, problems)
                 for name, sheet in sheets.items()
@@ -293,7 +293,7 @@ def read_grid(
     return grid, errors, formulas
 
 
-def read_table(sheet: Any, name: str, problems: list) -> RawTable:
+def read_table(sheet: Any, name: str, problems: list[Problem]) -> RawTable:
     """One sheet's table, found in its values as the file reader finds it in the file."""
     from uppf_xl.workbook.reader import make_table, SheetStructure
 
@@ -310,7 +310,7 @@ def normalise(value: Any) -> Value:
         return None
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time(0) else value.replace(tzinfo=None)
-    return value
+    return value  # type: ignore[no-any-return]  # what xlwings gives: str, float, bool, date or None
 
 
 def table_info(sheet: Any) -> tuple[str, str] | None:

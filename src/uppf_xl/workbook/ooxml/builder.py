@@ -501,7 +501,7 @@ class _Builder:
                         if row_attrs[i]:
                             row[block.col + i] = f'<c r="{refs[i]}{rt}"{row_attrs[i]}/>'
                     elif kind is dt.date:
-                        serial = _serial_text(value, d1904)  # type: ignore[arg-type]
+                        serial = _serial_text(value, d1904)
                         row[block.col + i] = f'<c r="{refs[i]}{rt}"{row_attrs[i] or date_attr}><v>{serial}</v></c>'
                     elif kind is int:
                         row[block.col + i] = f'<c r="{refs[i]}{rt}"{row_attrs[i]}><v>{value}</v></c>'

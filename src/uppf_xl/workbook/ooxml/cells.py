@@ -107,7 +107,7 @@ def _cell_xml(ref: str, value: Value, style: int | None, date1904: bool, texts: 
     if kind == "bool":
         return f'<c r="{ref}"{s} t="b"><v>{int(bool(value))}</v></c>'
     if kind in ("date", "datetime"):
-        return f'<c r="{ref}"{s}><v>{_serial_text(value, date1904)}</v></c>'  # type: ignore[arg-type]
+        return f'<c r="{ref}"{s}><v>{_serial_text(value, date1904)}</v></c>'
     return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'  # type: ignore[arg-type]
 
 
@@ -213,7 +213,7 @@ def _cell_text(c: etree._Element, sst: list[str]) -> str:
     if t == "s":
         i = int(v.text)
         return sst[i] if i < len(sst) else ""
-    return v.text
+    return str(v.text)
 
 
 def _split_ref(ref: str) -> tuple[int, int]:
@@ -366,7 +366,7 @@ def _conditional_xml(cf: ConditionalFormat, dxf_id: int, priority: int) -> str:
     elif isinstance(cf.value, (dt.date, dt.datetime)):
         formula = _number(_serial(cf.value, False))
     else:
-        formula = _number(cf.value or 0)  # type: ignore[arg-type]
+        formula = _number(cf.value or 0)
     return (
         f'<conditionalFormatting sqref="{_attr(cf.ref.replace(",", " "))}"><cfRule type="cellIs" dxfId="{dxf_id}" '
         f'priority="{priority}" operator="{operator}"><formula>{_escape(formula)}</formula></cfRule></conditionalFormatting>'

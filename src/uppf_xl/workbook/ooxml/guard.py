@@ -216,7 +216,7 @@ def _guard_workbook(before: Package, after: Package) -> None:
             raise WriteRefused(f"Skrivningen avbröts: arbetsbokens inställning {tag} skulle ändras. {UNCHANGED}")
 
 
-def _cell_sig(c: etree._Element) -> tuple:
+def _cell_sig(c: etree._Element) -> tuple[object, ...]:
     return (c.get("s"), c.get("t"), tuple(_key(ch) + (ch.text, "".join(ch.itertext())) for ch in c))
 
 
@@ -270,7 +270,7 @@ def _guard_edited_sheet(old: bytes, new: bytes, edited: set[tuple[int, int]], sh
     old_rest = [_key(el) for el in old_root if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
     new_rest = [_key(el) for el in new_root if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
     if old_rest != new_rest:
-        lost = [k[0] for k in old_rest if k not in new_rest] or [k[0] for k in new_rest if k not in old_rest]
+        lost = [str(k[0]) for k in old_rest if k not in new_rest] or [str(k[0]) for k in new_rest if k not in old_rest]
         what = _SHEET_PARTS.get(lost[0], lost[0]) if lost else "bladets inställningar"
         raise WriteRefused(f"Skrivningen avbröts: bladet {sheet} skulle förlora eller ändra {what}. {UNCHANGED}")
 

@@ -167,7 +167,8 @@ class Package:
 
 def _xml_bytes(root: etree._Element) -> bytes:
     """A part's XML with the declaration Excel writes."""
-    return XML_DECLARATION + etree.tostring(root, encoding="unicode").encode("utf-8")
+    text: str = etree.tostring(root, encoding="unicode")
+    return XML_DECLARATION + text.encode("utf-8")
 
 
 def _attr(text: str) -> str:

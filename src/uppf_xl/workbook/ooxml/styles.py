@@ -33,7 +33,7 @@ _NUMFMTS: dict[str, int | str] = {"int": 1, "number": 4, "percent": 9, "date": D
 _BUILTIN_DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | {45, 46, 47} | set(range(50, 59))
 
 
-def _key(el: etree._Element) -> tuple:
+def _key(el: etree._Element) -> tuple[object, ...]:
     """A comparable form of an element: tag, attributes, children (prefixes ignored)."""
     return (
         etree.QName(el).localname,

@@ -124,13 +124,13 @@ class _UserShapes:
 
 def _fragment(el: etree._Element) -> str:
     """An element of an old sheet as text for the new one, whose root already declares main and r."""
-    text = etree.tostring(el, encoding="unicode")
+    text: str = etree.tostring(el, encoding="unicode")
     head, sep, rest = text.partition(">")
     head = head.replace(f' xmlns="{MAIN_NS}"', "").replace(f' xmlns:r="{R_NS}"', "")
     return head + sep + rest
 
 
-def _rule_key(el: etree._Element) -> tuple:
+def _rule_key(el: etree._Element) -> tuple[object, ...]:
     """A conditional format compared without its range and priority.
 
     The tool's own rules cover as many rows as the sheet has and are renumbered, so a rule of
