@@ -242,3 +242,28 @@ def test_the_guard_names_the_real_cell_when_the_user_has_moved_columns(planned: 
     assert cells, result.output
     assert set(cells) <= {summary, description}, result.output  # B and C here; the contract's order has them elsewhere
     assert digest(planned) == before
+
+
+def test_the_register_is_built_once_per_workbook_until_a_write(
+    demo_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uppf_xl import actions, validate
+    from uppf_xl.workbook.content import Changes
+
+    built: list[object] = []
+    real = validate.build_register
+
+    def counted(raw: object, today: object) -> object:
+        built.append(today)
+        return real(raw, today)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validate, "build_register", counted)
+    wb = open_workbook(demo_book)
+    wb.register(DEMO_TODAY)  # what an Excel button does first, then one action per follow-up type
+    for out in ("a", "b"):
+        assert actions.survey_out(wb, "AVT", tmp_path / out, DEMO_TODAY.year, DEMO_TODAY).files
+    assert wb.check(DEMO_TODAY) == wb.check(DEMO_TODAY)
+    assert len(built) == 1
+    wb.apply(Changes(), "test", "en skrivning")
+    wb.register(DEMO_TODAY)
+    assert len(built) == 2  # a write reads and validates again

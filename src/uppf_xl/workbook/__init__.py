@@ -30,6 +30,9 @@ class Workbook:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self._raw: RawWorkbook | None = None
+        # The Register and its problems, built once per day asked for until the next write:
+        # a command (or an Excel button) that runs several actions validates the workbook once.
+        self._built: dict[date, tuple[Register, list[Problem]]] = {}
 
     @property
     def name(self) -> str:
@@ -46,10 +49,14 @@ class Workbook:
 
     def check(self, today: date | None = None) -> list[Problem]:
         """Every problem in the workbook, errors and warnings, sorted by sheet and cell."""
+        return list(self._build(today or date.today())[1])
+
+    def _build(self, today: date) -> tuple[Register, list[Problem]]:
         from uppf_xl.validate import build_register
 
-        _, problems = build_register(self.raw(), today or date.today())
-        return problems
+        if today not in self._built:
+            self._built[today] = build_register(self.raw(), today)
+        return self._built[today]
 
     def register(self, today: date | None = None, unused: Collection[str] = ()) -> Register:
         """The typed content; raises WorkbookInvalid (with every problem) when it has errors.
@@ -57,9 +64,7 @@ class Workbook:
         Errors in the sheets named in `unused` (sheets the command does not read) do not stop
         it: each such sheet gets one warning saying what it stops instead (`check` lists all).
         """
-        from uppf_xl.validate import build_register
-
-        register, problems = build_register(self.raw(), today or date.today())
+        register, problems = self._build(today or date.today())
         skipped = [p for p in problems if p.is_error and p.sheet in unused]
         kept = [p for p in problems if p not in skipped]
         if any(p.is_error for p in kept):
@@ -78,6 +83,7 @@ class Workbook:
         changes = Changes(changes.sheets, changes.patches, [*changes.appends, RowAppend(LOG.name, [log_row])])
         self.backend.write(changes)
         self._raw = None
+        self._built.clear()
 
 
 def _skipped_warnings(skipped: list[Problem]) -> list[Problem]:
