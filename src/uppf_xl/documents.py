@@ -15,13 +15,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import datetime as dt
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from uppf_xl import mail, render
+from uppf_xl import mail, render, survey
 from uppf_xl.contract import SETTINGS, CellLocator, default_cell
 from uppf_xl.errors import ERROR, ExternalProgramMissing, Problem, WorkbookInvalid
 from uppf_xl.letters import (
@@ -52,7 +52,6 @@ from uppf_xl.survey import (
 )
 from uppf_xl.workbook.content import SheetContent, TableBlock, Value
 from uppf_xl.workbook.output import write_output_xlsx
-from uppf_xl import survey
 from uppf_xl.workbook.questionnaire import read_questionnaire, write_questionnaire
 
 
