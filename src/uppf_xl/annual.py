@@ -31,7 +31,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from uppf_xl import contract
+from uppf_xl import contract, risk
 from uppf_xl.dates import (
     add_months,
     add_working_days,
@@ -43,6 +43,7 @@ from uppf_xl.dates import (
 )
 from uppf_xl.errors import WARNING, Problem
 from uppf_xl.model import FollowUpType, Provider, Register, ScheduleRow, Settings
+from uppf_xl.period import Kind
 from uppf_xl.risk import RISK_REASONS
 from uppf_xl.vocab import Interval, RowStatus
 
@@ -296,37 +297,34 @@ def _plain(text: str) -> str:
 def expected_due(row: ScheduleRow, ftype: FollowUpType, provider: Provider | None, settings: Settings) -> date | None:
     """Senast as the tool computes it from Period (None when it cannot tell)."""
     period = row.period
-    due: date | None = None
-    try:
-        y = int(period[:4])
-        rest = period[4:]
-        if rest == "":
-            interval = ftype.interval_for(provider) if provider is not None else ftype.interval
-            if interval is Interval.AT_START:
-                if row.reason and "planeras igen" in row.reason:
-                    return None
-                due = add_months(provider.start, settings.fordjupad_inom_manader) if provider is not None else None
-            elif row.reason:
-                return None
-            else:
-                due = month_end(y, ftype.month) if ftype.month else date(y, 12, 31)
-        elif rest.startswith("-Q"):
-            q = int(rest[2:])
-            due = month_end(y, 3 * q)
-        elif rest.startswith("-T"):
-            due = settings.tertial_ends(y)[int(rest[2:]) - 1]
-        elif rest.startswith("-H"):
-            due = date(y, 6, 30) if rest == "-H1" else date(y, 12, 31)
-        elif len(rest) == 3:
-            due = month_end(y, int(rest[1:]))
-        elif len(rest) == 6 and row.reason.startswith(RISK_REASONS[0]):  # an organisational change
-            due = add_months(date.fromisoformat(period), settings.fordjupad_inom_manader)
-        elif len(rest) == 6 and row.reason.startswith(RISK_REASONS[1]):  # before a contract decision
-            due = date.fromisoformat(period)
-        elif len(rest) == 6:
-            due = next_working_day(date.fromisoformat(period) + timedelta(days=ON_DEMAND_DAYS))
-    except (ValueError, IndexError):
+    y, kind = period.year, period.kind
+    if y is None or kind is None:
         return None
+    due: date | None = None
+    if kind is Kind.YEAR:
+        interval = ftype.interval_for(provider) if provider is not None else ftype.interval
+        if interval is Interval.AT_START:
+            if row.reason and "planeras igen" in row.reason:
+                return None
+            due = add_months(provider.start, settings.fordjupad_inom_manader) if provider is not None else None
+        elif row.reason:
+            return None
+        else:
+            due = month_end(y, ftype.month) if ftype.month else date(y, 12, 31)
+    elif kind is Kind.QUARTER:
+        due = month_end(y, 3 * period.number)
+    elif kind is Kind.TERTIAL:
+        due = settings.tertial_ends(y)[period.number - 1]
+    elif kind is Kind.HALF:
+        due = date(y, 6, 30) if period.number == 1 else date(y, 12, 31)
+    elif kind is Kind.MONTH:
+        due = month_end(y, period.number)
+    elif period.day is not None and row.reason.startswith(RISK_REASONS[0]):  # an organisational change
+        due = risk.change_due(period.day, settings)
+    elif period.day is not None and row.reason.startswith(RISK_REASONS[1]):  # before a contract decision
+        due = period.day
+    elif period.day is not None:
+        due = next_working_day(period.day + timedelta(days=ON_DEMAND_DAYS))
     if due is not None and provider is not None and provider.end is not None and provider.end < due:
         due = provider.end
     return due

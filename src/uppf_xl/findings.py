@@ -375,7 +375,7 @@ def tool_column_warnings(
     """
     problems = []
     computed = computed_columns(register, rows, today)
-    keys = {r.key for r in rows} | {r.key for r in register.schedule}
+    keys: set[str] = {r.key for r in rows} | {r.key for r in register.schedule}
     for f in register.findings:
         stored = {STATUS: f.status, ESCALATE: f.escalate, VERIFY_AT: f.verify_at}
         earlier = {

@@ -523,7 +523,7 @@ def _finding_letters(
     for f in register.findings:
         if _wanted(f, kind, settings, today, window):
             by_provider.setdefault(f.provider_id, []).append(f)
-    dnr_of_key = {r.key: r.dnr for r in rows if r.dnr}
+    dnr_of_key: dict[str, str] = {r.key: r.dnr for r in rows if r.dnr}
     letters: list[Letter] = []
     skipped: list[Skip] = _already_sent(register, kind, window)
     for provider_id in sorted(by_provider):

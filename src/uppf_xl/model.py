@@ -17,6 +17,7 @@ from functools import cached_property
 from dataclasses import dataclass, field
 from datetime import date
 
+from uppf_xl.period import Nyckel, Period
 from uppf_xl.vocab import (
     ALLA,
     AnswerType,
@@ -249,7 +250,7 @@ class Finding:
     day: date
     provider_id: str
     category: Category
-    key: str = ""  # Nyckel of the Årshjul row it came from
+    key: Nyckel = Nyckel("")  # of the Årshjul row it came from
     area: str = ""  # Område (theme)
     description: str = ""  # internal, may hold personal data
     summary: str = ""  # Sammanfattning för nämnd, public-safe
@@ -270,6 +271,10 @@ class Finding:
     answer_by: date | None = None  # Svar senast as found in the workbook (tool-owned)
     row: int = 0
 
+    def __post_init__(self) -> None:
+        if type(self.key) is not Nyckel:
+            self.key = Nyckel(self.key)
+
     @property
     def public_text(self) -> str:
         """The text a letter may quote: the public summary, else the internal description."""
@@ -280,14 +285,14 @@ class Finding:
 class ScheduleRow:
     """A row of Årshjul. Tool-owned fields are recomputed; user-owned ones are kept."""
 
-    key: str
+    key: Nyckel
     provider_id: str
     provider_name: str
     area: str
     namnd: str
     type_id: str
     type_name: str
-    period: str
+    period: Period
     due: date | None  # Senast
     proposed: date | None = None  # Föreslaget datum
     planned: date | None = None  # Planerat datum (user)
@@ -306,9 +311,17 @@ class ScheduleRow:
     extra: dict[str, object] = field(default_factory=dict)  # the user's own columns
     row: int = 0
 
+    def __post_init__(self) -> None:
+        if type(self.key) is not Nyckel:
+            self.key = Nyckel(self.key)
+        if type(self.period) is not Period:
+            self.period = Period(self.period)
+
     @property
     def year(self) -> int:
-        return int(self.period[:4])
+        if self.period.year is None:
+            raise ValueError(f"Period {self.period!r} börjar inte med ett år")
+        return self.period.year
 
     @property
     def visit_date(self) -> date | None:

@@ -379,7 +379,7 @@ def proposals(register: Register, analysis: Analysis, today: date) -> list[dict[
     """Proposed findings for deviations not proposed before (by ID, or by an earlier import's Avvikelser)."""
     known = {f.id for f in register.findings}
     before = {(r.provider_id, r.month): r.deviations for r in register.monthly}
-    keys = {(r.provider_id, r.period): r.key for r in _month_rows(register)}
+    keys: dict[tuple[str, str], str] = {(r.provider_id, r.period): r.key for r in _month_rows(register)}
     out: list[dict[str, Value]] = []
     for d in analysis.deviations:
         fid = finding_id(d.month, d.provider_id, d.code)

@@ -36,7 +36,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -44,10 +43,11 @@ from typing import Any, Iterable
 
 from uppf_xl import findings as workflow
 from uppf_xl.contract import FINDINGS, PROVIDERS, SCHEDULE, CellLocator, default_cell
-from uppf_xl.dates import month_end, swedish_month
+from uppf_xl.dates import swedish_month
 from uppf_xl.errors import UsageError
 from uppf_xl.guard import GuardItem, suppress
 from uppf_xl.model import Event, Finding, Provider, Register, ScheduleRow
+from uppf_xl.period import Kind, Period
 from uppf_xl.risk import report_tables as risk_tables
 from uppf_xl.vocab import Category, EventType, Interval, Regi, RowStatus
 
@@ -277,9 +277,9 @@ class _Builder:
         ftype = self.reg.type(row.type_id)
         if ftype is not None:
             return ftype.interval
-        if re.fullmatch(r"\d{4}-\d{2}", row.period):
+        if row.period.kind is Kind.MONTH:
             return Interval.MONTH
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", row.period):
+        if row.period.kind is Kind.DAY:
             return Interval.ON_DEMAND
         return None
 
@@ -771,19 +771,13 @@ def _assessment(a: AreaResult) -> str:
 def _origin(row: ScheduleRow, kind: Interval | None, provider: Provider) -> date | None:
     """The day an in-depth or event-driven follow-up arose: the event's date or Startdatum."""
     if kind is Interval.ON_DEMAND:
-        try:
-            return date.fromisoformat(row.period[:10])
-        except ValueError:
-            return None
+        return row.period.day
     return provider.start if provider.start.year <= row.year else date(row.year, 1, 1)
 
 
-def _month_in(period: str, first: date, last: date) -> bool:
-    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
-    if not m:
-        return False
-    start = date(int(m.group(1)), int(m.group(2)), 1)
-    return first <= month_end(start.year, start.month) and start <= last
+def _month_in(period: Period, first: date, last: date) -> bool:
+    bounds = period.month_bounds()
+    return bounds is not None and first <= bounds[1] and bounds[0] <= last
 
 
 def _as_of(f: Finding, day: date) -> Finding:

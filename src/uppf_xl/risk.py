@@ -53,7 +53,8 @@ from datetime import date
 
 from uppf_xl import contract
 from uppf_xl.dates import add_months, previous_working_day
-from uppf_xl.model import Finding, FollowUpType, HistoryRow, Provider, Register, ScheduleRow
+from uppf_xl.model import Finding, FollowUpType, HistoryRow, Provider, Register, ScheduleRow, Settings
+from uppf_xl.period import Period
 from uppf_xl.vocab import Category, EventType, FindingStatus, Interval, Regi, Risk, RowStatus
 from uppf_xl.workbook.content import CellPatch, Changes, RowAppend, SheetContent, TableBlock, Value
 
@@ -304,9 +305,20 @@ def contract_type(register: Register) -> FollowUpType | None:
             or next((t for t in active if t.id == "AVT"), None))
 
 
-def extra_slots(register: Register, changes: list[Change], year: int) -> dict[tuple[str, str], list[tuple[str, date, date, str]]]:
-    """(UtförarID, TypID) -> (Period, first, Senast, Orsak) rows of `year` asked for by risk."""
-    out: dict[tuple[str, str], list[tuple[str, date, date, str]]] = defaultdict(list)
+def change_due(seen: date, settings: Settings) -> date:
+    """Senast of the in-depth follow-up an organisational change seen on `seen` asks for."""
+    return add_months(seen, settings.fordjupad_inom_manader)
+
+
+def contract_due(decision: date, settings: Settings) -> date:
+    """Senast of the avtalsuppföljning before a contract decision on `decision`."""
+    return previous_working_day(add_months(decision, -settings.avtalsuppfoljning_fore_manader))
+
+
+def extra_slots(register: Register, changes: list[Change], year: int) -> dict[tuple[str, str], list[tuple[Period, date, date, str]]]:
+    """(UtförarID, TypID) -> (Period, first, Senast, Orsak) rows of `year` asked for by risk.
+    Their Period is the day they arose: the change seen, or Senast before a contract decision."""
+    out: dict[tuple[str, str], list[tuple[Period, date, date, str]]] = defaultdict(list)
     s = register.settings
     ford = fordjupad_type(register)
     if ford is not None:
@@ -315,24 +327,24 @@ def extra_slots(register: Register, changes: list[Change], year: int) -> dict[tu
             if c.seen.year == year:
                 by_day[(c.provider_id, c.seen)].append(c)
         for (pid, seen), cs in sorted(by_day.items()):
-            due = add_months(seen, s.fordjupad_inom_manader)
+            due = change_due(seen, s)
             what = ", ".join(c.words for c in cs)
             reason = (f"Organisationsförändring sedd {seen.isoformat()}: {what}; fördjupad uppföljning inom "
                       f"{s.fordjupad_inom_manader} månader")
-            out[(pid, ford.id)].append((seen.isoformat(), seen, due, reason))
+            out[(pid, ford.id)].append((Period.event(seen), seen, due, reason))
     avt = contract_type(register)
     months = s.avtalsuppfoljning_fore_manader
     if avt is not None:
         for p in register.providers:
             if p.extension_decision is None:
                 continue
-            due = previous_working_day(add_months(p.extension_decision, -months))
+            due = contract_due(p.extension_decision, s)
             if due.year != year:
                 continue
             first = max(date(year, 1, 1), add_months(due, -max(months, 1)))
             reason = (f"Förlängning av avtalet beslutas senast {p.extension_decision.isoformat()}: "
                       f"avtalsuppföljning senast {due.isoformat()} ({months} månader före)")
-            out[(p.id, avt.id)].append((due.isoformat(), first, due, reason))
+            out[(p.id, avt.id)].append((Period.event(due), first, due, reason))
     return dict(out)
 
 
@@ -386,8 +398,7 @@ def _open(f: Finding) -> bool:
 def _economic(f: Finding, register: Register) -> bool:
     if f.area.strip() == "Avtal och ekonomi":
         return True
-    type_id = f.key.split("|")[1] if f.key.count("|") >= 2 else ""
-    t = register.type(type_id) if type_id else None
+    t = register.type(f.key.type_id) if f.key.type_id else None
     return t is not None and t.name.strip().casefold().startswith("ekonomisk")
 
 
@@ -689,21 +700,6 @@ def dashboard_tables(register: Register, rows: list[ScheduleRow], today: date) -
 # ---------------------------------------------------------------- the nämnd report
 
 
-def _period_interval(period: str) -> Interval | None:
-    """The interval a Period text belongs to: 2025-T2 Tertial, 2025-Q1 Kvartal, 2025-H1 Halvår, 2025-03 Månad, 2025 År."""
-    if re.fullmatch(r"\d{4}-T\d", period):
-        return Interval.TERTIAL
-    if re.fullmatch(r"\d{4}-Q\d", period):
-        return Interval.QUARTER
-    if re.fullmatch(r"\d{4}-H\d", period):
-        return Interval.HALF_YEAR
-    if re.fullmatch(r"\d{4}-\d{2}", period):
-        return Interval.MONTH
-    if re.fullmatch(r"\d{4}", period):
-        return Interval.YEAR
-    return None
-
-
 def report_tables(register: Register, rows: list[ScheduleRow], year: int, today: date, namnd: str) -> list[Table]:
     """The risk section of a nämnd report: proposed tiers per area, the commonest reasons, and
     the rows of `year` that risk added after the plan was adopted (Fastställd).
@@ -743,7 +739,7 @@ def report_tables(register: Register, rows: list[ScheduleRow], year: int, today:
                                       "inför beslut om förlängning")
                 changed.append([r.provider_id, r.type_name, what, when])
             elif (prov is not None and t is not None and prov.risk is Risk.HOG and t.interval_high_risk is not None
-                  and t.interval_high_risk is not t.interval and _period_interval(r.period) is t.interval_high_risk):
+                  and t.interval_high_risk is not t.interval and r.period.interval is t.interval_high_risk):
                 changed.append([r.provider_id, r.type_name,
                                 f"Kortare intervall vid hög risk: {t.interval.value} blev {t.interval_high_risk.value}", when])
     return [

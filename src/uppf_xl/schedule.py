@@ -93,6 +93,7 @@ from functools import lru_cache
 
 from uppf_xl.dates import add_months, month_end, next_working_day, previous_working_day, working_days
 from uppf_xl.model import Event, FollowUpType, Provider, Register, ScheduleRow, Settings
+from uppf_xl.period import Nyckel, Period
 from uppf_xl.vocab import Interval, RowStatus
 from uppf_xl import wording
 
@@ -221,7 +222,7 @@ class _Calendar:
 
 @dataclass(frozen=True)
 class _Slot:
-    period: str
+    period: Period
     first: date  # earliest proposal (the period's or the anchor month's first day)
     due: date  # Senast
     reason: str = ""
@@ -245,17 +246,18 @@ class _Item:
 def _slots(interval: Interval, ftype: FollowUpType, provider: Provider, year: int, settings: Settings,
            last_done: dict[tuple[str, str], int], missed: dict[tuple[str, str], int] | None = None) -> list[_Slot]:
     """The periods of `year` a provider gets for a type with this interval (Vid behov: none)."""
-    y = str(year)
+    y = Period.of_year(year)
     if interval is Interval.MONTH:
-        return [_Slot(f"{y}-{m:02d}", date(year, m, 1), month_end(year, m)) for m in range(1, 13)]
+        return [_Slot(Period.month(year, m), date(year, m, 1), month_end(year, m)) for m in range(1, 13)]
     if interval is Interval.QUARTER:
-        return [_Slot(f"{y}-Q{q}", date(year, 3 * q - 2, 1), month_end(year, 3 * q)) for q in range(1, 5)]
+        return [_Slot(Period.quarter(year, q), date(year, 3 * q - 2, 1), month_end(year, 3 * q)) for q in range(1, 5)]
     if interval is Interval.TERTIAL:
         ends = settings.tertial_ends(year)
         starts = (date(year, 1, 1), ends[0] + timedelta(days=1), ends[1] + timedelta(days=1))
-        return [_Slot(f"{y}-T{i + 1}", starts[i], ends[i]) for i in range(3)]
+        return [_Slot(Period.tertial(year, i + 1), starts[i], ends[i]) for i in range(3)]
     if interval is Interval.HALF_YEAR:
-        return [_Slot(f"{y}-H1", date(year, 1, 1), date(year, 6, 30)), _Slot(f"{y}-H2", date(year, 7, 1), date(year, 12, 31))]
+        return [_Slot(Period.half(year, 1), date(year, 1, 1), date(year, 6, 30)),
+                _Slot(Period.half(year, 2), date(year, 7, 1), date(year, 12, 31))]
     if interval in (Interval.YEAR, Interval.TWO_YEARS):
         reason = ""
         if interval is Interval.TWO_YEARS and not _two_year_due(provider, ftype, year, last_done):
@@ -299,10 +301,9 @@ def _two_year_due(provider: Provider, ftype: FollowUpType, year: int, last_done:
 
 
 def _row_year(row: ScheduleRow) -> int | None:
-    try:
-        return int(row.period[:4])
-    except (TypeError, ValueError):
-        return row.due.year if row.due is not None else None
+    if row.period.year is not None:
+        return row.period.year
+    return row.due.year if row.due is not None else None
 
 
 def _last_done(rows: Iterable[ScheduleRow], year: int) -> dict[tuple[str, str], int]:
@@ -614,7 +615,7 @@ def plan(
     year: int,
     today: date,
     progress: Callable[[int, int], None] | None = None,
-    extra_slots: dict[tuple[str, str], list[tuple[str, date, date, str]]] | None = None,
+    extra_slots: dict[tuple[str, str], list[tuple[Period, date, date, str]]] | None = None,
     adopt: date | None = None,
 ) -> PlanResult:
     """Generate year `year` of the Årshjul and merge it with the existing rows (see the module docstring).
@@ -658,7 +659,7 @@ def plan(
         last = slot.due if provider.end is None else min(slot.due, provider.end)
         if first > last:
             return None
-        key = f"{provider.id}|{ftype.id}|{slot.period}"
+        key = Nyckel.of(provider.id, ftype.id, slot.period)
         if key in produced:
             return None
         old = existing.get(key)
@@ -706,7 +707,7 @@ def plan(
             if interval is Interval.ON_DEMAND:
                 for day, reason in triggers.get(p.id, ()):
                     # a deadline the tool computes falls on a working day (Decisions v2)
-                    slot = _Slot(day.isoformat(), day, next_working_day(day + timedelta(days=ON_DEMAND_DAYS)), reason)
+                    slot = _Slot(Period.event(day), day, next_working_day(day + timedelta(days=ON_DEMAND_DAYS)), reason)
                     item = add(p, ftype, slot)
                     if item is not None:
                         groups["ON_DEMAND"].append(item)
@@ -717,11 +718,11 @@ def plan(
                     groups[slot.period].append(item)
                     if slot.spread_offset:
                         offset_groups.add(slot.period)
-        for period, group in groups.items():
-            if period == "ON_DEMAND":
+        for group_name, group in groups.items():
+            if group_name == "ON_DEMAND":
                 continue  # one per event: the middle of its 30 days
             group.sort(key=lambda it: it.row.provider_id)
-            shift = _offset(ftype.id) if period in offset_groups else 0.0
+            shift = _offset(ftype.id) if group_name in offset_groups else 0.0
             n = len(group)
             for i, it in enumerate(group):
                 it.fraction = ((i + 0.5) / n + shift) % 1.0

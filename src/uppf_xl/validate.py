@@ -23,6 +23,7 @@ from stdnum.se import orgnr as _orgnr
 from uppf_xl import contract, vocab
 from uppf_xl.contract import Kind, Sheet, column_letter
 from uppf_xl.errors import ERROR, WARNING, Problem
+from uppf_xl.period import Nyckel, Period
 from uppf_xl.model import (
     SETTING_ATTRS,
     ImportField,
@@ -310,7 +311,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     register.monthly = [_monthly_result(r, v) for r, v in rows(contract.MONTHLY) if v.get("Månad") and v.get("UtförarID")]
 
     # References between sheets.
-    keys = {s.key for s in schedule}
+    keys: set[str] = {s.key for s in schedule}
     refs: list[tuple[Sheet, str, set[str], str]] = [
         (contract.EVENTS, "UtförarID", provider_ids, "UtförarID"),
         (contract.FINDINGS, "UtförarID", provider_ids, "UtförarID"),
@@ -578,8 +579,8 @@ def _schedule_row(r: int, v: Row) -> ScheduleRow:
         return "" if value is None else str(value)
 
     return ScheduleRow(
-        key=text("Nyckel"), provider_id=text("UtförarID"), provider_name=text("Utförare"), area=text("Verksamhetsområde"),
-        namnd=text("Nämnd"), type_id=text("TypID"), type_name=text("Uppföljning"), period=text("Period"),
+        key=Nyckel(text("Nyckel")), provider_id=text("UtförarID"), provider_name=text("Utförare"), area=text("Verksamhetsområde"),
+        namnd=text("Nämnd"), type_id=text("TypID"), type_name=text("Uppföljning"), period=Period(text("Period")),
         due=v.get("Senast"), proposed=v.get("Föreslaget datum"), planned=v.get("Planerat datum"), time=text("Tid"),
         place=text("Plats"), notify_by=v.get("Kallas senast"), notified=v.get("Kallelse skickad"), done=v.get("Genomförd"),
         status=text("Status"), responsible=text("Ansvarig"), comment=text("Kommentar"), dnr=text("Dnr"),
@@ -595,7 +596,7 @@ def _finding(r: int, v: Row) -> Finding:
 
     return Finding(
         id=text("IakttagelseID"), day=v["Datum"], provider_id=text("UtförarID"), category=vocab.Category(v["Kategori"]),
-        key=text("Nyckel"), area=text("Område"), description=text("Beskrivning"), summary=text("Sammanfattning för nämnd"),
+        key=Nyckel(text("Nyckel")), area=text("Område"), description=text("Beskrivning"), summary=text("Sammanfattning för nämnd"),
         requested=v.get("Åtgärdsplan begärd"), deadline=v.get("Åtgärdsplan senast"), received=v.get("Åtgärdsplan inkommen"),
         approved=v.get("Åtgärdsplan godkänd"), verified=v.get("Åtgärd verifierad"), reported=v.get("Rapporterad till nämnd"),
         status=text("Status"), escalate=text("Eskalera"), verify_at=text("Verifieras vid"),
@@ -634,7 +635,7 @@ def _schedule_rules(rows: list[ScheduleRow], reader: Reader | None) -> None:
         return
     statuses = set(vocab.RowStatus.labels())
     for row in rows:
-        expected_key = f"{row.provider_id}|{row.type_id}|{row.period}"
+        expected_key = Nyckel.of(row.provider_id, row.type_id, row.period)
         if row.key != expected_key:
             reader.problem(row.row, "Nyckel", f'kolumnen "Nyckel" fylls i av verktyget; "{row.key}" stämmer inte med '
                                               f'UtförarID, TypID och Period ("{expected_key}")', WARNING)
