@@ -157,11 +157,11 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
 
 def status(wb: Workbook, year: int | None, today: date) -> Outcome:
     """Recompute every status and refresh Översikt, without regenerating the schedule."""
-    from uppf_xl import risk, schedule, schedule_sheet
+    from uppf_xl import risk, schedule_sheet, statuses
 
     register = wb.register(today, unused=QUESTIONNAIRE_SHEETS)
     year = register.plan_year(year, today)
-    rows = schedule.refresh_statuses(register.schedule, register.settings, today, types=register.types)
+    rows = statuses.of(register, today).refreshed(register.schedule, types=register.types)
     changes, lines, tables = _status_changes(register, rows, year, today)
     lines = [*lines, *risk.add_changes(changes, register, today)]
     # status writes only what changes: a tool-owned cell that already holds its value stays.
@@ -200,7 +200,7 @@ def letters(
     `mark_sent` records the sending: Kallelse skickad in Årshjul, Begäran skickad, Påminnelse
     skickad and Underrättad in Iakttagelser. A run that fails leaves no new empty output folder.
     """
-    from uppf_xl import documents, schedule
+    from uppf_xl import documents, statuses
     from uppf_xl import letters as letters_mod
 
     kinds = set(kinds or letters_mod.KINDS)
@@ -209,7 +209,7 @@ def letters(
     planned = _planned_folder(wb, register, out_dir)
     existed = planned.exists()
     out_dir = output_folder(wb, register, out_dir)
-    rows = schedule.refresh_statuses(register.schedule, register.settings, today, types=register.types)
+    rows = statuses.of(register, today).refreshed(register.schedule, types=register.types)
     try:
         with _documents(wb, register, mask=mask, can_mask=True):
             result = documents.write_letters(register, rows, today, out_dir, kinds, window, pdf, progress=progress,
@@ -245,7 +245,7 @@ def report(
     Without `period` and `year`, each nämnd gets the report its next meeting in Sammanträden
     asks for (helår of the plan year when none does), and the outcome says which.
     """
-    from uppf_xl import report_docs, schedule
+    from uppf_xl import report_docs, statuses
 
     if period is None and year is None and wb.register(today).meetings:
         return _meeting_reports(wb, namnd, out, today, pdf, mask, mark_reported)
@@ -269,7 +269,7 @@ def report(
     if out is None:
         folder = output_folder(wb, register, None)
         out = folder  # named inside as by the per-nämnd run, so two nämnder never overwrite each other
-    rows = schedule.refresh_statuses(register.schedule, register.settings, today)
+    rows = statuses.of(register, today).refreshed(register.schedule)
     with _documents(wb, register, mask=mask, can_mask=True):
         result = report_docs.write_reports(register, rows, year, period, namnd, out, today, pdf, mask, locate=wb.raw().cell)
     outcome = Outcome("report", lines=list(result.lines), files=list(result.files),
@@ -408,7 +408,7 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
     import re
     from dataclasses import replace
 
-    from uppf_xl import monthly, monthly_read, schedule
+    from uppf_xl import monthly, monthly_read, statuses
     from uppf_xl.errors import ERROR, ExportInvalid, WorkbookInvalid
     from uppf_xl.survey import new_survey_key, survey_key
     from uppf_xl.workbook.content import RowAppend
@@ -446,7 +446,7 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
     proposed = monthly.proposals(register, analysis, today)
     register.monthly = merged
     rows = [replace(r, done=today) if r.key in done_keys else r for r in register.schedule]
-    rows = schedule.refresh_statuses(rows, register.settings, today)
+    rows = statuses.of(register, today).refreshed(rows)
     year = register.plan_year(None, today)
     changes, _, _ = _status_changes(register, rows, year, today)
     changes.sheets.insert(0, monthly.monthly_sheet(merged, register.settings))

@@ -120,7 +120,7 @@ def changed_time_letters(
     With a window (--from/--to), only visits whose new date is in it.
     """
     from uppf_xl import letters as lt
-    from uppf_xl.schedule import row_status
+    from uppf_xl import statuses
 
     out: list[Letter] = []
     skipped: list[Skip] = []
@@ -128,7 +128,7 @@ def changed_time_letters(
         ftype = register.type(row.type_id)
         if ftype is None or not ftype.visit or row.done is not None:
             continue
-        if row_status(row, register.settings, today) is not RowStatus.ANDRAD_TID:
+        if statuses.of(register, today).row(row) is not RowStatus.ANDRAD_TID:
             continue
         if (window[0] is not None or window[1] is not None) and not lt._in_window(row.visit_date, window):
             continue
@@ -223,7 +223,7 @@ def _schedule_warnings(register: Register, table: RawTable, today: date, trusted
             continue
         ftype = register.type(row.type_id)
         provider = register.provider(row.provider_id)
-        gone = row.status == RowStatus.UTGAR.value
+        gone = row.status is RowStatus.UTGAR
         if provider is None and row.done is None and not gone:
             warn(row, "UtförarID", f'utföraren "{row.provider_id}" finns inte längre i Utförare; raden blir Utgår '
                                    "vid nästa plan (lägg tillbaka utföraren om den ska följas upp)")
@@ -262,7 +262,7 @@ def _typed_tool_cells(row: ScheduleRow, ftype: FollowUpType | None, provider: Pr
     if row.proposed is not None and (not is_working_day(row.proposed) or (row.due is not None and row.proposed > row.due)):
         warn(row, "Föreslaget datum", f"kolumnen Föreslaget datum fylls i av verktyget ({row.proposed.isoformat()} "
                                       f"följer inte reglerna); {advice}")
-    if ftype is not None and row.status != RowStatus.UTGAR.value:
+    if ftype is not None and row.status is not RowStatus.UTGAR:
         expected = expected_due(row, ftype, provider, settings)
         if expected is not None and row.due is not None and expected != row.due:
             warn(row, "Senast", f"kolumnen Senast fylls i av verktyget (väntat {expected.isoformat()}, står "
@@ -356,7 +356,7 @@ def backlog(rows: Iterable[ScheduleRow], year: int) -> list[ScheduleRow]:
             ry = r.year
         except ValueError:
             continue
-        if ry < year and r.done is None and r.status != RowStatus.UTGAR.value:
+        if ry < year and r.done is None and r.status is not RowStatus.UTGAR:
             out.append(r)
     return sorted(out, key=lambda r: (r.due or date.max, r.provider_id, r.key))
 
@@ -373,15 +373,15 @@ def adopted_counts(rows: Iterable[ScheduleRow], year: int) -> tuple[int, int, in
     adopted = [r for r in mine if r.adopted is not None]
     if not adopted:
         return 0, 0, 0
-    added = sum(1 for r in mine if r.adopted is None and r.status != RowStatus.UTGAR.value)
+    added = sum(1 for r in mine if r.adopted is None and r.status is not RowStatus.UTGAR)
     return len(adopted), sum(1 for r in adopted if r.done is not None), added
 
 
 def changed_rows(rows: Iterable[ScheduleRow]) -> list[ScheduleRow]:
-    return [r for r in rows if r.status == RowStatus.ANDRAD_TID.value]
+    return [r for r in rows if r.status is RowStatus.ANDRAD_TID]
 
 
-def add_to_dashboard(d: Dashboard, rows: list[ScheduleRow], status: dict[int, str], year: int, today: date) -> None:
+def add_to_dashboard(d: Dashboard, rows: list[ScheduleRow], status: dict[int, RowStatus], year: int, today: date) -> None:
     """Översikt's backlog figure and tables: the backlog, the adopted plan, the changed times.
 
     `status` maps id(row) to the row's Status on `today`.

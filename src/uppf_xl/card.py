@@ -32,7 +32,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from uppf_xl import findings as fnd
-from uppf_xl import guard, insyn, kolada
+from uppf_xl import guard, insyn, kolada, statuses
 from uppf_xl.contract import FINDINGS, INFO_REQUESTS, MONTHLY, PROVIDERS, default_cell
 from uppf_xl.errors import ExternalProgramMissing, FileAccessError
 from uppf_xl.letters import safe_name_part
@@ -128,7 +128,7 @@ def sections(register: Register, provider: Provider, today: date,
             f"rapporterad {_d(f.reported)}" if f.reported else "",
         ) if x)
         finding_rows.append([f.id, _d(f.day), f.category.value, f.area, text, history or "–",
-                             fnd.finding_status(f, today, s).value])
+                             statuses.of(register, today).finding(f).value])
 
     letters: list[tuple[date, str, str]] = []
     for r in rows:

@@ -35,7 +35,7 @@ from typing import Any
 from docx import Document
 
 from uppf_xl import findings as workflow
-from uppf_xl import guard, render
+from uppf_xl import guard, render, statuses
 from uppf_xl.contract import FINDINGS, PROVIDERS, CellLocator, default_cell
 from uppf_xl.dates import next_working_day, swedish_month
 from uppf_xl.effect import deadline_in_force
@@ -236,7 +236,7 @@ def _other_open(register: Register, f: Finding, today: date) -> str:
         g.category
         for g in register.findings
         if g.provider_id == f.provider_id and g.id != f.id and g.confirmed and g.category in CATEGORY_WORDS
-        and workflow.finding_status(g, today, register.settings) not in workflow.CLOSED
+        and statuses.of(register, today).finding(g) not in workflow.CLOSED
     )  # fmt: skip
     if not counts:
         return "Utföraren har inga andra öppna iakttagelser."

@@ -18,11 +18,10 @@ from datetime import date, timedelta
 
 from uppf_xl import finding_board
 from uppf_xl import findings as fnd
-from uppf_xl import meetings
+from uppf_xl import meetings, statuses
 from uppf_xl.dates import add_months, month_end, swedish_month
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow
 from uppf_xl.risk import dashboard_tables as risk_tables
-from uppf_xl.schedule import row_status
 from uppf_xl.vocab import Category, FindingStatus, Interval, RowStatus
 from uppf_xl.workbook.content import Value
 
@@ -227,8 +226,9 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
     """
     s = register.settings
     d = Dashboard(year, today, _title(register, year), s.kallelse_varsel_dagar)
-    status = {id(r): row_status(r, s, today).value for r in rows}
-    live = [r for r in rows if status[id(r)] != RowStatus.UTGAR.value]
+    st = statuses.of(register, today)
+    status = {id(r): st.row(r) for r in rows}
+    live = [r for r in rows if status[id(r)] is not RowStatus.UTGAR]
 
     for month in range(1, 13):
         d.by_month[month] = PlanCount()
@@ -236,7 +236,7 @@ def build(register: Register, rows: list[ScheduleRow], year: int, today: date) -
         if r.year != year:
             continue
         done = r.done is not None
-        overdue = status[id(r)] == RowStatus.FORSENAD.value
+        overdue = status[id(r)] is RowStatus.FORSENAD
         for counter in (
             d.by_unit.setdefault((r.namnd, r.area), PlanCount()),
             d.by_type.setdefault((r.type_id, r.type_name), PlanCount()),
@@ -333,7 +333,7 @@ def _coverage(register: Register, live: list[ScheduleRow], year: int, today: dat
 
 
 def _new_providers(
-    register: Register, live: list[ScheduleRow], status: dict[int, str], year: int, today: date
+    register: Register, live: list[ScheduleRow], status: dict[int, RowStatus], year: int, today: date
 ) -> list[NewProvider]:
     at_start = {t.id for t in register.types if t.interval is Interval.AT_START}
     start_rows: dict[str, list[ScheduleRow]] = {}
@@ -350,7 +350,7 @@ def _new_providers(
             out.append(NewProvider(p.id, p.name, p.start, "Saknas", None, due))
             continue
         r = min(own, key=lambda r: (r.done is None, r.done or r.visit_date or date.max))
-        state = (RowStatus.GENOMFORD if r.done else RowStatus.FORSENAD if status[id(r)] == RowStatus.FORSENAD.value
+        state = (RowStatus.GENOMFORD if r.done else RowStatus.FORSENAD if status[id(r)] is RowStatus.FORSENAD
                  else RowStatus.PLANERAD).value
         out.append(NewProvider(p.id, p.name, p.start, state, r.done or r.visit_date, r.due or due))
     return out
@@ -381,7 +381,7 @@ def _findings(d: Dashboard, register: Register, today: date) -> None:
     for f in sorted(register.findings, key=lambda f: (f.day, f.id)):
         if not f.confirmed:
             continue  # a proposal counts nowhere until confirmed (listed under Att bekräfta)
-        st = fnd.finding_status(f, today, register.settings)
+        st = statuses.of(register, today).finding(f)
         counts[st.value] += 1
         if st not in fnd.CLOSED:
             open_cat[f.category.value] += 1
@@ -416,7 +416,7 @@ def _work(register: Register, live: list[ScheduleRow], today: date) -> list[Work
         p = register.provider(f.provider_id)
         handler = _handler("", p)
         name = p.name if p else f.provider_id
-        st = fnd.finding_status(f, today, s)
+        st = statuses.of(register, today).finding(f)
         if st is FindingStatus.BEGARD:
             add(fnd.deadline(f, s), handler, "Åtgärdsplan ska in", name, f.id)
         if f.category is Category.ALLVARLIG and f.requested is None and f.verified is None:

@@ -204,12 +204,12 @@ def _simulate_moves(book: Path, today: date) -> Outcome:
     day with enough notice (Minsta varsel)."""
     from uppf_xl import annual
     from uppf_xl.dates import add_working_days, is_working_day, next_working_day
-    from uppf_xl.schedule import refresh_statuses
+    from uppf_xl import statuses
     from uppf_xl.vocab import RowStatus
 
     wb = open_workbook(book)
     register = wb.register(today)
-    rows = refresh_statuses(register.schedule, register.settings, today, types=register.types)
+    rows = statuses.of(register, today).refreshed(register.schedule, types=register.types)
     values: dict[tuple[int, str], Value] = {}
     lines = []
     settings = register.settings
@@ -229,7 +229,7 @@ def _simulate_moves(book: Path, today: date) -> Outcome:
         return earlier if earliest < earlier < row.visit_date else None
 
     announced = [r for r in rows if r.notified and r.done is None and r.visit_date and r.visit_date > earliest
-                 and r.status == RowStatus.KALLAD.value and r.due is not None and moved(r) is not None]
+                 and r.status is RowStatus.KALLAD and r.due is not None and moved(r) is not None]
     if announced:
         row = announced[0]
         assert row.visit_date is not None
@@ -241,7 +241,7 @@ def _simulate_moves(book: Path, today: date) -> Outcome:
         lines.append(f"{row.key}: besöket flyttat från {row.visit_date.isoformat()} till {new.isoformat()} "
                      "efter kallelsen (Ändrad tid).")
     for row in rows:
-        if row.status != RowStatus.ATT_KALLA.value or row.visit_date is None or not row.row:
+        if row.status is not RowStatus.ATT_KALLA or row.visit_date is None or not row.row:
             continue
         if row.visit_date < earliest:
             new = visit_day(max(earliest, add_working_days(today, settings.minsta_varsel)))

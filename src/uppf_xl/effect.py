@@ -186,7 +186,7 @@ def build_effect(register: Register, rows: list[ScheduleRow], year: int, namnd: 
     listed = register.lists.get("Verksamhetsområde", [])
     order = {a: i for i, a in enumerate(listed)}
     findings = [f for f in register.findings if f.provider_id in providers and f.confirmed and f.day <= as_of]
-    live = [r for r in rows if r.provider_id in providers and r.status != RowStatus.UTGAR.value]
+    live = [r for r in rows if r.provider_id in providers and r.status is not RowStatus.UTGAR]
     areas = sorted({p.area for p in providers.values()}, key=lambda a: (order.get(a, len(order)), a.casefold()))
     by_area: dict[str, list[YearFigures]] = {}
     for area in areas:
@@ -276,8 +276,8 @@ def adherence(register: Register, rows: list[ScheduleRow], year: int, providers:
     done = [r for r in mine if r.done is not None and r.done <= as_of]
     out.adopted = len(adopted)
     out.adopted_done = sum(r in done for r in adopted)
-    out.adopted_expired = sum(r.status == RowStatus.UTGAR.value and r.done is None for r in adopted)
-    added = [r for r in mine if r.adopted is None and r.status != RowStatus.UTGAR.value]
+    out.adopted_expired = sum(r.status is RowStatus.UTGAR and r.done is None for r in adopted)
+    added = [r for r in mine if r.adopted is None and r.status is not RowStatus.UTGAR]
     out.added = len(added)
     out.added_done = sum(r in done for r in added)
     reasons: Counter[str] = Counter(_reason(register, r, providers[r.provider_id], adopted_on) for r in added)

@@ -316,7 +316,7 @@ def verify_at(f: Finding, rows: Iterable[ScheduleRow], types: Iterable[FollowUpT
     visits = None if types is None else {t.id for t in types if t.visit}
     candidates: list[tuple[date, str]] = []
     for row in rows:
-        if row.provider_id != f.provider_id or row.key == f.key or row.status == RowStatus.UTGAR.value:
+        if row.provider_id != f.provider_id or row.key == f.key or row.status is RowStatus.UTGAR:
             continue
         if visits is not None and row.type_id not in visits:
             continue
@@ -335,13 +335,16 @@ def verify_at(f: Finding, rows: Iterable[ScheduleRow], types: Iterable[FollowUpT
 
 def computed_columns(register: Register, rows: list[ScheduleRow], today: date) -> dict[str, dict[str, Value]]:
     """IakttagelseID -> {"Status", "Eskalera", "Verifieras vid", "Svar senast"}: the tool-owned values."""
+    from uppf_xl import statuses  # statuses applies this module's rules
+
     s = register.settings
+    status = statuses.of(register, today)
     by_provider: dict[str, list[ScheduleRow]] = {}
     for row in rows:  # grouped once: each finding looks only at its own provider's rows
         by_provider.setdefault(row.provider_id, []).append(row)
     return {
         f.id: {
-            STATUS: finding_status(f, today, s).value,
+            STATUS: status.finding(f).value,
             ESCALATE: "Ja" if escalate(f, s, today) else "",
             VERIFY_AT: verify_at(f, by_provider.get(f.provider_id, []), register.types),
             ANSWER_BY: deadline(f, s) if flow(f) is not Flow.EXAMPLE else None,

@@ -182,7 +182,7 @@ def write_calendar(
     count = 0
     written: set[str] = set()
     for row in _planned(register, rows, year):
-        cancelled = row.status == RowStatus.UTGAR.value
+        cancelled = row.status is RowStatus.UTGAR
         uid = uid_for(row.key, register.settings.kommun)
         if cancelled and uid not in previous:
             continue

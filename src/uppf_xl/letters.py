@@ -50,12 +50,11 @@ from pathlib import Path
 from typing import Any
 
 from uppf_xl import findings as fnd
-from uppf_xl import guard
+from uppf_xl import guard, statuses
 from uppf_xl.contract import FINDINGS, SCHEDULE, CellLocator, default_cell
 from uppf_xl.dates import previous_working_day, swedish_date_with_week, swedish_long_date, swedish_month
 from uppf_xl.errors import UsageError
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow, Settings
-from uppf_xl.schedule import row_status
 from uppf_xl.senders import Sender, kallelse_owner, sender_for
 from uppf_xl.vocab import Avtalsform, Category, Regi, RowStatus
 from uppf_xl.workbook.content import CellPatch, Changes, Value
@@ -269,12 +268,12 @@ def _kallelser(
     windowed = _has_window(window)
     for row in sorted(rows, key=lambda r: (r.notify_by or date.max, r.provider_id, r.type_id, r.key)):
         ftype = register.type(row.type_id)
-        if ftype is None or not ftype.visit or row.done or row.status == RowStatus.UTGAR.value:
+        if ftype is None or not ftype.visit or row.done or row.status is RowStatus.UTGAR:
             continue
         if windowed:
             if not _in_window(row.notify_by, window):
                 continue
-        elif row.notified or row_status(row, register.settings, today) is not RowStatus.ATT_KALLA:
+        elif row.notified or statuses.of(register, today).row(row) is not RowStatus.ATT_KALLA:
             continue
         provider = register.provider(row.provider_id)
         reason = _why_no_kallelse(row, provider, today)

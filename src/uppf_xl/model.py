@@ -24,9 +24,11 @@ from uppf_xl.vocab import (
     Avtalsform,
     Category,
     EventType,
+    FindingStatus,
     Interval,
     Regi,
     Risk,
+    RowStatus,
 )
 
 
@@ -260,7 +262,7 @@ class Finding:
     approved: date | None = None
     verified: date | None = None
     reported: date | None = None
-    status: str = ""  # as found in the workbook (tool-owned)
+    status: FindingStatus | str = ""  # as found in the workbook (tool-owned): the enum, or a text typed over it
     escalate: str = ""
     verify_at: str = ""
     request_sent: date | None = None  # Begäran skickad
@@ -274,6 +276,8 @@ class Finding:
     def __post_init__(self) -> None:
         if type(self.key) is not Nyckel:
             self.key = Nyckel(self.key)
+        if type(self.status) is str:  # a label becomes its enum; a typed-over text stays as it is
+            self.status = FindingStatus.of(self.status) or self.status
 
     @property
     def public_text(self) -> str:
@@ -301,7 +305,7 @@ class ScheduleRow:
     notify_by: date | None = None  # Kallas senast
     notified: date | None = None  # Kallelse skickad
     done: date | None = None  # Genomförd
-    status: str = ""
+    status: RowStatus | str = ""  # the enum, or a text typed over it (check warns; the next run writes the enum)
     responsible: str = ""
     comment: str = ""
     dnr: str = ""
@@ -316,6 +320,8 @@ class ScheduleRow:
             self.key = Nyckel(self.key)
         if type(self.period) is not Period:
             self.period = Period(self.period)
+        if type(self.status) is str:  # a label becomes its enum; a typed-over text stays as it is
+            self.status = RowStatus.of(self.status) or self.status
 
     @property
     def year(self) -> int:
@@ -498,6 +504,8 @@ class Register:
     meetings: list[Meeting] = field(default_factory=list)
     import_format: list[ImportField] = field(default_factory=list)
     monthly: list[MonthlyResult] = field(default_factory=list)
+    # What is computed once per register and day (see uppf_xl.statuses); not part of the data.
+    memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def provider(self, provider_id: str) -> Provider | None:
         return self._providers.get(provider_id)

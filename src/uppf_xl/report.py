@@ -254,7 +254,7 @@ class _Builder:
             known = ", ".join(namnder(register)) or "inga"
             raise UsageError(f'Nämnden "{namnd}" har inga utförare i Utförare (nämnder: {known})')
         self.by_id = {p.id: p for p in self.providers}
-        self.rows = [r for r in rows if r.provider_id in self.by_id and r.status != RowStatus.UTGAR.value]
+        self.rows = [r for r in rows if r.provider_id in self.by_id and r.status is not RowStatus.UTGAR]
         # A proposal with Bekräftad Nej counts nowhere until a user confirms it.
         self.findings = [f for f in register.findings if f.provider_id in self.by_id and f.confirmed]
         self.events = [e for e in register.events if e.provider_id in self.by_id and self.in_period(e.day)]
@@ -547,7 +547,7 @@ class _Builder:
             if r.done is not None and self.in_period(r.done):
                 done = r.done.isoformat()
             else:  # not done by the period's end: the row's state (Planerad, Kallad, Försenad)
-                done = r.status if r.status and r.status != RowStatus.GENOMFORD.value else RowStatus.PLANERAD.value
+                done = r.status if r.status and r.status is not RowStatus.GENOMFORD else RowStatus.PLANERAD.value
             rows.append([f"{self.name(provider)} ({provider.id})", provider.area, self.type_name(r), reason, done])
         return Table("fordjupade", "Fördjupade och händelsestyrda", header, rows, numeric=False)
 

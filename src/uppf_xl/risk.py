@@ -408,7 +408,7 @@ def assess(register: Register, today: date, changes: list[Change] | None = None)
     `changes` are the organisational changes to count (default: the history's and those a
     run would see today).
     """
-    from uppf_xl import findings as fnd
+    from uppf_xl import statuses
 
     w = weights(register)
     since = add_months(today, -MONTHS_BACK)
@@ -449,7 +449,7 @@ def assess(register: Register, today: date, changes: list[Change] | None = None)
                 counted[pid][SERIOUS_DEFICIENCY if f.category is Category.ALLVARLIG else OPEN_FINDING] += 1
             if f.category is not Category.FORBATTRING and f.day > since and _economic(f, register):
                 economic.add(pid)
-        if fnd.finding_status(f, today, register.settings) is FindingStatus.FORSENAD:
+        if statuses.of(register, today).finding(f) is FindingStatus.FORSENAD:
             counted[pid][LATE_PLAN] += 1
     latest_year: dict[str, int] = {}
     for a in register.answers:
@@ -671,7 +671,7 @@ def dashboard_tables(register: Register, rows: list[ScheduleRow], today: date) -
         dates = [d for d in (p.contract_end, p.extension_decision) if d is not None and today <= d <= horizon]
         if not dates:
             continue
-        follow = [r for r in avt_rows.get(p.id, []) if r.status != RowStatus.UTGAR.value
+        follow = [r for r in avt_rows.get(p.id, []) if r.status is not RowStatus.UTGAR
                   and (r.done is None or r.done >= add_months(min(dates), -12))]
         follow.sort(key=lambda r: (r.done or r.visit_date or r.due or date.max))
         state, when = "Saknas", None
@@ -725,7 +725,7 @@ def report_tables(register: Register, rows: list[ScheduleRow], year: int, today:
     if tier_rows:
         tier_rows.append(["Summa", *(sum(int(r[k]) for r in tier_rows) for k in (1, 2, 3, 4))])
     reason_rows: list[list[str | int]] = [[signal, n] for signal, n in reason_count.most_common(5)]
-    mine = [r for r in rows if r.provider_id in ids and r.year == year and r.status != RowStatus.UTGAR.value]
+    mine = [r for r in rows if r.provider_id in ids and r.year == year and r.status is not RowStatus.UTGAR]
     changed: list[list[str | int]] = []
     if any(r.adopted is not None for r in mine):
         for r in sorted(mine, key=lambda r: (r.due or date.max, r.key)):

@@ -127,7 +127,7 @@ def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
         return RowStatus.GENOMFORD
     if row.due is not None and today > row.due:
         return RowStatus.FORSENAD
-    if row.status == RowStatus.UTGAR.value:
+    if row.status is RowStatus.UTGAR:
         return RowStatus.UTGAR
     if row.announced is not None and row.visit_date is not None and row.announced != row.visit_date:
         return RowStatus.ANDRAD_TID
@@ -153,7 +153,7 @@ def refresh_statuses(rows: Iterable[ScheduleRow], settings: Settings, today: dat
             ftype = by_id.get(r.type_id)
             if ftype is not None and ftype.visit and r.visit_date is not None:
                 r.notify_by = notify_by(r.visit_date, ftype, settings)
-        r.status = row_status(r, settings, today).value
+        r.status = row_status(r, settings, today)
         out.append(r)
     return out
 
@@ -331,7 +331,7 @@ def _missed(rows: Iterable[ScheduleRow], year: int) -> dict[tuple[str, str], int
         k = (r.provider_id, r.type_id)
         if r.done is not None:
             done[k] = max(done.get(k, ry), ry)
-        elif r.status != RowStatus.UTGAR.value:
+        elif r.status is not RowStatus.UTGAR:
             undone[k] = max(undone.get(k, ry), ry)
     return {k: y for k, y in undone.items() if done.get(k, -1) < y}
 
@@ -550,7 +550,7 @@ class PlanResult:
 
     def summary_tables(self) -> list[tuple[str, list[str], list[list[object]]]]:
         """(title, header, rows) tables: rows per type and month, visits per person and week, unplaced."""
-        rows = [r for r in self.year_rows() if r.status != RowStatus.UTGAR.value]
+        rows = [r for r in self.year_rows() if r.status is not RowStatus.UTGAR]
         per_type: dict[str, list[int]] = {}
         for r in sorted(rows, key=lambda r: r.type_id):
             day = r.visit_date or r.due
@@ -736,10 +736,10 @@ def plan(
         if old.key in produced and existing.get(old.key) is old:
             continue
         if old.done is not None:
-            kept_rows.append(replace(old, status=RowStatus.GENOMFORD.value))
+            kept_rows.append(replace(old, status=RowStatus.GENOMFORD))
             kept += 1
         elif _written(old, register.provider(old.provider_id)):
-            kept_rows.append(replace(old, status=RowStatus.UTGAR.value))
+            kept_rows.append(replace(old, status=RowStatus.UTGAR))
             expired += 1
         else:
             removed += 1
@@ -751,7 +751,7 @@ def plan(
 
     # Fixed load first: other years, kept done rows, and rows with a date the user fixed.
     for r in [*others, *kept_rows]:
-        if r.status == RowStatus.UTGAR.value:
+        if r.status is RowStatus.UTGAR:
             continue
         known = register.type(r.type_id)
         is_visit = known.visit if known is not None else r.notify_by is not None
@@ -809,7 +809,7 @@ def plan(
         row = it.row
         if it.ftype.visit and row.visit_date is not None:
             row.notify_by = notify_by(row.visit_date, it.ftype, settings)
-        row.status = row_status(row, settings, today).value
+        row.status = row_status(row, settings, today)
 
     rows = [it.row for it in items] + kept_rows + others
     rows.sort(key=_sort_key)

@@ -126,7 +126,7 @@ def due_rows(register: Register, type_id: str, year: int) -> list[ScheduleRow]:
     return [
         r
         for r in register.schedule
-        if r.type_id == type_id and _row_year(r) == year and r.status != RowStatus.UTGAR.value
+        if r.type_id == type_id and _row_year(r) == year and r.status is not RowStatus.UTGAR
     ]
 
 

@@ -8,6 +8,9 @@ Example:
 from __future__ import annotations
 
 from enum import Enum
+from typing import TypeVar
+
+L = TypeVar("L", bound="Label")
 
 
 class Label(str, Enum):
@@ -19,6 +22,11 @@ class Label(str, Enum):
     @classmethod
     def labels(cls) -> list[str]:
         return [m.value for m in cls]
+
+    @classmethod
+    def of(cls: type[L], label: str) -> L | None:
+        """The member whose label is `label`, else None."""
+        return cls._value2member_map_.get(label)  # type: ignore[return-value]
 
 
 class Regi(Label):
