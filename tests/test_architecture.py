@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-DOMAIN = ["model", "contract", "dates", "schedule", "schedule_sheet", "findings", "dashboard", "dashboard_sheet",
+DOMAIN = ["model", "contract", "dates", "period", "statuses", "schedule", "schedule_sheet", "findings", "dashboard", "dashboard_sheet",
           "letters", "report", "guard", "survey", "ical", "mail", "outcome", "errors", "vocab"]
 FILE_LIBRARIES = ("openpyxl", "xlwings", "python_calamine", "lxml", "docx", "docxtpl")
 # The layers that read and write files; workbook.content is the neutral description of a change.

@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -47,6 +47,51 @@ class Column:
     multi: bool = False  # a ";"-separated list of vocabulary values
 
 
+class HeaderMap:
+    """Header -> column of one sheet's table: the one rule the reader, the validator and the
+    writer place a column by. Headers are trimmed; a header written twice keeps its first column.
+
+        >>> m = HeaderMap(["UtförarID", " Namn ", "Namn"], first_col=2)
+        >>> m.column("Namn"), m.letter("Namn"), m.cell(14, "UtförarID"), m.index("Saknas")
+        (3, 'C', 'B14', None)
+    """
+
+    def __init__(self, headers: Iterable[str], first_col: int = 1) -> None:
+        self.headers = [h.strip() for h in headers]
+        self.first_col = first_col
+        self._at: dict[str, int] = {}
+        for i, h in enumerate(self.headers):
+            if h:
+                self._at.setdefault(h, i)
+
+    def __contains__(self, header: object) -> bool:
+        return header in self._at
+
+    def index(self, header: str) -> int | None:
+        """The header's position among the table's headers (0-based), or None."""
+        return self._at.get(header.strip())
+
+    def column(self, header: str) -> int | None:
+        """The header's sheet column (1-based), or None."""
+        i = self.index(header)
+        return None if i is None else self.first_col + i
+
+    def columns(self) -> dict[str, int]:
+        """Every header with its sheet column."""
+        return {h: self.first_col + i for h, i in self._at.items()}
+
+    def letter(self, header: str) -> str:
+        """The header's column letters; KeyError when the table has no such column."""
+        col = self.column(header)
+        if col is None:
+            raise KeyError(header)
+        return column_letter(col)
+
+    def cell(self, excel_row: int, header: str) -> str:
+        """The A1 name of the cell under `header` in `excel_row`, e.g. "F14"."""
+        return f"{self.letter(header)}{excel_row}"
+
+
 @dataclass(frozen=True)
 class Sheet:
     name: str
@@ -57,13 +102,20 @@ class Sheet:
     input: bool = True  # read and checked as input
     optional: bool = False  # may be missing without an error (added in later contract growth)
     _index: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+    _map: HeaderMap = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({c.header: c for c in self.columns})
+        object.__setattr__(self, "_map", HeaderMap(c.header for c in self.columns))
 
     @property
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
+
+    @property
+    def header_map(self) -> HeaderMap:
+        """The columns where the contract puts them (A onwards)."""
+        return self._map
 
     def column(self, header: str) -> Column:
         return self._index[header]
@@ -519,7 +571,7 @@ def default_cell(sheet: str, excel_row: int, header: str) -> str:
         >>> default_cell("Utförare", 14, "Startdatum")
         'N14'
     """
-    return f"{column_letter(SHEETS[sheet].headers.index(header) + 1)}{excel_row}"
+    return SHEETS[sheet].header_map.cell(excel_row, header)
 
 
 @dataclass(frozen=True)

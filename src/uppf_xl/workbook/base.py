@@ -11,9 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from openpyxl.utils.cell import get_column_letter
 
-from uppf_xl.contract import default_cell
+from uppf_xl.contract import HeaderMap, default_cell
 from uppf_xl.errors import Problem
 from uppf_xl.workbook.content import Changes, Value
 
@@ -42,26 +41,26 @@ class RawTable:
     hidden_rows: set[int] = field(default_factory=set)
     table_name: str | None = None
     table_ref: str | None = None
+    _columns: HeaderMap | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def columns(self) -> HeaderMap:
+        """Where each header stands, as read (the map every reader, check and write uses)."""
+        known = self._columns
+        if known is None or known.headers != self.header or known.first_col != self.col:
+            known = self._columns = HeaderMap(self.header, self.col)
+        return known
 
     def index(self, header: str) -> int | None:
         """Position of a header in `header`, or None."""
-        try:
-            return self.header.index(header)
-        except ValueError:
-            return None
+        return self.columns.index(header)
 
     def cell(self, excel_row: int, header: str) -> str:
         """The A1 name of the cell under `header` in `excel_row`, e.g. "F14"."""
-        idx = self.index(header)
-        if idx is None:
-            raise KeyError(header)
-        return f"{get_column_letter(self.col + idx)}{excel_row}"
+        return self.columns.cell(excel_row, header)
 
     def column_letter(self, header: str) -> str:
-        idx = self.index(header)
-        if idx is None:
-            raise KeyError(header)
-        return str(get_column_letter(self.col + idx))
+        return self.columns.letter(header)
 
     def changed_only(self, values: dict[tuple[int, str], Value]) -> dict[tuple[int, str], Value]:
         """The entries of a patch's `values` that would change a cell as read: a cell that already
@@ -84,9 +83,7 @@ class RawTable:
     def records(self) -> list[tuple[int, dict[str, Value]]]:
         """(excel_row, {header: value}) per data row; a duplicated header keeps its first column."""
         out = []
-        first: dict[str, int] = {}
-        for i, h in enumerate(self.header):
-            first.setdefault(h, i)
+        first = {h: col - self.col for h, col in self.columns.columns().items()}
         for excel_row, values in zip(self.row_numbers, self.rows):
             out.append((excel_row, {h: (values[i] if i < len(values) else None) for h, i in first.items()}))
         return out

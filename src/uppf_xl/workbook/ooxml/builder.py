@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 
-from uppf_xl.contract import ALL_SHEETS, HIDDEN_SHEETS, SHEETS, TOOL_SHEETS
+from uppf_xl.contract import ALL_SHEETS, HIDDEN_SHEETS, SHEETS, TOOL_SHEETS, HeaderMap
 from uppf_xl.errors import WriteRefused
 from uppf_xl.workbook.content import CellPatch, Changes, RowAppend, SheetContent, TableBlock, Value
 from uppf_xl.workbook.safe import UNCHANGED
@@ -78,6 +78,11 @@ from uppf_xl.workbook.ooxml.charts import _chart_xml
 
 EMU_PER_CM = 360000
 
+
+
+def _table_columns(table: etree._Element, first_col: int) -> HeaderMap:
+    """A table part's columns by name, from its first column on."""
+    return HeaderMap(((tc.get("name") or "") for tc in table.iter(_q("tableColumn"))), first_col)
 
 @dataclass
 class Plan:
@@ -627,18 +632,14 @@ class _Builder:
     def _columns(self, part: str, sheet: _SheetCells, wanted: Iterable[str]) -> _Columns:
         """Header -> column, the header row, the table's bounds and the table itself."""
         table = self._table_of(part, wanted)
-        columns: dict[str, int] = {}
         if table is not None:
             min_col, min_row, max_col, max_row = range_boundaries(table[1].get("ref"))
-            for i, tc in enumerate(table[1].iter(_q("tableColumn"))):
-                columns.setdefault((tc.get("name") or "").strip(), min_col + i)
-            return columns, min_row, (min_col, min_row, max_col, max_row), table
+            return _table_columns(table[1], min_col).columns(), min_row, (min_col, min_row, max_col, max_row), table
         sst = self._shared_strings()
-        for col, c in sorted(sheet.row_cells(1).items()):
-            text = _cell_text(c, sst)
-            if text:
-                columns.setdefault(text.strip(), col)
-        return columns, 1, None, None
+        cells = sheet.row_cells(1)
+        last = max(cells, default=0)
+        texts = [_cell_text(cells[col], sst) or "" if col in cells else "" for col in range(1, last + 1)]
+        return HeaderMap(texts).columns(), 1, None, None
 
     def _shared_strings(self) -> list[str]:
         if not hasattr(self, "_sst"):
@@ -695,9 +696,7 @@ class _Builder:
         if table is None:
             return False
         min_col, min_row, max_col, max_row = range_boundaries(table[1].get("ref"))
-        columns: dict[str, int] = {}
-        for i, tc in enumerate(table[1].iter(_q("tableColumn"))):
-            columns.setdefault((tc.get("name") or "").strip(), min_col + i)
+        columns = _table_columns(table[1], min_col).columns()
         if not headers <= set(columns):
             return False
         wanted: dict[int, list[tuple[int, Value]]] = {}
