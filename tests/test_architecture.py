@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-DOMAIN = ["model", "contract", "dates", "period", "statuses", "schedule", "schedule_sheet", "findings", "dashboard", "dashboard_sheet",
-          "letters", "report", "guard", "survey", "ical", "mail", "outcome", "errors", "vocab"]
+DOMAIN = ["model", "contract", "dates", "period", "statuses", "schedule", "schedule_sheet", "findings", "dashboard",
+          "dashboard_sheet", "letters", "report", "guard", "survey", "ical", "mail", "outcome", "errors", "vocab",
+          "card", "case_report", "publish"]
 FILE_LIBRARIES = ("openpyxl", "xlwings", "python_calamine", "lxml", "docx", "docxtpl")
 # The layers that read and write files; workbook.content is the neutral description of a change.
-FILE_LAYERS = ("uppf_xl.workbook", "uppf_xl.documents", "uppf_xl.render", "uppf_xl.pdf", "uppf_xl.report_docs",
+FILE_LAYERS = ("uppf_xl.workbook", "uppf_xl.documents", "uppf_xl.render", "uppf_xl.pdf",
                "uppf_xl.validate", "uppf_xl.excel", "uppf_xl.macrobook")
 NEUTRAL = {"uppf_xl.workbook.content"}
 SRC = Path(__file__).parents[1] / "src"

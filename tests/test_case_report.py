@@ -10,7 +10,8 @@ import pytest
 from docx import Document
 
 from namnd_history import CHEF, SECRET, TODAY, make_register
-from uppf_xl.case_report import build_case, case_file_name, write_case_report
+from uppf_xl.case_report import build_case, case_file_name
+from uppf_xl.documents.case import write_case_report
 from uppf_xl.errors import PersonalDataFound, UsageError, WorkbookInvalid
 
 CHAIN = [

@@ -114,7 +114,7 @@ def test_yearly_report_has_the_section_the_trend_chart_and_numbers_in_the_annex(
     from docx.oxml.ns import qn
     from openpyxl import load_workbook
 
-    from uppf_xl.report_docs import write_reports
+    from uppf_xl.documents.report import write_reports
 
     reg = make_register()
     result = write_reports(reg, reg.schedule, 2025, "år", VON, tmp_path, TODAY, False, False)
@@ -143,7 +143,7 @@ def test_yearly_report_has_the_section_the_trend_chart_and_numbers_in_the_annex(
 def test_period_reports_have_no_effect_section(tmp_path):
     from docx import Document
 
-    from uppf_xl.report_docs import write_reports
+    from uppf_xl.documents.report import write_reports
 
     reg = make_register()
     result = write_reports(reg, reg.schedule, 2025, "T2", VON, tmp_path, date(2025, 9, 10), False, False)

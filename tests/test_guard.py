@@ -22,7 +22,7 @@ from uppf_xl.guard import (
     suppress,
 )
 from uppf_xl.model import Finding
-from uppf_xl.report_docs import write_reports
+from uppf_xl.documents.report import write_reports
 from uppf_xl.vocab import Category
 
 # (as written, kind, masked form) -- every one has a valid check digit and a real date.

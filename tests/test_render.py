@@ -56,7 +56,8 @@ def shipped_templates() -> list[str]:
 
 def report_context() -> dict:
     """The nämnd report's context for the scenario; charts stand in with their captions only."""
-    from uppf_xl import report, report_docs
+    from uppf_xl import report
+    from uppf_xl.documents import report as report_docs
 
     reg = scenario()
     rep = report.build_report(reg, reg.schedule, 2025, "år", reg.providers[0].namnd, TODAY)

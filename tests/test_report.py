@@ -148,7 +148,7 @@ from docx import Document  # noqa: E402
 
 from uppf_xl.errors import UsageError  # noqa: E402
 from uppf_xl.report import build_report, normalize_period, period_bounds  # noqa: E402
-from uppf_xl.report_docs import write_reports  # noqa: E402
+from uppf_xl.documents.report import write_reports  # noqa: E402
 
 T1_TODAY = date(2025, 5, 10)
 

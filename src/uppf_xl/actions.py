@@ -245,7 +245,8 @@ def report(
     Without `period` and `year`, each nämnd gets the report its next meeting in Sammanträden
     asks for (helår of the plan year when none does), and the outcome says which.
     """
-    from uppf_xl import report_docs, statuses
+    from uppf_xl import statuses
+    from uppf_xl.documents import report as report_docs
 
     if period is None and year is None and wb.register(today).meetings:
         return _meeting_reports(wb, namnd, out, today, pdf, mask, mark_reported)
@@ -306,12 +307,12 @@ def _meeting_reports(wb: Workbook, namnd: str | None, out: Path | None, today: d
 
 def case_report(wb: Workbook, finding_id: str, out: Path | None, today: date, pdf: bool = False) -> Outcome:
     """The tjänsteskrivelse about one serious deficiency that is not remedied (report --case)."""
-    from uppf_xl import case_report as case_mod
+    from uppf_xl.documents import case as case_doc
 
     register = _with_paths(wb, wb.register(today))
     if out is None:
         out = output_folder(wb, register, None)
-    result = case_mod.write_case_report(register, finding_id, out, today, pdf, locate=wb.raw().cell)
+    result = case_doc.write_case_report(register, finding_id, out, today, pdf, locate=wb.raw().cell)
     outcome = Outcome("report", lines=list(result.lines), files=list(result.files))
     log_to_folder(result.docx.parent, "report --case", f"{finding_id}: {len(result.files)} filer", today)
     return outcome.fail(result.pdf_error)
@@ -377,6 +378,7 @@ def kolada_in(wb: Workbook, paths: list[Path], today: date) -> Outcome:
 def card(wb: Workbook, provider_id: str, out: Path | None, today: date, pdf: bool = False) -> Outcome:
     """The provider card (internal dossier) of one provider as .docx, and PDF/A with `pdf`."""
     from uppf_xl import card as card_mod
+    from uppf_xl.documents import card as card_doc
 
     register = _with_paths(wb, wb.register(today))
     if register.provider(provider_id) is None:
@@ -384,7 +386,7 @@ def card(wb: Workbook, provider_id: str, out: Path | None, today: date, pdf: boo
     if out is None:
         out = output_folder(wb, register, None) / card_mod.filename(provider_id, today)
     monthly = wb.raw().tables.get(contract.MONTHLY.name)
-    outcome, pdf_missing = card_mod.write_card(register, provider_id, out, today,
+    outcome, pdf_missing = card_doc.write_card(register, provider_id, out, today,
                                                monthly.records() if monthly is not None else [], pdf)
     log_to_folder(out.parent, "card", f"{provider_id}: {out.name}", today)
     return outcome.fail(pdf_missing)
@@ -392,12 +394,12 @@ def card(wb: Workbook, provider_id: str, out: Path | None, today: date, pdf: boo
 
 def publish(wb: Workbook, out: Path | None, today: date) -> Outcome:
     """The public provider comparison: one HTML page and one PDF/A per area where residents choose."""
-    from uppf_xl import publish as publish_mod
+    from uppf_xl.documents import public
 
     register = wb.register(today)
     if out is None:
         out = output_folder(wb, register, None) / "Jämförelse"
-    outcome, pdf_missing = publish_mod.publish(register, out, today)
+    outcome, pdf_missing = public.publish(register, out, today)
     log_to_folder(out.parent, "publish", outcome.log, today)  # the folder itself is published
     return outcome.fail(pdf_missing)
 

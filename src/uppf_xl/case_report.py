@@ -16,6 +16,9 @@ Allvarlig brist, one already remedied (Åtgärd verifierad), an unconfirmed prop
 without Sammanfattning för nämnd is a content error (exit 1). The guard runs over every text
 as for the nämnd report; with `pdf` the .docx is converted to tagged PDF/A.
 
+This module builds the case and the template's context; `uppf_xl.documents.case` renders
+and writes it.
+
 Example:
     >>> case = build_case(register, "I-2025-013", date(2025, 11, 22))   # doctest: +SKIP
     >>> [c.event for c in case.chain][:2]                               # doctest: +SKIP
@@ -25,17 +28,14 @@ Example:
 from __future__ import annotations
 
 import difflib
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from docx import Document
-
 from uppf_xl import findings as workflow
-from uppf_xl import guard, render, statuses
+from uppf_xl import guard, statuses
 from uppf_xl.contract import FINDINGS, PROVIDERS, CellLocator, default_cell
 from uppf_xl.dates import next_working_day, swedish_month
 from uppf_xl.effect import deadline_in_force
@@ -298,55 +298,3 @@ def case_file_name(case: CaseReport) -> str:
     from uppf_xl.letters import safe_name_part
 
     return f"Ärenderapport_{safe_name_part(case.provider_id)}_{safe_name_part(case.finding.id)}.docx"
-
-
-def write_case_report(register: Register, finding_id: str, out: Path, today: date, pdf: bool = False, *,
-                      locate: CellLocator = default_cell) -> CaseResult:
-    """Write the case report to `out` (a .docx, or a folder); PDF/A beside it with `pdf`.
-
-    Raises PersonalDataFound (nothing written) when the guard finds personal data.
-    """
-    case = build_case(register, finding_id, today, locate=locate)
-    guard.raise_if_found(guard.scan(case.texts[:-1], guard.person_names(register)) + guard.scan(case.texts[-1:], []))
-    ctx = context(case, register)
-    _last_pass(ctx)
-    data = render.render_bytes(TEMPLATE, ctx, register.settings)
-    target = out if out.suffix.lower() == ".docx" and not out.is_dir() else out / case_file_name(case)
-    doc = Document(io.BytesIO(data))
-    props = doc.core_properties
-    props.title, props.subject, props.language = case.title, "Ärende till nämnd", "sv-SE"
-    props.author, props.keywords = register.settings.avsandare, f"ärenderapport; {case.finding.id}"
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    render.write_all([(target, buffer.getvalue())])
-    result = CaseResult(case, target, [target], [f"Ärenderapport om {case.finding.id} ({case.provider}, "
-                                                 f"{case.provider_id}) till {case.namnd}: {target}"])  # fmt: skip
-    if pdf:
-        from uppf_xl.pdf import convert_to_pdf
-
-        try:
-            pdfs = convert_to_pdf([target], target.parent, pdfa=True, tagged=True)
-            result.files.extend(pdfs)
-            result.lines.append(f"PDF/A (taggad): {', '.join(p.name for p in pdfs)}")
-        except ExternalProgramMissing as exc:
-            result.pdf_error = exc
-    return result
-
-
-def _last_pass(ctx: Any) -> None:
-    """Personnummer in anything the document shows (built text included) stops the output."""
-    strings: list[str] = []
-
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-        elif isinstance(v, str) and v:
-            strings.append(v)
-
-    walk(ctx)
-    guard.raise_if_found(guard.scan([guard.GuardItem("Ärenderapport", "", t) for t in strings], []))
-

@@ -40,7 +40,7 @@ from pathlib import Path
 import polars as pl
 from polars._typing import PolarsDataType
 
-from uppf_xl.contract import DASHBOARD, FINDINGS, MONTHLY, SCHEDULE, column_letter
+from uppf_xl.contract import DASHBOARD, MONTHLY, SCHEDULE, column_letter
 from uppf_xl.model import MonthlyResult, Register, ScheduleRow, Settings
 from uppf_xl.monthly_read import Exports
 from uppf_xl.vocab import Category, Interval

@@ -1,6 +1,6 @@
 """The nämnd report's content: every table and text, computed from a Register and Årshjul rows.
 
-Pure computation; `report_docs` turns a `NamndReport` into the .docx, the annex and charts.
+Pure computation; `documents.report` turns a `NamndReport` into the .docx, the annex and charts.
 Definitions (WORKBOOK.md, Decisions "Nämnd report"):
 
 - Periods: T1 = 1 January to Tertial 1 slut, T2 = 1 January to Tertial 2 slut (cumulative),

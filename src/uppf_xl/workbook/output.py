@@ -28,7 +28,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from uppf_xl.errors import FileAccessError
 from uppf_xl.workbook.content import Cell, ChartSpec, ConditionalFormat, SheetContent, Style, TableBlock, Value
 
 DATE_FORMAT = "yyyy-mm-dd"

@@ -1,11 +1,15 @@
-"""Writing the documents the domain modules select and compose: letters, questionnaires.
+"""The documents layer: writing what the domain modules select and compose.
 
-The domain modules (`uppf_xl.letters`, `uppf_xl.survey`) decide what to write and build
-each document's content without a file format in sight; here the content is rendered
-(docxtpl, openpyxl), written atomically beside the .eml drafts and the send list, and
-converted to PDF/A by LibreOffice when asked. Reports, the provider card and the public
-pages write their own files in `uppf_xl.report_docs`, `uppf_xl.case_report`,
-`uppf_xl.card` and `uppf_xl.publish`.
+The domain modules decide what to write and build each document's content without a file
+format in sight; this package renders it (docxtpl, python-docx, openpyxl, Jinja), writes it
+atomically and converts it to PDF/A by LibreOffice when asked:
+
+- here: the letters (`uppf_xl.letters`) with their .eml drafts and send list, and the
+  questionnaires (`uppf_xl.survey`);
+- `documents.report`: the nämnd report (`uppf_xl.report`), its annex and charts;
+- `documents.case`: the case report (`uppf_xl.case_report`);
+- `documents.card`: the provider card (`uppf_xl.card`);
+- `documents.public`: the public comparison pages (`uppf_xl.publish`).
 
 Example:
     >>> result = write_letters(register, register.schedule, date(2025, 1, 10), Path("Utskick"),
@@ -75,8 +79,6 @@ def write_letters(
     With `pdf`, each letter also gets a PDF/A-2b copy (one LibreOffice call); when
     LibreOffice is missing, everything else is written and `pdf_error` says why.
     """
-    from uppf_xl import mail
-
     letters, skipped = plan(register, rows, today, kinds, window, mask, locate)
     result = LetterResult(skipped=skipped, letters=letters, attachment_folder=register.settings.mallmapp)
     from uppf_xl import annual
@@ -133,8 +135,6 @@ def write_letters(
 
 
 def _write_send_list(path: Path, rows: list[list[Value]]) -> None:
-    from uppf_xl.workbook.output import write_output_xlsx
-
     table = TableBlock("tblUtskick", 1, 1, SEND_LIST_HEADER, rows, styles={"UtförarID": "text"})
     write_output_xlsx(path, [SheetContent("Utskick", tables=[table], freeze="A2")])
 
