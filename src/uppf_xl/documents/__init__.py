@@ -25,7 +25,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from uppf_xl import mail, render, survey
+from uppf_xl import mail, render, survey_returns
 from uppf_xl.contract import SETTINGS, CellLocator, default_cell
 from uppf_xl.errors import ERROR, ExternalProgramMissing, Problem, WorkbookInvalid
 from uppf_xl.letters import (
@@ -265,5 +265,5 @@ def survey_out(register: Register, type_id: str, year: int, out_dir: Path, today
 
 
 def survey_in(register: Register, paths: list[Path], today: date, now: dt.datetime | None = None) -> Outcome:
-    """Import returned questionnaires (`uppf_xl.survey.survey_in`), read from their files."""
-    return survey.survey_in(register, paths, today, now, read=read_questionnaire)
+    """Import returned questionnaires (`uppf_xl.survey_returns.survey_in`), read from their files."""
+    return survey_returns.survey_in(register, paths, today, now, read=read_questionnaire)

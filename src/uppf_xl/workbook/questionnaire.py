@@ -33,12 +33,10 @@ from uppf_xl.survey import (
     FULL_SIGNATURE,
     ID_SIGNATURE,
     IDENTITY_FIELDS,
-    QuestionnaireRejected,
     QuestionnaireSpec,
-    ReturnedQuestion,
-    ReturnedQuestionnaire,
     SignedQuestion,
 )
+from uppf_xl.survey_returns import QuestionnaireRejected, ReturnedQuestion, ReturnedQuestionnaire
 from uppf_xl.vocab import AnswerType
 
 SHEET = "Enkät"
