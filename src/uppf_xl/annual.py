@@ -94,7 +94,7 @@ def material_due(visit: date, material_days: int, today: date, settings: Setting
 
 def notice_warnings(letters: Iterable[Letter], register: Register, today: date) -> list[str]:
     """"Varning: ..." lines for kallelser sent with less notice than their type asks for."""
-    from uppf_xl.schedule import _notice_days
+    from uppf_xl.placing import notice_days
 
     out = []
     for letter in letters:
@@ -102,7 +102,7 @@ def notice_warnings(letters: Iterable[Letter], register: Register, today: date) 
         if letter.kind != "kallelse" or row is None or row.visit_date is None:
             continue
         days = (row.visit_date - today).days
-        wanted = _notice_days(register.type(row.type_id), register.settings)
+        wanted = notice_days(register.type(row.type_id), register.settings)
         if days < wanted:
             out.append(f"Varning: {row.key}: kallelsen går ut {days} dagar före besöket {row.visit_date.isoformat()}, "
                        f"kortare varsel än Kallelse dagar före ({wanted} dagar).")
