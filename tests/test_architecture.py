@@ -16,7 +16,7 @@ import pytest
 
 DOMAIN = ["model", "contract", "dates", "period", "statuses", "schedule", "schedule_sheet", "findings", "dashboard",
           "dashboard_sheet", "letters", "report", "guard", "survey", "ical", "mail", "outcome", "errors", "vocab",
-          "card", "case_report", "publish", "survey_returns", "placing"]
+          "card", "case_report", "publish", "survey_returns", "placing", "report_model"]
 FILE_LIBRARIES = ("openpyxl", "xlwings", "python_calamine", "lxml", "docx", "docxtpl")
 # The layers that read and write files; workbook.content is the neutral description of a change.
 FILE_LAYERS = ("uppf_xl.workbook", "uppf_xl.documents", "uppf_xl.render", "uppf_xl.pdf",

@@ -60,7 +60,7 @@ from uppf_xl.workbook.content import CellPatch, Changes, RowAppend, SheetContent
 
 if TYPE_CHECKING:
     from uppf_xl.dashboard import DashTable
-    from uppf_xl.report import Table
+    from uppf_xl.report_model import Table
 
 # Signal names: the texts of Riskmodell's column Signal.
 NEW_PROVIDER = "Ny utförare"
@@ -706,7 +706,7 @@ def report_tables(register: Register, rows: list[ScheduleRow], year: int, today:
 
     Only counts, signal names and the tool's own Orsak texts: no personal names.
     """
-    from uppf_xl.report import Table
+    from uppf_xl.report_model import Table
 
     providers = [p for p in register.providers if p.namnd == namnd]
     ids = {p.id for p in providers}

@@ -46,7 +46,8 @@ from uppf_xl.errors import ExternalProgramMissing, UsageError
 from uppf_xl.letters import safe_name_part
 from uppf_xl.model import Register, ScheduleRow
 from uppf_xl import report as report_mod
-from uppf_xl.report import NamndReport, Table, build_report, namnder, normalize_period
+from uppf_xl.report import build_report, namnder, normalize_period
+from uppf_xl.report_model import NamndReport, Table
 from uppf_xl.workbook.content import Cell, CellPatch, SheetContent, TableBlock
 
 TEMPLATE = "namndrapport.docx"
