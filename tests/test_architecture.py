@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 DOMAIN = ["model", "contract", "dates", "period", "statuses", "schedule", "schedule_sheet", "findings", "dashboard",
-          "dashboard_sheet", "letters", "report", "guard", "survey", "ical", "mail", "outcome", "errors", "vocab",
-          "card", "case_report", "publish", "survey_returns", "placing", "report_model"]
+          "dashboard_sheet", "letters", "report", "guard", "survey", "outcome", "errors", "vocab",
+          "card", "case_report", "publish", "survey_returns", "placing", "report_model",
+          "annual", "effect", "filenames", "finding_board", "meetings", "names", "risk", "senders", "wheel", "wording",
+          "defaults", "insyn", "monthly", "kolada", "demo_data"]
 FILE_LIBRARIES = ("openpyxl", "xlwings", "python_calamine", "lxml", "docx", "docxtpl")
 # The layers that read and write files; workbook.content is the neutral description of a change.
-FILE_LAYERS = ("uppf_xl.workbook", "uppf_xl.documents", "uppf_xl.render", "uppf_xl.pdf",
+FILE_LAYERS = ("uppf_xl.workbook", "uppf_xl.documents", "uppf_xl.render", "uppf_xl.pdf", "uppf_xl.outputs",
                "uppf_xl.validate", "uppf_xl.excel", "uppf_xl.macrobook")
 NEUTRAL = {"uppf_xl.workbook.content"}
 SRC = Path(__file__).parents[1] / "src"

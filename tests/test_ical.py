@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from test_letters import scenario
-from uppf_xl.ical import parse_time, uid_for, write_calendar
+from uppf_xl.documents.calendar import parse_time, uid_for, write_calendar
 
 FIRST = dt.datetime(2025, 1, 10, 8, 0, tzinfo=dt.timezone.utc)
 LATER = dt.datetime(2025, 1, 20, 8, 0, tzinfo=dt.timezone.utc)

@@ -6,7 +6,7 @@ import email
 from email import policy
 from pathlib import Path
 
-from uppf_xl.mail import letter_body, write_eml
+from uppf_xl.documents.mail import letter_body, write_eml
 from uppf_xl.model import Settings
 
 

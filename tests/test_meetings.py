@@ -10,7 +10,8 @@ from icalendar import Calendar
 
 from conftest import DEMO_TODAY
 from factories import provider, register
-from uppf_xl import dashboard, ical, meetings
+from uppf_xl import dashboard, meetings
+from uppf_xl.documents import calendar as ical
 from uppf_xl.cli import main
 from uppf_xl.demo_data import NAMND_AO, NAMND_ON
 from uppf_xl.model import Meeting

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from conftest import DEMO_TODAY
 from month_exports import CLEAN, DIALECTS, EXPECTED, Scenario, scenario, write
 from uppf_xl import actions, monthly, monthly_read
+from uppf_xl.documents import monthly as monthly_doc
 from uppf_xl.cli import main
 from uppf_xl.errors import ExportInvalid
 from uppf_xl.monthly_sample import PLANTS
@@ -240,11 +241,11 @@ def test_the_drill_down_passes_the_personal_data_guard(case: Scenario, planned_m
     analysis = monthly.analyse(monthly_read.read_exports(register, write(case, tmp_path), "nyckel"), register, {MONTH})
     assert analysis.flagged.height and analysis.flagged["customer"].str.contains(r"\d").not_().all()
     ok = tmp_path / "ut" / "ok_detaljer.xlsx"
-    assert monthly.write_details(ok, analysis.flagged) == analysis.flagged.height
+    assert monthly_doc.write_details(ok, analysis.flagged) == analysis.flagged.height
     leaking = analysis.flagged.with_columns(pl.lit("19121212-1212").alias("customer"))
     bad = tmp_path / "ut" / "stopp_detaljer.xlsx"
     with pytest.raises(PersonalDataFound):
-        monthly.write_details(bad, leaking)
+        monthly_doc.write_details(bad, leaking)
     assert not bad.exists()
 
 

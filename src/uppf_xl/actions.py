@@ -320,7 +320,7 @@ def case_report(wb: Workbook, finding_id: str, out: Path | None, today: date, pd
 
 def calendar(wb: Workbook, out: Path | None, year: int | None, today: date) -> Outcome:
     """Every planned visit as an .ics event with a stable UID."""
-    from uppf_xl import ical
+    from uppf_xl.documents import calendar as ical
 
     register = wb.register(today, unused=CALENDAR_UNUSED)
     year = register.plan_year(year, today)
@@ -411,6 +411,7 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
     from dataclasses import replace
 
     from uppf_xl import monthly, monthly_read, statuses
+    from uppf_xl.documents import monthly as monthly_doc
     from uppf_xl.errors import ERROR, ExportInvalid, WorkbookInvalid
     from uppf_xl.survey import new_survey_key, survey_key
     from uppf_xl.workbook.content import RowAppend
@@ -468,7 +469,7 @@ def month_in(wb: Workbook, exports: list[Path], month: str | None, details: bool
         if details:
             details_path = output_folder(wb, register, None) / (
                 f"Månadsuppföljning_{months[0]}{'_' + months[-1] if len(months) > 1 else ''}_detaljer.xlsx")
-            count = monthly.write_details(details_path, analysis.flagged)
+            count = monthly_doc.write_details(details_path, analysis.flagged)
         wb.apply(changes, "month-in", log, now=_now(today))
     if progress:
         progress(steps, steps)

@@ -41,7 +41,7 @@ from uppf_xl.dates import (
     previous_working_day,
     swedish_long_date,
 )
-from uppf_xl.errors import WARNING, Problem
+from uppf_xl.errors import WARNING, Problem, quote_value
 from uppf_xl.model import FollowUpType, Provider, Register, ScheduleRow, Settings
 from uppf_xl.period import Kind
 from uppf_xl.risk import RISK_REASONS
@@ -277,7 +277,6 @@ def _typed_tool_cells(row: ScheduleRow, ftype: FollowUpType | None, provider: Pr
         rhythm = (Interval.MONTH, Interval.QUARTER, Interval.TERTIAL, Interval.HALF_YEAR, Interval.YEAR)
         if row.reason and interval in rhythm:
             warn(row, "Orsak", "kolumnen Orsak fylls i av verktyget; skriv egna anteckningar i Kommentar")
-    from uppf_xl.validate import _quote
 
     # Rows of earlier years keep the provider as it was then: no plan rewrites them.
     if provider is not None and not duplicate and row.year >= current_year:
@@ -285,7 +284,7 @@ def _typed_tool_cells(row: ScheduleRow, ftype: FollowUpType | None, provider: Pr
                                      ("Verksamhetsområde", row.area, provider.area),
                                      ("Nämnd", row.namnd, provider.namnd)):
             if mine and theirs and mine != theirs and _plain(mine) != _plain(theirs):
-                warn(row, header, f"kolumnen {header} kopieras från Utförare ({_quote(theirs)}); ändra i Utförare, "
+                warn(row, header, f"kolumnen {header} kopieras från Utförare ({quote_value(theirs)}); ändra i Utförare, "
                                   "nästa plan skriver över värdet här")
 
 

@@ -18,7 +18,11 @@ Example:
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import dataclass
+
+# Control characters a message shows as symbols (and a text cell refuses).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 ERROR = "Fel"
 WARNING = "Varning"
@@ -140,3 +144,17 @@ def os_reason(exc: OSError, too_long: str = "filnamnet är för långt") -> str:
     if exc.errno == errno.ENAMETOOLONG:
         return too_long
     return exc.strerror or str(exc)
+
+
+def quote_value(raw: object) -> str:
+    """The value as the message shows it: quoted, shortened, control characters made visible."""
+    from uppf_xl.guard import mask_all
+
+    text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
+    text = mask_all(text)  # a message reaches the terminal: a personnummer in the value is masked there too
+    if len(text) > 60:
+        text = text[:57] + "..."
+    text = CONTROL_RE.sub(lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421", text)
+    # A line break or tab would split the message on the terminal: shown as a symbol too.
+    text = text.replace("\n", "\u240a").replace("\r", "\u240d").replace("\t", "\u2409")
+    return f'"{text}"'

@@ -22,7 +22,7 @@ from stdnum.se import orgnr as _orgnr
 
 from uppf_xl import contract, vocab
 from uppf_xl.contract import Kind, Sheet, column_letter
-from uppf_xl.errors import ERROR, WARNING, Problem
+from uppf_xl.errors import CONTROL_RE, ERROR, WARNING, Problem, quote_value
 from uppf_xl.period import Nyckel, Period
 from uppf_xl.model import (
     SETTING_ATTRS,
@@ -52,7 +52,6 @@ from uppf_xl.workbook.content import Value
 
 EMAIL_RE = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
 ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lists whose unknown values are warnings only: themes and roles vary between municipalities.
 SOFT_VOCABS = {"Område", "Ansvarig roll"}
 # Lists whose case variants are read without a word (none: every list says "menade du").
@@ -102,7 +101,7 @@ class Reader:
             return raw
         if isinstance(raw, str):
             if CONTROL_RE.search(raw):
-                self.problem(row, header, f"{_quote(raw)} innehåller osynliga styrtecken; skriv om texten")
+                self.problem(row, header, f"{quote_value(raw)} innehåller osynliga styrtecken; skriv om texten")
                 return None
             raw = raw.strip()
             if raw == "":
@@ -125,7 +124,7 @@ class Reader:
             try:
                 return float(str(raw).replace(",", ".").replace(" ", ""))
             except ValueError:
-                self.problem(row, header, f"{_quote(raw)} är inget tal")
+                self.problem(row, header, f"{quote_value(raw)} är inget tal")
                 return None
         text = self._text(row, header, raw)
         if text is None:
@@ -135,11 +134,11 @@ class Reader:
                 return self._multi(row, column, text)
             return self.vocab(row, header, text, column.vocab or "Ja/Nej")
         if kind is Kind.EMAIL and not EMAIL_RE.match(text):
-            self.problem(row, header, f"{_quote(text)} är ingen giltig e-postadress")
+            self.problem(row, header, f"{quote_value(text)} är ingen giltig e-postadress")
             return None
         if kind is Kind.ORGNR and not _orgnr.is_valid(text):
             reason = "kontrollsiffran stämmer inte" if len(_orgnr.compact(text)) == 10 else "formen ska vara NNNNNN-NNNN"
-            self.problem(row, header, f"{_quote(text)} är inget giltigt organisationsnummer ({reason})")
+            self.problem(row, header, f"{quote_value(text)} är inget giltigt organisationsnummer ({reason})")
             return None
         return text
 
@@ -168,9 +167,9 @@ class Reader:
                     return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
                 except ValueError:
                     pass
-            self.problem(row, header, f"{_quote(raw)} är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)")
+            self.problem(row, header, f"{quote_value(raw)} är inget giltigt datum (skriv ÅÅÅÅ-MM-DD)")
             return None
-        self.problem(row, header, f"{_quote(raw)} är inget datum (cellen är ett tal, inte ett datum)")
+        self.problem(row, header, f"{quote_value(raw)} är inget datum (cellen är ett tal, inte ett datum)")
         return None
 
     def _int(self, row: int, header: str, raw: Value, kind: Kind) -> int | None:
@@ -184,7 +183,7 @@ class Reader:
         elif isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
             number = int(raw.strip())
         if number is None:
-            self.problem(row, header, f"{_quote(raw)} är inget heltal")
+            self.problem(row, header, f"{quote_value(raw)} är inget heltal")
             return None
         if kind is Kind.YEAR and not 1990 <= number <= 2100:
             self.problem(row, header, f"{number} är inget rimligt årtal")
@@ -209,7 +208,7 @@ class Reader:
         matches = folded.get("".join(text.split()).casefold(), [])
         if len(matches) == 1:
             if list_name not in FORGIVEN_SILENTLY:
-                self.problem(row, header, f'{_quote(text)} står inte så i listan {list_name}; menade du "{matches[0]}"? '
+                self.problem(row, header, f'{quote_value(text)} står inte så i listan {list_name}; menade du "{matches[0]}"? '
                                           "(läses så)", WARNING)
             return matches[0]
         close = difflib.get_close_matches(text, allowed, n=1, cutoff=0.6) or difflib.get_close_matches(
@@ -220,7 +219,7 @@ class Reader:
             suggestion = next((a for a in allowed if a.casefold() == close[0].casefold()), close[0])
             hint = f'; menade du "{suggestion}"?'
         severity = WARNING if list_name in SOFT_VOCABS else ERROR
-        self.problem(row, header, f"{_quote(text)} är inget tillåtet värde för {list_name}{hint}", severity)
+        self.problem(row, header, f"{quote_value(text)} är inget tillåtet värde för {list_name}{hint}", severity)
         return text if severity == WARNING else None
 
     def _multi(self, row: int, column: contract.Column, text: str) -> tuple[str, ...] | None:
@@ -234,20 +233,6 @@ class Reader:
                 return None
             out.append(value)
         return tuple(out)
-
-
-def _quote(raw: object) -> str:
-    """The value as the message shows it: quoted, shortened, control characters made visible."""
-    from uppf_xl.guard import mask_all
-
-    text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
-    text = mask_all(text)  # a message reaches the terminal: a personnummer in the value is masked there too
-    if len(text) > 60:
-        text = text[:57] + "..."
-    text = CONTROL_RE.sub(lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421", text)
-    # A line break or tab would split the message on the terminal: shown as a symbol too.
-    text = text.replace("\n", "\u240a").replace("\r", "\u240d").replace("\t", "\u2409")
-    return f'"{text}"'
 
 
 def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Problem]]:
@@ -365,7 +350,7 @@ def _fold_unlisted(header: str, sheets: list[tuple[Reader, list[tuple[int, Row]]
                 continue
             spelling = usual.get("".join(value.split()).casefold())
             if spelling and spelling != value:
-                reader.problem(r, header, f'{_quote(value)} skrivs annars "{spelling}"; menade du "{spelling}"? (läses så)',
+                reader.problem(r, header, f'{quote_value(value)} skrivs annars "{spelling}"; menade du "{spelling}"? (läses så)',
                                WARNING)
                 v[header] = spelling
 

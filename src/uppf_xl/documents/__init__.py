@@ -25,7 +25,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from uppf_xl import mail, render, survey_returns
+from uppf_xl import render, survey_returns
+from uppf_xl.documents import mail
 from uppf_xl.contract import SETTINGS, CellLocator, default_cell
 from uppf_xl.errors import ERROR, ExternalProgramMissing, Problem, WorkbookInvalid
 from uppf_xl.letters import (
