@@ -197,3 +197,30 @@ def test_only_areas_with_free_choice_are_published_and_ended_providers_leave() -
     pages = publish.build_pages(reg, date(2025, 6, 1))
     assert [(p.area, [x.id for x in p.providers]) for p in pages] == [("Hemtjänst", ["U001", "U002"])]
     assert publish.choice_areas(reg, date(2025, 3, 1)) == ["Hemtjänst"]
+
+
+def test_the_guard_names_the_real_cell_after_the_user_moved_columns(demo_book: Path, tmp_path: Path) -> None:
+    import re
+    import sys
+
+    import openpyxl
+    from openpyxl.utils.cell import get_column_letter
+
+    sys.path.insert(0, str(DATA))
+    from make_robust_cases import reorder_columns
+
+    book = openpyxl.load_workbook(demo_book)
+    ws = book["Utförare"]
+    reorder_columns(ws, ["Adress", "UtförarID"])
+    headers = [c.value for c in ws[1]]
+    address = get_column_letter(headers.index("Adress") + 1)
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, 1).value:
+            ws.cell(r, 1).value = f"{ws.cell(r, 1).value}, c/o 19121212-1212"
+    book.save(demo_book)
+    out = tmp_path / "pub"
+    r = run("publish", str(demo_book), "--out", str(out))
+    assert r.exit_code == 1, r.output
+    cells = re.findall(r"Utförare!([A-Z]+)\d+", r.output)
+    assert cells and set(cells) == {address}, r.output  # A here; the contract's order has Adress elsewhere
+    assert "19121212-1212" not in r.output

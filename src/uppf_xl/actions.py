@@ -387,7 +387,7 @@ def card(wb: Workbook, provider_id: str, out: Path | None, today: date, pdf: boo
         out = output_folder(wb, register, None) / card_mod.filename(provider_id, today)
     monthly = wb.raw().tables.get(contract.MONTHLY.name)
     outcome, pdf_missing = card_doc.write_card(register, provider_id, out, today,
-                                               monthly.records() if monthly is not None else [], pdf)
+                                               monthly.records() if monthly is not None else [], pdf, locate=wb.raw().cell)
     log_to_folder(out.parent, "card", f"{provider_id}: {out.name}", today)
     return outcome.fail(pdf_missing)
 
@@ -399,7 +399,7 @@ def publish(wb: Workbook, out: Path | None, today: date) -> Outcome:
     register = wb.register(today)
     if out is None:
         out = output_folder(wb, register, None) / "Jämförelse"
-    outcome, pdf_missing = public.publish(register, out, today)
+    outcome, pdf_missing = public.publish(register, out, today, locate=wb.raw().cell)
     log_to_folder(out.parent, "publish", outcome.log, today)  # the folder itself is published
     return outcome.fail(pdf_missing)
 

@@ -28,7 +28,7 @@ from datetime import date, datetime
 
 from uppf_xl import findings as fnd
 from uppf_xl import guard, insyn, kolada, statuses
-from uppf_xl.contract import FINDINGS, INFO_REQUESTS, MONTHLY, PROVIDERS, default_cell
+from uppf_xl.contract import FINDINGS, INFO_REQUESTS, MONTHLY, PROVIDERS, CellLocator, default_cell
 from uppf_xl.letters import safe_name_part
 from uppf_xl.model import Provider, Register
 from uppf_xl.workbook.content import Value
@@ -72,15 +72,15 @@ class _Masker:
         return guard.mask(text, hits) if hits else text
 
 
-def sections(register: Register, provider: Provider, today: date,
-             monthly: Sequence[tuple[int, dict[str, Value]]] = ()) -> tuple[list[tuple[str, str, list[str], Rows]], int]:
+def sections(register: Register, provider: Provider, today: date, monthly: Sequence[tuple[int, dict[str, Value]]] = (),
+             locate: CellLocator = default_cell) -> tuple[list[tuple[str, str, list[str], Rows]], int]:
     """The card's content as (heading, intro, header, rows) in order, and how many personnummer were masked."""
     safe = _Masker()
     s = register.settings
     pid = provider.id
 
     def p(header: str, text: str) -> str:
-        return safe(PROVIDERS.name, default_cell(PROVIDERS.name, provider.row, header) if provider.row else "", text)
+        return safe(PROVIDERS.name, locate(PROVIDERS.name, provider.row, header) if provider.row else "", text)
 
     facts: Rows = [[k, v] for k, v in [
         ("UtförarID", provider.id), ("Namn", p("Namn", provider.name)), ("Organisationsnummer", provider.orgnr),
@@ -107,7 +107,7 @@ def sections(register: Register, provider: Provider, today: date,
     found = sorted((f for f in register.findings if f.provider_id == pid and f.confirmed), key=lambda f: (f.day, f.id))
     finding_rows: Rows = []
     for f in found:
-        text = safe(FINDINGS.name, default_cell(FINDINGS.name, f.row, "Beskrivning") if f.row else "", f.description or f.summary)
+        text = safe(FINDINGS.name, locate(FINDINGS.name, f.row, "Beskrivning") if f.row else "", f.description or f.summary)
         history = "; ".join(x for x in (
             f"begärd {_d(f.requested)}" if f.requested else "",
             f"svar senast {_d(fnd.deadline(f, s))}" if f.requested else "",
@@ -138,7 +138,7 @@ def sections(register: Register, provider: Provider, today: date,
     letter_rows: Rows = [[_d(d), kind, ref] for d, kind, ref in sorted(letters)]
 
     request_rows: Rows = [
-        [q.id, _d(q.day), safe(INFO_REQUESTS.name, default_cell(INFO_REQUESTS.name, q.row, "Vad som begärs") if q.row else "", q.what),
+        [q.id, _d(q.day), safe(INFO_REQUESTS.name, locate(INFO_REQUESTS.name, q.row, "Vad som begärs") if q.row else "", q.what),
          _d(insyn.deadline(q, s)), _d(q.sent), _d(q.received) or "–"]
         for q in requests
     ]

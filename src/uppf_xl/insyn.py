@@ -34,7 +34,7 @@ from typing import Callable
 
 from uppf_xl import guard
 from uppf_xl import letters as lt
-from uppf_xl.contract import INFO_REQUESTS, default_cell
+from uppf_xl.contract import INFO_REQUESTS, CellLocator, default_cell
 from uppf_xl.dates import is_working_day, next_working_day, swedish_long_date
 from uppf_xl.errors import WARNING, Problem
 from uppf_xl.model import InfoRequest, Provider, Register, Settings
@@ -96,7 +96,7 @@ def wants_reminder(req: InfoRequest, settings: Settings, today: date, window: tu
 
 
 def add_letters(register: Register, today: date, kinds: set[str], window: tuple[date | None, date | None],
-                letters: list[lt.Letter], skipped: list[lt.Skip]) -> None:
+                letters: list[lt.Letter], skipped: list[lt.Skip], locate: CellLocator = default_cell) -> None:
     """Append the information-request letters (and reminders) a run writes to `letters`/`skipped`."""
     settings = register.settings
     wanted: list[tuple[str, InfoRequest]] = []
@@ -108,7 +108,7 @@ def add_letters(register: Register, today: date, kinds: set[str], window: tuple[
     if not wanted:
         return
     texts = guard.scan_texts(
-        [guard.GuardItem(INFO_REQUESTS.name, default_cell(INFO_REQUESTS.name, r.row, "Vad som begärs") if r.row else "", r.what)
+        [guard.GuardItem(INFO_REQUESTS.name, locate(INFO_REQUESTS.name, r.row, "Vad som begärs") if r.row else "", r.what)
          for _, r in wanted],
         guard.person_names(register),
     )

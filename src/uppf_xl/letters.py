@@ -247,7 +247,7 @@ def plan(
             skipped += skip
     from uppf_xl import insyn  # information requests (Informationsbegäran)
 
-    insyn.add_letters(register, today, kinds, window, letters, skipped)
+    insyn.add_letters(register, today, kinds, window, letters, skipped, locate)
     return letters, skipped
 
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from uppf_xl import guard, kolada
-from uppf_xl.contract import FINDINGS, KPIS, PROVIDERS, default_cell
+from uppf_xl.contract import FINDINGS, KPIS, PROVIDERS, CellLocator, default_cell
 from uppf_xl.dates import swedish_month
 from uppf_xl.model import Finding, Provider, Register, ScheduleRow
 from uppf_xl.vocab import Avtalsform, Category, Interval
@@ -185,7 +185,7 @@ def _number(x: float | None) -> str:
     return (f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}").replace(".", ",")
 
 
-def guard_pages(register: Register, pages: list[AreaPage]) -> None:
+def guard_pages(register: Register, pages: list[AreaPage], locate: CellLocator = default_cell) -> None:
     """Stop (PersonalDataFound) when any published text holds personal data; names every cell."""
     items: list[guard.GuardItem] = []
     labels: list[guard.GuardItem] = []  # provider names: personnummer only (a firm may carry its owner's name)
@@ -193,7 +193,7 @@ def guard_pages(register: Register, pages: list[AreaPage]) -> None:
     summaries = {f.summary: f.row for f in register.findings if f.summary}
 
     def at(sheet: str, row: int, header: str) -> str:
-        return default_cell(sheet, row, header) if row else ""
+        return locate(sheet, row, header) if row else ""
 
     for page in pages:
         for p in page.providers:

@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from uppf_xl.card import sections
+from uppf_xl.contract import CellLocator, default_cell
 from uppf_xl.errors import ExternalProgramMissing, FileAccessError
 from uppf_xl.model import Provider, Register
 from uppf_xl.outcome import Outcome
@@ -57,8 +58,8 @@ def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
     trpr.append(el)
 
 
-def build_document(register: Register, provider: Provider, today: date,
-                   monthly: Sequence[tuple[int, dict[str, Value]]] = ()) -> tuple[DocxDocument, int]:
+def build_document(register: Register, provider: Provider, today: date, monthly: Sequence[tuple[int, dict[str, Value]]] = (),
+                   locate: CellLocator = default_cell) -> tuple[DocxDocument, int]:
     """The card as a python-docx Document (not saved)."""
     doc = Document()
     _styles(doc)
@@ -75,7 +76,7 @@ def build_document(register: Register, provider: Provider, today: date,
         f"ärende, framtaget {today.isoformat()} ur uppföljningsregistret. Innehåller interna uppgifter; lämnas inte ut "
         "utan sekretessprövning."
     )
-    content, masked = sections(register, provider, today, monthly)
+    content, masked = sections(register, provider, today, monthly, locate)
     for heading, intro, header, rows in content:
         doc.add_heading(heading, level=1)
         if intro:
@@ -101,12 +102,12 @@ def build_document(register: Register, provider: Provider, today: date,
 
 
 def write_card(register: Register, provider_id: str, out: Path, today: date,
-               monthly: Sequence[tuple[int, dict[str, Value]]] = (), pdf: bool = False
-               ) -> tuple[Outcome, ExternalProgramMissing | None]:
+               monthly: Sequence[tuple[int, dict[str, Value]]] = (), pdf: bool = False, *,
+               locate: CellLocator = default_cell) -> tuple[Outcome, ExternalProgramMissing | None]:
     """Write the card to `out` (.docx) and, with `pdf`, a PDF/A beside it."""
     provider = register.provider(provider_id)
     assert provider is not None
-    doc, masked = build_document(register, provider, today, monthly)
+    doc, masked = build_document(register, provider, today, monthly, locate)
     if out.suffix.lower() != ".docx":
         out = out.with_suffix(".docx")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from uppf_xl.contract import CellLocator, default_cell
 from uppf_xl.dates import swedish_long_date
 from uppf_xl.errors import ExternalProgramMissing, FileAccessError
 from uppf_xl.model import Register
@@ -147,10 +148,11 @@ def _docx(register: Register, page: AreaPage, today: date, path: Path) -> None:
     doc.save(str(path))
 
 
-def publish(register: Register, out: Path, today: date, pdf: bool = True) -> tuple[Outcome, ExternalProgramMissing | None]:
+def publish(register: Register, out: Path, today: date, pdf: bool = True, *,
+            locate: CellLocator = default_cell) -> tuple[Outcome, ExternalProgramMissing | None]:
     """Write index.html, one page and one PDF/A per area into `out`; guard first, then write."""
     pages = build_pages(register, today)
-    guard_pages(register, pages)
+    guard_pages(register, pages, locate)
     html = render_html(register, pages, today)
     outcome = Outcome("publish")
     try:
