@@ -1,10 +1,10 @@
 """Build the nämnd report template templates/namndrapport.docx (a tjänsteskrivelse).
 
 Run from the repository root: `python templates/build/report.py`. The template is a docxtpl
-document filled by `uppf_xl.report_docs` (see `report_docs.context` for the fields). It is
+document filled by `uppf_xl.documents.report` (see `documents.report.context` for the fields). It is
 built for accessibility: real Heading styles, Swedish as the language of every style, table
 header rows that repeat on each page (w:tblHeader) and carry a caption, and chart markers
-that `report_docs` replaces with pictures that have alternative text.
+that `documents.report` replaces with pictures that have alternative text.
 
 Tables are generic: one Word table whose first column and column loop (`{%tc %}`) take any
 header, so a municipality can restyle a table in Word without touching the code.
@@ -76,7 +76,7 @@ def _styles(doc) -> None:
 
 def _core(doc) -> None:
     props = doc.core_properties
-    props.title = "{{ title }}"  # replaced by report_docs after rendering
+    props.title = "{{ title }}"  # replaced by documents.report after rendering
     props.language = "sv-SE"
     props.author = ""
     props.comments = ""
