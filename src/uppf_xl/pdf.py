@@ -116,3 +116,11 @@ def convert_to_pdf(
             f"LibreOffice skapade inte {len(missing)} av {len(pdfs)} PDF-filer (t.ex. {missing[0]}).{why}"
         )
     return pdfs
+
+
+def tagged_pdfa_beside(path: Path) -> tuple[list[Path], ExternalProgramMissing | None]:
+    """The tagged PDF/A of one document, written beside it; the error instead when LibreOffice is missing."""
+    try:
+        return convert_to_pdf([path], path.parent, pdfa=True, tagged=True), None
+    except ExternalProgramMissing as exc:
+        return [], exc

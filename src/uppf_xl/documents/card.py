@@ -120,12 +120,10 @@ def write_card(register: Register, provider_id: str, out: Path, today: date,
         outcome.lines.append(f"{masked} personnummer i texterna är maskerade i kortet; rätta dem i arbetsboken.")
     missing: ExternalProgramMissing | None = None
     if pdf:
-        from uppf_xl.pdf import convert_to_pdf
+        from uppf_xl.pdf import tagged_pdfa_beside
 
-        try:
-            pdfs = convert_to_pdf([out], out.parent, pdfa=True, tagged=True)
+        pdfs, missing = tagged_pdfa_beside(out)
+        if pdfs:
             outcome.files.extend(pdfs)
             outcome.lines.append(f"PDF/A: {pdfs[0]}")
-        except ExternalProgramMissing as exc:
-            missing = exc
     return outcome, missing

@@ -16,7 +16,6 @@ from docx import Document
 from uppf_xl import guard, render
 from uppf_xl.case_report import TEMPLATE, CaseResult, build_case, case_file_name, context
 from uppf_xl.contract import CellLocator, default_cell
-from uppf_xl.errors import ExternalProgramMissing
 from uppf_xl.model import Register
 
 
@@ -42,14 +41,12 @@ def write_case_report(register: Register, finding_id: str, out: Path, today: dat
     result = CaseResult(case, target, [target], [f"Ärenderapport om {case.finding.id} ({case.provider}, "
                                                  f"{case.provider_id}) till {case.namnd}: {target}"])  # fmt: skip
     if pdf:
-        from uppf_xl.pdf import convert_to_pdf
+        from uppf_xl.pdf import tagged_pdfa_beside
 
-        try:
-            pdfs = convert_to_pdf([target], target.parent, pdfa=True, tagged=True)
+        pdfs, result.pdf_error = tagged_pdfa_beside(target)
+        if pdfs:
             result.files.extend(pdfs)
             result.lines.append(f"PDF/A (taggad): {', '.join(p.name for p in pdfs)}")
-        except ExternalProgramMissing as exc:
-            result.pdf_error = exc
     return result
 
 
