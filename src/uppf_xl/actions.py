@@ -18,7 +18,7 @@ from pathlib import Path
 
 from uppf_xl import contract
 from uppf_xl.errors import ERROR, ExternalProgramMissing, Problem, UsageError, WorkbookInvalid
-from uppf_xl.model import Register, ScheduleRow
+from uppf_xl.model import ArchivedPair, Register, ScheduleRow
 from uppf_xl.outcome import Outcome
 from uppf_xl.workbook import Workbook, current_user
 from uppf_xl.workbook.content import CellPatch, Changes
@@ -137,6 +137,7 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
 
     register = wb.register(today, unused=QUESTIONNAIRE_SHEETS)
     year = register.plan_year(year, today)
+    _refuse_archived_year(register, year, wb.name)
     seen = risk.observe(register, today)
     extra = risk.extra_slots(register, seen.all_changes(register), year)
     result = schedule.plan(register, year, today, progress=progress, extra_slots=extra, adopt=today if adopt else None)
@@ -182,6 +183,94 @@ def status(wb: Workbook, year: int | None, today: date) -> Outcome:
     wb.apply(changes, "status", f"Översikten uppdaterad för {today:%Y-%m-%d}", now=_now(today))
     return Outcome("status", changes=changes, lines=lines, tables=tables, log="status",
                    warnings=list(getattr(wb, "warnings", [])))
+
+
+def archive(wb: Workbook, before: int | None, today: date, restore: bool = False) -> Outcome:
+    """Move the finished rows of the years before `before` (default last year) to the archive
+    workbook beside this one, or with `restore` move every archived row back (see uppf_xl.archive).
+
+    The archive file is written first and put back as it was when the workbook's write fails;
+    the workbook itself is written whole or not at all.
+    """
+    from uppf_xl import archive as archive_mod
+    from uppf_xl import schedule_sheet
+    from uppf_xl.workbook.archive_file import read_archive, write_archive
+
+    if wb.path is None:
+        raise UsageError("arkivet läggs bredvid arbetsboken: spara arbetsboken som fil först")
+    register = wb.register(today, unused=QUESTIONNAIRE_SHEETS)
+    path = archive_mod.archive_path(wb.path)
+    if not restore and before is not None and before > today.year:
+        raise UsageError(f"--före {before}: bara år som har passerat kan arkiveras (senast --före {today.year})")
+    archived = read_archive(path)
+    if register.archived and not archived:
+        from uppf_xl.errors import FileAccessError
+
+        raise FileAccessError(f"Arkivet {path.name} saknas bredvid {wb.name}, men det dolda bladet Arkiv visar att "
+                              f"rader har arkiverats dit. Lägg tillbaka filen och kör igen; inget är ändrat.")
+    if archived and not register.archived and not restore:
+        raise UsageError(f"{path.name} finns redan bredvid {wb.name}, men arbetsboken har inget arkiverat (bladet Arkiv "
+                         f"är tomt); den filen hör till en annan arbetsbok. Flytta eller döp om den och kör igen.")
+    if restore:
+        if not archived:
+            return Outcome("archive", lines=[f"Det finns inget arkiv att återställa ({path.name} saknas)."])
+        rows, skipped = archive_mod.restored(register.schedule, archived)
+        pairs: list[ArchivedPair] = []
+        details = f"{len(archived) - skipped} rader tillbaka från {path.name}"
+        lines = [f"Flyttade tillbaka {len(archived) - skipped} rader från {path.name} till Årshjul ({len(rows)} rader)."]
+        if skipped:
+            lines.append(f"{skipped} arkiverade rader fanns redan i Årshjul och behölls som de står där.")
+    else:
+        cut = max(before or today.year - 1, archive_mod.archived_before(register) or 0)
+        moved = archive_mod.movable(register, register.schedule, cut)
+        moving = {id(r) for r in moved}
+        rows = [r for r in register.schedule if id(r) not in moving]
+        archived = archive_mod.merged(archived, moved)
+        pairs = archive_mod.summarize(archived, cut)
+        details = f"{len(moved)} rader före {cut} till {path.name}"
+        lines = archive_mod.lines(len(moved), len(rows), cut, path, len(archived), wb.name)
+        if not moved and pairs == register.archived:
+            return Outcome("archive", lines=lines)
+    register.archived = pairs
+    register.memo.clear()
+    year = register.plan_year(None, today)
+    changes, _, _ = _status_changes(register, rows, year, today)
+    changes.sheets[:0] = [schedule_sheet.schedule_sheet(rows), archive_mod.summary_sheet(register.archived)]
+    old = path.read_bytes() if path.exists() else None
+    if not restore:
+        write_archive(path, archived)
+    try:
+        wb.apply(changes, "archive", details, now=_now(today))
+    except BaseException:
+        if not restore:
+            _put_back(path, old)
+        raise
+    if restore:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return Outcome("archive", changes=changes, log=details, lines=lines, files=[] if restore else [path],
+                   warnings=list(getattr(wb, "warnings", [])))
+
+
+def _refuse_archived_year(register: Register, year: int, name: str) -> None:
+    """A year whose rows are in the archive workbook is not planned again over them."""
+    from uppf_xl import archive as archive_mod
+
+    before = archive_mod.archived_before(register)
+    if before is not None and year < before:
+        raise UsageError(f"År {year} är arkiverat (arkivet har åren före {before}); kör "
+                         f"uppf-xl archive {name} --återställ först om året ska planeras om")
+
+
+def _put_back(path: Path, old: bytes | None) -> None:
+    """The archive file as it was before this run (removed when there was none)."""
+    from uppf_xl import outputs
+
+    with contextlib.suppress(Exception):
+        if old is None:
+            path.unlink()
+        else:
+            outputs.write_bytes(path, old)
 
 
 def letters(

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from uppf_xl import findings as fnd
-from uppf_xl import guard, insyn, kolada, statuses
+from uppf_xl import archive, guard, insyn, kolada, statuses
 from uppf_xl.contract import FINDINGS, INFO_REQUESTS, MONTHLY, PROVIDERS, CellLocator, default_cell
 from uppf_xl.letters import safe_name_part
 from uppf_xl.model import Provider, Register
@@ -99,6 +99,11 @@ def sections(register: Register, provider: Provider, today: date, monthly: Seque
 
     rows = sorted((r for r in register.schedule if r.provider_id == pid), key=lambda r: (r.period, r.type_id))
     follow_ups: Rows = [
+        [f"före {a.before}", f"{ftype.name if (ftype := register.type(a.type_id)) else a.type_id} ({a.type_id})", "", "", "",
+         _d(a.last_done), "Arkiverad", f"{a.rows} rader i arkivet; genomförda per år: {archive.format_counts(a.done_by_year)}"]
+        for a in register.archived if a.provider_id == pid
+    ]  # the years moved to the archive workbook (uppf_xl.archive), one line per type
+    follow_ups += [
         [r.period, f"{r.type_name} ({r.type_id})", _d(r.due), _d(r.visit_date), _d(r.notified), _d(r.done), r.status,
          safe("Årshjul", "", r.reason)]
         for r in rows

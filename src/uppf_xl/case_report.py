@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from uppf_xl import findings as workflow
-from uppf_xl import guard, statuses
+from uppf_xl import archive, guard, statuses
 from uppf_xl.contract import FINDINGS, PROVIDERS, CellLocator, default_cell
 from uppf_xl.dates import next_working_day, swedish_month
 from uppf_xl.effect import deadline_in_force
@@ -162,7 +162,8 @@ def chain_of_dates(register: Register, f: Finding, today: date) -> list[ChainIte
         late = (f.received - due).days if due is not None and f.received > due else 0
         add(f.received, "Åtgärdsplan inkom", f"{late} dagar efter svarstiden" if late else "inom svarstiden")
     add(f.approved, "Åtgärdsplanen godkändes")
-    for r in sorted(register.schedule, key=lambda r: (r.done or date.max, r.key)):
+    history = [*register.schedule, *archive.stand_ins(register)]  # archived years: their latest visit per type
+    for r in sorted(history, key=lambda r: (r.done or date.max, r.key)):
         if r.provider_id != f.provider_id or r.key == f.key:
             continue
         ftype = register.type(r.type_id)

@@ -232,6 +232,29 @@ def status(file: Path, year: int | None, today: date) -> Outcome:
 
 @main.command()
 @WORKBOOK_ARG
+@click.option("--före", "--fore", "before", type=cli_sv.Year(), default=None,
+              help="Arkivera åren före detta år (standard: förra året, så att årets och förra årets rader står kvar).")
+@click.option("--återställ", "--aterstall", "restore", is_flag=True, help="Flytta tillbaka alla arkiverade rader till Årshjul.")
+@today_option
+@handled
+def archive(file: Path, before: int | None, restore: bool, today: date) -> Outcome:
+    """Flytta avslutade rader från tidigare år till en arkivarbetsbok bredvid arbetsboken.
+
+    En rad flyttas när den är genomförd eller Utgår och ingen iakttagelse pekar på den;
+    eftersläpningen står kvar. Arkivet heter ARBETSBOK-arkiv.xlsx. Intervall, täckning
+    och jämförelser med tidigare år räknar fortfarande med de arkiverade raderna.
+
+    \b
+    Exempel:
+      uppf-xl archive uppfoljning.xlsx
+      uppf-xl archive uppfoljning.xlsx --före 2028
+      uppf-xl archive uppfoljning.xlsx --återställ
+    """
+    return actions.archive(open_workbook(file), before, today, restore=restore)
+
+
+@main.command()
+@WORKBOOK_ARG
 @click.option("--out", metavar="MAPP", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Mapp för breven (annars Utdatamapp, annars Utskick bredvid arbetsboken).")
 @click.option("--from", "from_", type=ISO_DATE, default=None, help="Fönstrets första dag.")

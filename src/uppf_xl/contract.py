@@ -517,6 +517,22 @@ PROVIDER_HISTORY = Sheet(
     optional=True,
 )
 
+ARCHIVE = Sheet(
+    "Arkiv",
+    "tblArkiv",
+    (
+        Column("UtförarID", owner=TOOL, width=11),
+        Column("TypID", owner=TOOL, width=10),
+        Column("Nyckel", owner=TOOL, width=24),
+        Column("Senast genomförd", D, owner=TOOL, width=14),
+        Column("Rader", I, owner=TOOL, width=8),
+        Column("Genomförda per år", owner=TOOL, width=30),
+        Column("Arkiverat före", Kind.YEAR, owner=TOOL, width=10),
+    ),
+    tool_owned=True,
+    optional=True,
+)
+
 # Sheet order in a new workbook.
 ALL_SHEETS: tuple[Sheet, ...] = (
     DASHBOARD,
@@ -540,12 +556,13 @@ ALL_SHEETS: tuple[Sheet, ...] = (
     LISTS,
     LOG,
     PROVIDER_HISTORY,
+    ARCHIVE,
 )
 SHEETS: dict[str, Sheet] = {s.name: s for s in ALL_SHEETS}
 # Sheets the tool may rewrite whole.
 TOOL_SHEETS = frozenset(s.name for s in ALL_SHEETS if s.tool_owned)
 # Tool sheets a user does not need to see; a write that adds one adds it hidden.
-HIDDEN_SHEETS = frozenset({PROVIDER_HISTORY.name})
+HIDDEN_SHEETS = frozenset({PROVIDER_HISTORY.name, ARCHIVE.name})
 
 
 def column_letter(col: int) -> str:

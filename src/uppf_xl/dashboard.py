@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from uppf_xl import finding_board
 from uppf_xl import findings as fnd
-from uppf_xl import meetings, statuses
+from uppf_xl import archive, meetings, statuses
 from uppf_xl.dates import add_months, month_end, swedish_month
 from uppf_xl.model import Finding, FollowUpType, Provider, Register, ScheduleRow
 from uppf_xl.risk import dashboard_tables as risk_tables
@@ -306,7 +306,7 @@ def _coverage(register: Register, live: list[ScheduleRow], year: int, today: dat
     last: dict[tuple[str, str], date] = {}
     upcoming: dict[tuple[str, str], date] = {}
     first_due: dict[tuple[str, str], date] = {}
-    for r in live:
+    for r in [*live, *archive.stand_ins(register)]:  # the archived years' latest Genomförd count too
         k = (r.provider_id, r.type_id)
         if r.due is not None:
             first_due[k] = min(first_due.get(k, r.due), r.due)

@@ -34,6 +34,9 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
                 echo(f"   {outcome.failure.closing}")
             made.extend(outcome.files)
 
+    from uppf_xl.archive import archive_path
+
+    archive_path(book).unlink(missing_ok=True)  # the archive of an earlier demo run
     step("Arbetsbok", actions.init(book, demo=True, force=True, today=today))
     wb = open_workbook(book)
     problems = actions.check(wb, today)
@@ -50,6 +53,8 @@ def run_demo(folder: Path, today: date, echo: Echo = print) -> Outcome:
         step(f"Fältarbete {year} (demo)", _simulate_fieldwork(book, year, until))
         if year == today.year - 1:
             step("Ny verksamhetschef och nya lokaler (demo)", _simulate_reorganisation(book, until))
+        if year == today.year:  # in January: the years before last year go to the archive workbook
+            step(f"Arkiv (åren före {year - 1})", actions.archive(open_workbook(book), None, january))
     _simulate_case(book, today)
     step("Flyttade besök (demo)", _simulate_moves(book, today))
     step("Översikt", actions.status(open_workbook(book), today.year, today))

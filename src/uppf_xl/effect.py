@@ -39,6 +39,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from uppf_xl import archive
 from uppf_xl.dates import add_months, next_working_day
 from uppf_xl.model import Finding, Provider, Register, ScheduleRow
 from uppf_xl.vocab import Category, Interval, Risk, RowStatus
@@ -192,10 +193,10 @@ def build_effect(register: Register, rows: list[ScheduleRow], year: int, namnd: 
     for area in areas:
         ids = {pid for pid, p in providers.items() if p.area == area}
         figures = [_year(register, [r for r in live if r.provider_id in ids],
-                         [f for f in findings if f.provider_id in ids], y, as_of) for y in years]
+                         [f for f in findings if f.provider_id in ids], y, as_of, ids) for y in years]
         if any(f.followups or f.findings or f.approved or f.plans_due for f in figures):
             by_area[area] = figures
-    total = [_year(register, live, findings, y, as_of) for y in years]
+    total = [_year(register, live, findings, y, as_of, set(providers)) for y in years]
     section = EffectSection(namnd, years, as_of, by_area, total, adherence(register, rows, year, providers, as_of))
     section.text = _text(section)
     return section
@@ -235,7 +236,8 @@ def recurring(f: Finding, earlier: list[Finding], as_of: date) -> bool:
     return False
 
 
-def _year(register: Register, rows: list[ScheduleRow], findings: list[Finding], year: int, as_of: date) -> YearFigures:
+def _year(register: Register, rows: list[ScheduleRow], findings: list[Finding], year: int, as_of: date,
+          ids: set[str]) -> YearFigures:
     def in_year(day: date | None) -> bool:
         return day is not None and day.year == year and day <= as_of
 
@@ -246,6 +248,8 @@ def _year(register: Register, rows: list[ScheduleRow], findings: list[Finding], 
             continue
         if in_year(r.done):
             y.followups += 1
+    if year <= as_of.year:  # rows moved to the archive workbook (uppf_xl.archive) still count
+        y.followups += archive.done_in(register, ids, year, skip=frozenset({Interval.MONTH}))
     plan_findings = [f for f in findings if f.category in PLAN_CATEGORIES]
     for f in plan_findings:
         if in_year(f.day):

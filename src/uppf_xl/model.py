@@ -409,6 +409,21 @@ class HistoryRow:
 
 
 @dataclass
+class ArchivedPair:
+    """A row of the hidden sheet Arkiv: what the archived Årshjul rows of one provider and
+    follow-up type leave behind in the workbook (see uppf_xl.archive)."""
+
+    provider_id: str
+    type_id: str
+    key: Nyckel | None  # the latest archived row with Genomförd
+    last_done: date | None
+    rows: int  # archived rows of the pair
+    done_by_year: dict[int, int]  # the year of Genomförd -> archived rows done in it
+    before: int  # the archive holds the years before this one
+    row: int = field(default=0, compare=False)
+
+
+@dataclass
 class InfoRequest:
     """A row of Informationsbegäran: information requested from a provider (allmänhetens insyn)."""
 
@@ -498,6 +513,7 @@ class Register:
     handlers: list[Handler] = field(default_factory=list)  # Handläggare
     risk_model: list[RiskSignal] | None = None  # None: no sheet Riskmodell, the default model applies
     history: list[HistoryRow] = field(default_factory=list)  # Utförarhistorik
+    archived: list[ArchivedPair] = field(default_factory=list)  # Arkiv
     monthly_deviations: list[MonthlyDeviation] = field(default_factory=list)
     info_requests: list[InfoRequest] = field(default_factory=list)
     kpis: list[KpiValue] = field(default_factory=list)

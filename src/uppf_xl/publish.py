@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from uppf_xl import guard, kolada
+from uppf_xl import archive, guard, kolada
 from uppf_xl.contract import FINDINGS, KPIS, PROVIDERS, CellLocator, default_cell
 from uppf_xl.dates import swedish_month
 from uppf_xl.model import Finding, Provider, Register, ScheduleRow
@@ -114,7 +114,8 @@ def _counted_row(row: ScheduleRow, register: Register) -> bool:
 
 
 def latest_follow_up(register: Register, provider: Provider) -> ScheduleRow | None:
-    done = [r for r in register.schedule if r.provider_id == provider.id and r.done is not None and _counted_row(r, register)]
+    done = [r for r in [*register.schedule, *archive.stand_ins(register)]
+            if r.provider_id == provider.id and r.done is not None and _counted_row(r, register)]
     return max(done, key=lambda r: (r.done, r.key)) if done else None
 
 

@@ -95,7 +95,7 @@ from uppf_xl.model import Event, FollowUpType, Provider, Register, ScheduleRow, 
 from uppf_xl.placing import Calendar, Item, Placer, notice_days, year_working_days
 from uppf_xl.period import Nyckel, Period
 from uppf_xl.vocab import Interval, RowStatus
-from uppf_xl import wording
+from uppf_xl import archive, wording
 
 ON_DEMAND_DAYS = 30  # Vid behov: Senast this many days after the event (WORKBOOK.md Decisions)
 
@@ -471,8 +471,9 @@ def plan(
         else:
             existing[r.key] = r
 
-    last_done = _last_done(register.schedule, year)
-    missed = _missed(register.schedule, year)
+    history = [*register.schedule, *archive.stand_ins(register)]  # the archived years' latest Genomförd too
+    last_done = _last_done(history, year)
+    missed = _missed(history, year)
     not_created = 0
     pairs = _plan_pairs(register, year)
     triggers = event_triggers(register.events, settings, year)

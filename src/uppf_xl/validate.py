@@ -26,6 +26,7 @@ from uppf_xl.errors import CONTROL_RE, ERROR, WARNING, Problem, quote_value
 from uppf_xl.period import Nyckel, Period
 from uppf_xl.model import (
     SETTING_ATTRS,
+    ArchivedPair,
     ImportField,
     MonthlyResult,
     Answer,
@@ -289,6 +290,7 @@ def build_register(raw: RawWorkbook, today: date) -> tuple[Register, list[Proble
     register.handlers = _handlers(rows(contract.HANDLAGGARE))
     _read_risk_sheets(register, raw, rows, readers.get(contract.RISK_MODEL.name, (None,))[0],
                       readers.get(contract.PROVIDERS.name, (None,))[0])
+    register.archived = _archived(rows(contract.ARCHIVE), readers.get(contract.ARCHIVE.name, (None,))[0])
     register.info_requests = _info_requests(rows(contract.INFO_REQUESTS))
     register.kpis = _kpi_values(rows(contract.KPIS))
     register.meetings = _meetings(rows(contract.MEETINGS), readers.get(contract.MEETINGS.name, (None,))[0])
@@ -698,6 +700,33 @@ def _read_risk_sheets(register: Register, raw: RawWorkbook, rows: Callable[[Shee
         MonthlyDeviation(text(v["Månad"])[:7], text(v["UtförarID"]), text(v["Avvikelser"]))
         for r, v in rows(contract.MONTHLY) if v.get("UtförarID") and text(v.get("Avvikelser"))
     ]
+
+
+def _archived(rows: list[tuple[int, Row]], reader: Reader | None) -> list[ArchivedPair]:
+    """The hidden sheet Arkiv (uppf_xl.archive); a broken row is reported, never guessed at."""
+    from uppf_xl import archive
+
+    out = []
+    for r, v in rows:
+        if not v["UtförarID"] or not v["TypID"]:
+            continue
+        counts = archive.parse_counts(str(v["Genomförda per år"] or ""))
+        if counts is None:
+            if reader is not None:
+                reader.problem(r, "Genomförda per år", f'{quote_value(str(v["Genomförda per år"]))} är inte i formen '
+                                                       '"2025: 3; 2026: 1"; bladet skrivs av uppf-xl archive')
+            continue
+        out.append(ArchivedPair(str(v["UtförarID"]), str(v["TypID"]), archive.key_of(str(v["Nyckel"] or "")),
+                                v["Senast genomförd"], v["Rader"] or 0, counts, v["Arkiverat före"] or 0, r))
+    return out
+
+
+def schedule_rows(table: RawTable) -> tuple[list[ScheduleRow], list[Problem]]:
+    """The rows of one Årshjul table alone (the archive workbook's), checked cell by cell."""
+    problems: list[Problem] = []
+    reader = Reader(table, problems, {})
+    rows = [_schedule_row(r, v) for r, v in _typed_rows(reader, contract.SCHEDULE) if v.get("Nyckel")]
+    return rows, problems
 
 
 def _info_requests(rows: list[tuple[int, Row]]) -> list[InfoRequest]:

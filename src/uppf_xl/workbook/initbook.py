@@ -62,7 +62,7 @@ def write_new_workbook(path: Path, tables: Mapping[str, Sequence[Sequence[Any]]]
             continue
         headers = sheet.headers + extra_columns.get(sheet.name, [])
         _write_table(ws, sheet, headers, tables.get(sheet.name, []))
-        if sheet is contract.PROVIDER_HISTORY:
+        if sheet.name in contract.HIDDEN_SHEETS:
             ws.sheet_state = "hidden"
     _add_validations(wb, list_columns)
     _add_reference_validations(wb)
