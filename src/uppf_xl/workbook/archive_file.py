@@ -6,17 +6,12 @@ value as it stood in the main workbook. See uppf_xl.archive for what moves there
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
 from uppf_xl import contract
 from uppf_xl.errors import ERROR, Problem, WorkbookInvalid
 from uppf_xl.model import ScheduleRow
-from uppf_xl.schedule_sheet import SCHEDULE_FIELDS, extra_headers
-from uppf_xl.workbook.content import Value
-
-WIDTHS = tuple(c.width for c in contract.SCHEDULE.columns)
 
 
 def read_archive(path: Path) -> list[ScheduleRow]:
@@ -42,25 +37,32 @@ def read_archive(path: Path) -> list[ScheduleRow]:
 
 
 def write_archive(path: Path, rows: list[ScheduleRow]) -> None:
-    """The archive at `path`, whole or not at all: `rows` in their order, every column they hold."""
-    from uppf_xl.workbook.output import write_plain_table
+    """The archive at `path`, whole or not at all: `rows` in their order, every column they hold.
 
-    extras = extra_headers(rows)
-    header = [*contract.SCHEDULE.headers, *extras]
-    attrs = [SCHEDULE_FIELDS[h] for h in contract.SCHEDULE.headers]
+    Written like the main workbook's Årshjul (the same sheet, formats and filter): a new
+    package with an empty sheet is filled by the package writer, then takes the archive's place.
+    """
+    import contextlib
+    import os
 
-    def values(r: ScheduleRow) -> list[Value]:
-        out: list[Value] = [_value(getattr(r, a)) for a in attrs]
-        out.extend(_value(r.extra.get(h)) for h in extras)
-        return out
+    from openpyxl import Workbook as NewBook
 
-    write_plain_table(path, contract.SCHEDULE.name, contract.SCHEDULE.table, header, (values(r) for r in rows),
-                      widths=WIDTHS)
+    from uppf_xl.errors import FileAccessError, os_reason
+    from uppf_xl.schedule_sheet import schedule_sheet
+    from uppf_xl.workbook.content import Changes
+    from uppf_xl.workbook.package import write_changes
+    from uppf_xl.workbook.safe import backup_path
 
-
-def _value(value: object) -> Value:
-    if value is None or value == "":
-        return None
-    if isinstance(value, (bool, int, float, dt.date, dt.datetime)):
-        return value
-    return str(value.value) if hasattr(value, "value") and not isinstance(value, str) else str(value)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.ny.xlsx")
+    try:
+        book = NewBook()
+        book.active.title = contract.SCHEDULE.name
+        book.save(tmp)
+        write_changes(tmp, Changes(sheets=[schedule_sheet(rows)]))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise FileAccessError(f"{path.name} kunde inte skrivas: {os_reason(exc)}. Arkivet är som förut.") from exc
+    finally:
+        for leftover in (tmp, backup_path(tmp)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()

@@ -35,28 +35,28 @@ def _guard_rows_by_text(old: bytes, new: bytes, edited: set[tuple[int, int]], sh
     if order != sorted(old_rows, key=lambda r: old_rows[r][0]) or order != sorted(new_rows, key=lambda r: new_rows[r][0]):
         return False
 
-    def between(data: bytes, rows: dict[int, tuple[int, int]]) -> list[bytes]:
-        spans = [rows[r] for r in order]
-        gaps = [data[: spans[0][0]]] if spans else [data]
-        gaps += [data[a[1]: b[0]] for a, b in zip(spans, spans[1:])]
-        if spans:
-            gaps.append(data[spans[-1][1]:])
-        return gaps
-
     dim = re.compile(rb"<dimension\b[^>]*/>")
-    old_gaps, new_gaps = between(old, old_rows), between(new, new_rows)
-    if [dim.sub(b"", g) for g in old_gaps] != [dim.sub(b"", g) for g in new_gaps]:
+    first, last = order[0], order[-1]
+    # Before the first row and after the last: equal but for the dimension.
+    if dim.sub(b"", old[: old_rows[first][0]]) != dim.sub(b"", new[: new_rows[first][0]]):
+        return False
+    if old[old_rows[last][1]:] != new[new_rows[last][1]:]:
         return False
     ignore = {_ref(c, r) for r, c in edited}
     head_old, head_new = _root_start(old), _root_start(new)
     if head_old is None or head_new is None:
         return False
-    for r in order:
-        a, b = old[slice(*old_rows[r])], new[slice(*new_rows[r])]
+    # Between the written rows: one byte comparison per stretch of rows nobody wrote.
+    old_view, new_view = memoryview(old), memoryview(new)  # compared in place, never copied
+    at_old, at_new = old_rows[first][0], new_rows[first][0]
+    for r in sorted(edited_rows):
+        (a0, a1), (b0, b1) = old_rows[r], new_rows[r]
+        if old_view[at_old:a0] != new_view[at_new:b0]:
+            return False
+        at_old, at_new = a1, b1
+        a, b = old[a0:a1], new[b0:b1]
         if a == b:
             continue
-        if r not in edited_rows:
-            return False
         try:
             old_row = etree.fromstring(head_old + b"<sheetData>" + a + b"</sheetData></worksheet>")[0][0]
             new_row = etree.fromstring(head_new + b"<sheetData>" + b + b"</sheetData></worksheet>")[0][0]
@@ -76,7 +76,7 @@ def _guard_rows_by_text(old: bytes, new: bytes, edited: set[tuple[int, int]], sh
             after.pop(ref, None)
         if set(after) - ignore:
             return False
-    return True
+    return old_view[at_old : old_rows[last][1]] == new_view[at_new : new_rows[last][1]]
 
 
 # ---------------------------------------------------------------------------------------------
