@@ -241,4 +241,4 @@ def test_card_and_public_pages_still_see_the_archived_years(both: tuple[Path, Pa
     provider = register.provider(pair.provider_id)
     assert provider is not None
     text = repr(card.sections(register, provider, today))
-    assert "Arkiverad" in text and "rader i arkivet" in text and pair.last_done.isoformat() in text
+    assert "Arkiverad" in text and " i arkivet; genomförda per år: " in text and pair.last_done.isoformat() in text

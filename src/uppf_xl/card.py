@@ -100,7 +100,7 @@ def sections(register: Register, provider: Provider, today: date, monthly: Seque
     rows = sorted((r for r in register.schedule if r.provider_id == pid), key=lambda r: (r.period, r.type_id))
     follow_ups: Rows = [
         [f"före {a.before}", f"{ftype.name if (ftype := register.type(a.type_id)) else a.type_id} ({a.type_id})", "", "", "",
-         _d(a.last_done), "Arkiverad", f"{a.rows} rader i arkivet; genomförda per år: {archive.format_counts(a.done_by_year)}"]
+         _d(a.last_done), "Arkiverad", f"{a.rows} {'rad' if a.rows == 1 else 'rader'} i arkivet; genomförda per år: {archive.format_counts(a.done_by_year)}"]
         for a in register.archived if a.provider_id == pid
     ]  # the years moved to the archive workbook (uppf_xl.archive), one line per type
     follow_ups += [
