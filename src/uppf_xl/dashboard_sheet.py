@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from uppf_xl.contract import DASHBOARD, column_letter
 from uppf_xl.dashboard import ALERT_FIGURES, Dashboard, DashTable, tables
+from uppf_xl.vocab import FindingStatus, Risk, RowStatus
 from uppf_xl.workbook.content import Cell, ChartSpec, ConditionalFormat, SheetContent, TableBlock, Value
 
 FIRST_TABLE_ROW = 4
@@ -35,20 +36,20 @@ RULES: dict[tuple[str, str], list[tuple[str, Value, str]]] = {
     ("tblOversiktSenaKallelser", "Dagar sen"): [("greater", 0, "red")],
     ("tblOversiktNyaUtforare", "Fördjupad uppföljning"): [
         ("equals", "Saknas", "red"),
-        ("equals", "Försenad", "red"),
-        ("equals", "Planerad", "amber"),
-        ("equals", "Genomförd", "green"),
+        ("equals", RowStatus.FORSENAD.value, "red"),
+        ("equals", RowStatus.PLANERAD.value, "amber"),
+        ("equals", RowStatus.GENOMFORD.value, "green"),
     ],
     ("tblOversiktSenaPlaner", "Dagar sen"): [("greater", 0, "red")],
     ("tblOversiktAllvarliga", "Status"): [
-        ("equals", "Åtgärdsplan försenad", "red"),
-        ("equals", "Ny", "amber"),
-        ("equals", "Åtgärdsplan begärd", "amber"),
+        ("equals", FindingStatus.FORSENAD.value, "red"),
+        ("equals", FindingStatus.NY.value, "amber"),
+        ("equals", FindingStatus.BEGARD.value, "amber"),
     ],
     ("tblOversiktAllvarliga", "Eskalera"): [("equals", "Ja", "red")],
     ("tblOversiktAllvarliga", "Begäran saknas"): [("equals", "Ja", "red")],
     ("tblOversiktTackning", "Inom intervall"): [("equals", "Nej", "red"), ("equals", "Ja", "green")],
-    ("tblOversiktRisk", "Föreslagen risknivå"): [("equals", "Hög", "red"), ("equals", "Låg", "green")],
+    ("tblOversiktRisk", "Föreslagen risknivå"): [("equals", Risk.HOG.value, "red"), ("equals", Risk.LAG.value, "green")],
 }
 
 
