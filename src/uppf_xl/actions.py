@@ -180,6 +180,7 @@ def status(wb: Workbook, year: int | None, today: date) -> Outcome:
             changes.sheets.insert(0, schedule_sheet.schedule_sheet(rows))
         elif patch.values:
             changes.patches.insert(0, patch)
+    del raw_tables, register, rows  # the grid and the typed rows are not needed to write
     wb.apply(changes, "status", f"Översikten uppdaterad för {today:%Y-%m-%d}", now=_now(today))
     return Outcome("status", changes=changes, lines=lines, tables=tables, log="status",
                    warnings=list(getattr(wb, "warnings", [])))

@@ -81,9 +81,10 @@ class Workbook:
             "Användare": current_user(),
         }
         changes = Changes(changes.sheets, changes.patches, [*changes.appends, RowAppend(LOG.name, [log_row])])
-        self.backend.write(changes)
+        # What was read is stale after the write, and the write needs the memory: let it go first.
         self._raw = None
         self._built.clear()
+        self.backend.write(changes)
 
 
 def _skipped_warnings(skipped: list[Problem]) -> list[Problem]:
