@@ -6,32 +6,19 @@ from __future__ import annotations
 
 import random
 import shutil
-import zipfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
 
-from uppf_xl import actions, contract, vocab
+from uppf_xl import actions, contract
 from uppf_xl.workbook import open_workbook
+from workbook_years import complete_year
 from uppf_xl.workbook.ooxml import builder, cells, guard, parts
 from uppf_xl.workbook.content import CellPatch, Changes
 
 YEARS = range(2026, 2029)
-
-
-def _complete_year(path: Path, year: int, rng: random.Random) -> None:
-    """Most of the year's rows done on their visit date, typed as a user would."""
-    wb = open_workbook(path)
-    register = wb.register(date(year, 12, 31))
-    values: dict[tuple[int, str], object] = {}
-    for row in register.schedule:
-        visit = row.planned or row.proposed
-        if row.year == year and row.done is None and visit is not None and rng.random() < 0.9:
-            values[(row.row, "Genomförd")] = visit
-            values[(row.row, "Status")] = vocab.RowStatus.GENOMFORD.value
-    wb.apply(Changes(patches=[CellPatch(contract.SCHEDULE.name, values)]), "test", f"{year}")  # type: ignore[arg-type]
 
 
 def _history(book: Path) -> list[list[str]]:
@@ -40,7 +27,7 @@ def _history(book: Path) -> list[list[str]]:
     shown: list[list[str]] = []
     for year in YEARS:
         shown.append(actions.plan(open_workbook(book), year, date(year, 1, 12)).lines)
-        _complete_year(book, year, rng)
+        complete_year(book, year, rng)
     last = YEARS[-1] + 1
     shown.append(actions.plan(open_workbook(book), last, date(last, 1, 12)).lines)
     shown.append(actions.status(open_workbook(book), last, date(last, 3, 2)).lines)

@@ -193,7 +193,7 @@ def summary_sheet(pairs: list[ArchivedPair]) -> SheetContent:
     block = TableBlock(sheet.table, 1, 1, sheet.headers, rows,
                        styles={"Senast genomförd": "date", "UtförarID": "text", "TypID": "text", "Nyckel": "text",
                                "Genomförda per år": "text"})
-    widths = {i: c.width for i, c in enumerate(sheet.columns, start=1)}
+    widths = sheet.widths
     return SheetContent(sheet.name, tables=[block], widths=widths, freeze="A2")
 
 

@@ -124,6 +124,11 @@ class Sheet:
         return header in self._index
 
     @property
+    def widths(self) -> dict[int, float]:
+        """1-based column -> width, for a sheet or table the tool writes whole."""
+        return {i: c.width for i, c in enumerate(self.columns, start=1)}
+
+    @property
     def tool_columns(self) -> list[str]:
         return [c.header for c in self.columns if c.owner is Owner.TOOL]
 

@@ -250,7 +250,7 @@ def nyckeltal_sheet(values: list[KpiValue]) -> SheetContent:
     ]
     block = TableBlock(KPIS.table, 1, 1, KPIS.headers, rows,
                        styles={"År": "int", "Värde": "number", "Kommunen": "number", "Riket": "number", "KPI": "text"})
-    widths = {i: c.width for i, c in enumerate(KPIS.columns, start=1)}
+    widths = KPIS.widths
     return SheetContent(KPIS.name, tables=[block], widths=widths, freeze="A2")
 
 

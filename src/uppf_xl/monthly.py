@@ -360,7 +360,7 @@ def monthly_sheet(rows: list[MonthlyResult], s: Settings) -> SheetContent:
                                          ("Korta besök", r.short, s.korta_hogst), ("Tätt efter varandra", r.close, s.tatt_hogst)):
                 if count > count_limit(r.visits, limit):
                     cells.append(Cell(i, MONTHLY.headers.index(header) + 1, count, "red"))
-    widths = {i: c.width for i, c in enumerate(MONTHLY.columns, start=1)}
+    widths = MONTHLY.widths
     return SheetContent(MONTHLY.name, tables=[block], cells=cells, widths=widths, freeze="A2", conditional=conditional)
 
 

@@ -260,7 +260,7 @@ def history_sheet(register: Register, obs: Observation) -> SheetContent:
                                for h in [*register.history, *obs.new_rows]]
     block = TableBlock(sheet.table, 1, 1, sheet.headers, rows,
                        styles={"Sedd": "date", "Organisationsnummer": "text", "Adress": "text", "Namn": "text"})
-    widths = {i: c.width for i, c in enumerate(sheet.columns, start=1)}
+    widths = sheet.widths
     return SheetContent(sheet.name, tables=[block], widths=widths, freeze="A2")
 
 

@@ -326,5 +326,5 @@ def svar_sheet(groups: dict[_Group, list[list[Value]]]) -> SheetContent:
     """The whole Svar sheet: one row per provider, follow-up and answered question."""
     rows = [r for g in sorted(groups) for r in sorted(groups[g], key=lambda r: str(r[3]))]
     block = TableBlock(ANSWERS.table, 1, 1, ANSWERS.headers, rows, styles={"År": "int", "Inläst": "datetime", "Svar": "text"})
-    widths = {i: c.width for i, c in enumerate(ANSWERS.columns, start=1)}
+    widths = ANSWERS.widths
     return SheetContent(ANSWERS.name, tables=[block], widths=widths, freeze="A2")
