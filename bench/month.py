@@ -13,7 +13,7 @@ granted-time export, generated once into $TMPDIR/uppf-xl-bench/month/ and reused
 The ratio is taken on CPU time (process and children), best of --repeat, ours and the floor
 in turn. Writes its section of bench/results.md (between the month-in markers) unless --no-write.
 
-Run: python bench/month.py [--repeat 3] [--visits 600000]
+Run: python bench/month.py [--repeat 5] [--visits 600000]
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def run_child(args: list[str]) -> tuple[float, float, float]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--visits", type=int, default=600_000)
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "uppf-xl-bench" / "month")
     ap.add_argument("--no-write", action="store_true")

@@ -268,3 +268,21 @@ def test_the_progress_bar_counts_the_files_the_analysis_and_the_writing(book: Pa
     files = write(case, tmp_path)
     actions.month_in(open_workbook(book), files, MONTH, False, TODAY, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_an_export_split_over_two_files_gives_the_same_figures_and_pseudonyms(case: Scenario, planned_master: Path,
+                                                                              tmp_path: Path) -> None:
+    """The second file's customers and staff get the first file's codes where they meet again."""
+    register = open_workbook(planned_master).register(TODAY)
+    visits, granted = write(case, tmp_path / "hel")
+    header, *rows = visits.read_text(encoding="utf-8").splitlines()
+    rows = rows[1::2] + rows[::2]  # the halves share customers and staff, in another order
+    halves = [tmp_path / "del1.csv", tmp_path / "del2.csv"]
+    for path, part in zip(halves, (rows[: len(rows) // 2], rows[len(rows) // 2:])):
+        path.write_text("\n".join([header, *part]) + "\n", encoding="utf-8")
+    whole = monthly.analyse(monthly_read.read_exports(register, [visits, granted], "nyckel"), register, {MONTH})
+    split = monthly.analyse(monthly_read.read_exports(register, [*halves, granted], "nyckel"), register, {MONTH})
+    assert split.results == whole.results and whole.deviations
+    columns = ["month", "provider", "kind", "customer", "staff", "start", "end"]
+    assert whole.flagged.height
+    assert split.flagged.select(columns).sort(columns).equals(whole.flagged.select(columns).sort(columns))

@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable
@@ -75,8 +76,14 @@ class Deviation:
 class Analysis:
     results: list[MonthlyResult]
     deviations: list[Deviation]
-    flagged: pl.DataFrame  # visits behind count deviations: month, provider, kind, pseudonyms, times
     loyal: dict[tuple[str, str], int] = field(default_factory=dict)  # (provider, month) -> customers
+    # The drill-down is listed only when asked for (--detaljer): computed on first use.
+    flag: Callable[[], pl.DataFrame] = field(default=lambda: pl.DataFrame(), repr=False)
+
+    @functools.cached_property
+    def flagged(self) -> pl.DataFrame:
+        """The visits behind count deviations: month, provider, kind, pseudonyms, times."""
+        return self.flag()
 
 
 def _pct(x: float) -> str:
@@ -173,26 +180,26 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
         (same_staff & ~same_customer & (gap < s.tatt_minuter)).fill_null(False).alias("close"),
     )
     # Back in file order: the rows of v stay where they are (and "i" is the row number).
-    v = v.with_columns(pl.repeat(False, v.height, eager=True).scatter(order, flags.get_column(name)).alias(name)
+    v = v.with_columns(pl.repeat(False, v.height, eager=True).scatter(order.filter(flags.get_column(name)), True).alias(name)
                        for name in ("duplicate", "close"))
-    # Everything else is counted per provider-month, customer and staff member in one group-by;
-    # the figures per provider-month and per customer are sums over its rows.
-    cells = [("pm", len(categories) * n_months), ("c", n_customers), ("s", n_staff)]
-    key = _packed(cells)
-    by = v.with_columns(key.alias("g")) if key is not None else v
-    pairs = by.group_by("g" if key is not None else ["pm", "c", "s"]).agg(
-        pl.first("pm"), pl.first("c"), pl.first("s"),
-        pl.len().alias("n"), pl.col("window").sum().alias("nw"), pl.col("minutes").sum(),
-        pl.col("manual").sum(), pl.col("late").sum(), pl.col("duplicate").sum(), pl.col("short").sum(),
-        pl.col("close").sum(),
-    )
-    totals = pairs.group_by("pm").agg(
-        pl.col("n").sum().alias("visits"),
+    # The figures per provider-month are sums over its rows (one group-by on the provider-month
+    # alone); continuity and dependence on one person count per provider-month, customer and
+    # staff member (one group-by on the three packed into one integer).
+    totals = v.group_by("pm").agg(
+        pl.len().alias("visits"),
         (pl.col("minutes").sum() / 60).alias("hours"),
         pl.col("manual").sum(), pl.col("late").sum(),
         pl.col("duplicate").sum().alias("duplicates"), pl.col("short").sum(), pl.col("close").sum(),
     ).with_columns((pl.col("manual") / pl.col("visits")).alias("manual_share"),
                    (pl.col("late") / pl.col("visits")).alias("late_share"))
+    key = _packed([("pm", len(categories) * n_months), ("c", n_customers), ("s", n_staff)])
+    sums = [pl.len().alias("n"), pl.col("window").sum().alias("nw")]
+    if key is not None:
+        # The key is unpacked afterwards, once per group, instead of carried through the group-by.
+        pairs = v.group_by(key.alias("g")).agg(*sums).with_columns(
+            (pl.col("g") // (n_customers * n_staff)).alias("pm"), (pl.col("g") // n_staff % n_customers).cast(pl.UInt32).alias("c"))
+    else:
+        pairs = v.group_by(["pm", "c", "s"]).agg(*sums)
     customers = pairs.group_by(["pm", "c"]).agg(
         pl.col("nw").sum(), (pl.col("nw") > 0).sum().alias("staff_window"),
         pl.col("n").sum().alias("total"), pl.col("n").max().alias("top"),
@@ -232,8 +239,7 @@ def analyse(exports: Exports, register: Register, months: set[str] | None) -> An
         r.deviations = "; ".join(d.text for d in mine)
         results.append(r)
         deviations.extend(mine)
-    flagged = _flagged(exports, base, v, loyal, deviations, pm_of, n_customers)
-    return Analysis(results, deviations, flagged, loyal_map)
+    return Analysis(results, deviations, loyal_map, lambda: _flagged(exports, base, v, loyal, deviations, pm_of, n_customers))
 
 
 def _staff_order(v: pl.DataFrame, n_providers: int, n_staff: int) -> pl.Series:
@@ -285,7 +291,7 @@ def _flagged(exports: Exports, base: pl.DataFrame, v: pl.DataFrame, loyal: pl.Da
     staff = exports.pseudonyms.of("staff", rows.get_column("staff").unique().to_list())
     flagged = rows.with_columns(
         chosen.get_column("kind"),
-        pl.col("ym").map_elements(_month_text, return_dtype=pl.String).alias("month"),
+        pl.format("{}-{}", pl.col("ym") // 12, (pl.col("ym") % 12 + 1).cast(pl.String).str.zfill(2)).alias("month"),
         pl.col("provider").cast(pl.String),
         pl.col("customer").replace_strict(customers, default=None, return_dtype=pl.String),
         pl.col("staff").replace_strict(staff, default=None, return_dtype=pl.String),

@@ -26,7 +26,6 @@ import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ OPTIONAL_VISIT_FIELDS = ("Registrering", "Registrerad")
 GRANTED_FIELDS = ("Utförare", "Brukare", "Månad", "Beviljad tid")
 MAX_PER_KIND = 20  # bad values listed per file and field; the rest are counted
 PREFIX = {"Brukare": "B", "Personal": "P"}
+REPEATING = ("Utförare", "Brukare", "Personal", "Start", "Slut", "Registrering")
 
 _TIME = r"^\s*(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2})[:.](\d{2})(?::\d{2}(?:\.\d+)?)?\s*$"
 _DATE = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
@@ -60,21 +60,30 @@ class Pseudonyms:
     def __init__(self, key: str) -> None:
         self._key = key
         self._values: dict[str, dict[str, int]] = {"customer": {}, "staff": {}}
+        self._by_code: dict[str, list[str]] = {"customer": [], "staff": []}
 
     def __repr__(self) -> str:
         return f"Pseudonyms({len(self._values['customer'])} brukare, {len(self._values['staff'])} personal)"
 
-    def codes(self, role: str, values: list[str]) -> list[int]:
-        """The code of each value ("customer" or "staff"); a new value gets the next code."""
-        known = self._values[role]
-        return [known.setdefault(v, len(known)) for v in values]
+    def codes(self, role: str, values: list[str]) -> pl.Series | None:
+        """The code of each of the distinct `values` ("customer" or "staff"); a new value gets
+        the next code. None when the codes are the values' own positions (0, 1, 2, ...), as
+        they are for the first file read."""
+        known, by_code = self._values[role], self._by_code[role]
+        if not known:
+            known.update(zip(values, range(len(values))))
+            by_code.extend(values)
+            return None
+        first = len(known)
+        out = [known.setdefault(v, len(known)) for v in values]
+        by_code.extend(values[i] for i, code in enumerate(out) if code >= first)
+        return pl.Series(role, out, dtype=pl.UInt32)
 
     def of(self, role: str, codes: Iterable[int]) -> dict[int, str]:
         """code -> pseudonym for `codes` (of "customer" or "staff")."""
-        wanted = set(codes)
         kind = "brukare" if role == "customer" else "personal"
-        return {code: pseudonym(self._key, kind, value.strip()) for value, code in self._values[role].items()
-                if code in wanted}
+        values = self._by_code[role]
+        return {code: pseudonym(self._key, kind, values[code].strip()) for code in set(codes)}
 
 
 @dataclass
@@ -118,19 +127,26 @@ def import_format(register: Register) -> dict[str, ImportField]:
     return fields
 
 
-def _csv(path: Path) -> pl.DataFrame:
+def _csv(path: Path, repeating: frozenset[str]) -> pl.DataFrame:
     """Every cell as text: UTF-8 (BOM or not) first, read by polars straight from the file;
     Windows-1252 when that fails."""
     with open(path, "rb") as fh:
         first = fh.readline().removeprefix(b"\xef\xbb\xbf")
-    options = dict(separator=_separator(first.decode("utf-8", errors="replace")), infer_schema=False,
-                   truncate_ragged_lines=True)
     try:
-        return pl.read_csv(path, **options)  # type: ignore[arg-type]
+        return _read_csv(path, _separator(first.decode("utf-8", errors="replace")), repeating)
     except pl.exceptions.ComputeError:
         text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("cp1252", errors="replace")
-        options["separator"] = _separator(text.split("\n", 1)[0])
-        return pl.read_csv(io.BytesIO(text.encode("utf-8")), **options)  # type: ignore[arg-type]
+        return _read_csv(text.encode("utf-8"), _separator(text.split("\n", 1)[0]), repeating)
+
+
+def _read_csv(source: Path | bytes, separator: str, repeating: frozenset[str]) -> pl.DataFrame:
+    """The columns named in `repeating` (by their stripped name) are read as categoricals of
+    their own: each distinct value is stored once and every row holds its value's number,
+    which the reader's conversions use directly (see `_distinct`)."""
+    options: dict[str, object] = dict(separator=separator, infer_schema=False, truncate_ragged_lines=True)
+    header = pl.read_csv(source, n_rows=0, **options).columns  # type: ignore[arg-type]
+    overrides = {c: pl.Categorical(pl.Categories.random()) for c in header if c.strip() in repeating}
+    return pl.read_csv(source, schema_overrides=overrides, **options)  # type: ignore[arg-type]
 
 
 def _separator(first_line: str) -> str:
@@ -158,8 +174,9 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def read_table(path: Path) -> pl.DataFrame:
-    """The file's cells as text columns; raises OSError/ValueError when it cannot be read."""
+def read_table(path: Path, repeating: Iterable[str] = ()) -> pl.DataFrame:
+    """The file's cells as text columns (a CSV's `repeating` columns as categoricals); raises
+    OSError/ValueError when it cannot be read."""
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         from python_calamine import CalamineWorkbook
 
@@ -170,7 +187,7 @@ def read_table(path: Path) -> pl.DataFrame:
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         columns = {h: [_cell_text(r[i]) if i < len(r) else None for r in rows[1:]] for i, h in enumerate(header) if h}
         return pl.DataFrame(columns, schema={h: pl.String for h in columns})
-    df = _csv(path)
+    df = _csv(path, frozenset(repeating))
     return df.rename({c: c.strip() for c in df.columns})
 
 
@@ -266,10 +283,16 @@ def _fallback(values: pl.DataFrame, column: str, out: pl.Series, tiers: Iterable
 
 
 def _with_fallback(df: pl.DataFrame, column: str, tiers: list[pl.Expr], slow: Callable[[str], object],
-                   dtype: pl.DataType, name: str) -> pl.DataFrame:
+                   dtype: pl.DataType, name: str, strict: pl.Expr | None = None) -> pl.DataFrame:
     """The first tier over the whole column; the few values it cannot read go through the
     other tiers and then `slow`, each once per distinct value. For columns of mostly distinct
-    values (time stamps)."""
+    values (time stamps). `strict`, the first tier's strict form, is tried before it: it is
+    quicker when every value reads, as in a clean export, and raises when one does not."""
+    if strict is not None:
+        try:
+            return df.with_columns(strict.cast(dtype).alias(name))
+        except pl.exceptions.PolarsError:
+            pass
     df = df.with_columns(tiers[0].cast(dtype).alias(name))
     if _unread(df, name, column):
         missed = df.select(pl.col(column).filter(pl.col(name).is_null() & pl.col(column).is_not_null()).unique())
@@ -281,8 +304,11 @@ def _with_fallback(df: pl.DataFrame, column: str, tiers: list[pl.Expr], slow: Ca
 
 def _distinct(df: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.Series]:
     """The column's distinct values (a one-column frame, nulls left out) and each row's index
-    among them (null where the row's value is null)."""
+    among them (null where the row's value is null). A categorical column read by `_csv` has
+    them already: its own categories, numbered from 0 in order of appearance."""
     series = df.get_column(column)
+    if isinstance(series.dtype, pl.Categorical) and not series.dtype.categories.is_global():
+        return series.dtype.categories.to_series().alias(column).to_frame(), series.to_physical()
     values = series.drop_nulls().unique()
     return values.to_frame(column), series.cast(pl.Enum(values)).to_physical()
 
@@ -337,10 +363,13 @@ def read_exports(register: Register, paths: list[Path], key: str,
     problems: list[str] = []
     codes = Pseudonyms(key)
     provider_type = pl.Enum(list(dict.fromkeys(lookup.values())))
+    # Columns whose values repeat (a month has some 31 dates and 1,440 clock times, a provider
+    # thousands of visits) are converted once per distinct value.
+    repeating = [f.column.strip() for name, f in fmt.items() if name in REPEATING and f.column]
     for n, path in enumerate(paths):
         report = _Problems(path.name)
         try:
-            df = read_table(path)
+            df = read_table(path, repeating)
         except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
             problems.append(f"{path.name}: filen kan inte läsas som CSV eller Excel ({type(exc).__name__})")
             continue
@@ -444,14 +473,13 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
     # spaces, the column's own format) and the Python reader, on the values still unread only.
     date = pl.col("Datum")
     df = _with_fallback(df, "Datum", [date.str.to_date("%Y-%m-%d", strict=False),
-                                      date.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)],
-                        _slow_date, pl.Date(), "day")
+                                  date.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)],
+                    _slow_date, pl.Date(), "day", strict=date.str.to_date("%Y-%m-%d", strict=True))
     df = _per_value(df, "Start", [_clock(df, "Start")], lambda v: _slow_minutes(v, end=False), pl.Int32(), "start_min")
     if length_in_minutes:
         df = _per_value(df, "Slut", [_number("Slut")], lambda v: None, pl.Float64(), "end_min")
     else:
-        df = _per_value(df, "Slut", [_clock(df, "Slut")], lambda v: _slow_minutes(v, end=True), pl.Int32(), "end_min")
-        df = df.with_columns(pl.col("end_min").cast(pl.Float64))
+        df = _per_value(df, "Slut", [_clock(df, "Slut")], lambda v: _slow_minutes(v, end=True), pl.Float64(), "end_min")
     # A null count is known without a pass over the rows: a check runs only where it can find something.
     if _unread(df, "day", "Datum"):
         report.bad(df, pl.col("day").is_null() & pl.col("Datum").is_not_null(), "Datum",
@@ -481,9 +509,10 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
                                                                          "end_min")
     if "Registrering" in columns:
         words = {w.casefold() for w in fmt["Registrering"].values}
-        manual = [v for v in df.get_column("Registrering").drop_nulls().unique().to_list() if v.strip().casefold() in words]
-        df = df.with_columns(pl.col("Registrering").is_in(pl.Series(manual, dtype=pl.String).implode())
-                             .fill_null(False).alias("manual")).drop("Registrering")
+        values, index = _distinct(df, "Registrering")
+        manual = pl.Series("manual", [v.strip().casefold() in words for v in values.get_column("Registrering").to_list()],
+                           dtype=pl.Boolean)
+        df = df.with_columns(manual.gather(index).fill_null(False)).drop("Registrering")
     else:
         df = df.with_columns(pl.lit(False).alias("manual"))
     if "Registrerad" in columns:
@@ -492,7 +521,8 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
         # Time stamps are mostly distinct: polars' per-value cache would cost more than it saves.
         df = _with_fallback(df, "Registrerad", [text.str.strptime(pl.Datetime("us"), stamp, strict=False, cache=False),
                                                 text.str.strip_chars().str.to_datetime(stamp, strict=False, time_unit="us")],
-                            _slow_stamp, pl.Datetime("us"), "registered")
+                            _slow_stamp, pl.Datetime("us"), "registered",
+                            strict=text.str.strptime(pl.Datetime("us"), stamp, strict=True, cache=False))
         # A time of day alone is on the visit's date.
         failed = (df.select(pl.col("Registrerad").filter(pl.col("registered").is_null() & pl.col("Registrerad").is_not_null()))
                   .to_series() if _unread(df, "registered", "Registrerad") else pl.Series([], dtype=pl.String))
@@ -511,6 +541,7 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
     # keyed pseudonym is computed only if the drill-down lists it (Pseudonyms.of).
     for column, role in (("Brukare", "customer"), ("Personal", "staff")):
         values, index = _distinct(df, column)
-        code = pl.Series(role, codes.codes(role, values.get_column(column).to_list()), dtype=pl.UInt32).gather(index)
-        df = df.with_columns(code).drop(column)
+        known = codes.codes(role, values.get_column(column).to_list())
+        code = index if known is None else known.gather(index)
+        df = df.with_columns(code.cast(pl.UInt32).alias(role)).drop(column)
     return df.select("provider", "customer", "staff", "day", "start", "end", "manual", "registered")
