@@ -7,6 +7,7 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
@@ -286,3 +287,46 @@ def test_an_export_split_over_two_files_gives_the_same_figures_and_pseudonyms(ca
     columns = ["month", "provider", "kind", "customer", "staff", "start", "end"]
     assert whole.flagged.height
     assert split.flagged.select(columns).sort(columns).equals(whole.flagged.select(columns).sort(columns))
+
+
+def test_the_quick_read_of_a_clean_export_and_the_careful_read_agree(case: Scenario, planned_master: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clean CSV gets its dates and registration times parsed while it is read; a file with one
+    value that does not parse strictly (a bare clock time, read on the visit's date) takes the
+    careful path. Both give what the careful path gives."""
+    register = open_workbook(planned_master).register(TODAY)
+    visits, granted = write(case, tmp_path / "ren")
+    header, *rows = visits.read_text(encoding="utf-8").splitlines()
+    names = header.split(";")
+    day, at = names.index("Datum"), names.index("Registrerad")
+    n = next(i for i in range(len(rows) // 2, len(rows)) if rows[i].split(";")[at].startswith(rows[i].split(";")[day]))
+    cells = rows[n].split(";")
+    cells[at] = cells[at][11:]  # "2025-10-14 08:41" -> "08:41", on the visit's date
+    odd = tmp_path / "udda.csv"
+    odd.write_text("\n".join([header, *rows[:n], ";".join(cells), *rows[n + 1:]]) + "\n", encoding="utf-8")
+    taken: list[bool] = []
+    quick_csv = monthly_read._quick_csv
+
+    def watched(*args: object) -> object:
+        out = quick_csv(*args)  # type: ignore[arg-type]
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(monthly_read, "_quick_csv", watched)
+
+    def read(files: list[Path]) -> pl.DataFrame:
+        """The visits with each code as its pseudonym (the codes' numbering is the reader's own)."""
+        out = monthly_read.read_exports(register, files, "nyckel")
+        assert out.problems == []
+        v = out.visits
+        return v.with_columns(pl.col(c).replace_strict(out.pseudonyms.of(role, v.get_column(c).unique().to_list()),
+                                                       return_dtype=pl.String)
+                              for c, role in (("customer", "customer"), ("staff", "staff")))
+
+    quick = [read([visits, granted]), read([odd, granted])]
+    assert taken == [True, True, False, True]  # visits, granted, the odd visits, granted
+    monkeypatch.setattr(monthly_read, "QUICK_TYPES", {})
+    careful = [read([visits, granted]), read([odd, granted])]
+    for a, b in zip(quick, careful):
+        assert a.equals(b)
+    assert quick[0].equals(quick[1])

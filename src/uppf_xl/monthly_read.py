@@ -13,7 +13,9 @@ The engine is polars (see bench/README.md for why).
 
 Every column whose values repeat (provider, customer, staff, clock times, the registration
 word) is converted once per distinct value and spread back over the rows by index, which
-is several times cheaper than converting every row.
+is several times cheaper than converting every row. A clean UTF-8 export has its dates and
+registration times parsed strictly while it is read; any value that does not parse that way
+sends the file down the careful path above.
 
 Example:
     >>> pseudonym("nyckel", "brukare", "19121212-1212")
@@ -27,6 +29,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -43,6 +46,9 @@ GRANTED_FIELDS = ("Utförare", "Brukare", "Månad", "Beviljad tid")
 MAX_PER_KIND = 20  # bad values listed per file and field; the rest are counted
 PREFIX = {"Brukare": "B", "Personal": "P"}
 REPEATING = ("Utförare", "Brukare", "Personal", "Start", "Slut", "Registrering")
+STAMP_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
+QUICK_TYPES: dict[str, tuple[tuple[str, ...], pl.Date | pl.Datetime]] = {
+    "Datum": (("%Y-%m-%d",), pl.Date()), "Registrerad": (STAMP_FORMATS, pl.Datetime("us"))}
 
 _TIME = r"^\s*(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2})[:.](\d{2})(?::\d{2}(?:\.\d+)?)?\s*$"
 _DATE = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
@@ -127,13 +133,20 @@ def import_format(register: Register) -> dict[str, ImportField]:
     return fields
 
 
-def _csv(path: Path, repeating: frozenset[str]) -> pl.DataFrame:
+Typed = dict[str, tuple[tuple[str, ...], pl.Date | pl.Datetime]]  # column -> its possible formats and its type
+
+
+def _csv(path: Path, repeating: frozenset[str], typed: Typed) -> pl.DataFrame:
     """Every cell as text: UTF-8 (BOM or not) first, read by polars straight from the file;
-    Windows-1252 when that fails."""
+    Windows-1252 when that fails. A clean export gets its `typed` columns already parsed."""
     with open(path, "rb") as fh:
         first = fh.readline().removeprefix(b"\xef\xbb\xbf")
+    separator = _separator(first.decode("utf-8", errors="replace"))
+    quick = _quick_csv(path, separator, repeating, typed) if typed else None
+    if quick is not None:
+        return quick
     try:
-        return _read_csv(path, _separator(first.decode("utf-8", errors="replace")), repeating)
+        return _read_csv(path, separator, repeating)
     except pl.exceptions.ComputeError:
         text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("cp1252", errors="replace")
         return _read_csv(text.encode("utf-8"), _separator(text.split("\n", 1)[0]), repeating)
@@ -147,6 +160,42 @@ def _read_csv(source: Path | bytes, separator: str, repeating: frozenset[str]) -
     header = pl.read_csv(source, n_rows=0, **options).columns  # type: ignore[arg-type]
     overrides = {c: pl.Categorical(pl.Categories.random()) for c in header if c.strip() in repeating}
     return pl.read_csv(source, schema_overrides=overrides, **options)  # type: ignore[arg-type]
+
+
+def _quick_csv(path: Path, separator: str, repeating: frozenset[str], typed: Typed) -> pl.DataFrame | None:
+    """A clean UTF-8 export in one streaming pass: the `typed` columns (by stripped name) are
+    parsed strictly while the file is read, in the format their first values have. None when
+    a value does not parse that way or the file is not UTF-8: the careful path then reads the
+    file again as text and names every bad value."""
+    options: dict[str, object] = dict(separator=separator, infer_schema=False, truncate_ragged_lines=True)
+    try:
+        sample = pl.read_csv(path, n_rows=5, **options)  # type: ignore[arg-type]
+        parses = []
+        for column in sample.columns:
+            if column.strip() in typed:
+                formats, dtype = typed[column.strip()]
+                found = _sample_format(sample.get_column(column), formats)
+                if found is None:
+                    return None
+                parses.append(pl.col(column).str.strptime(dtype, found, strict=True, cache=dtype == pl.Date()))
+        overrides = {c: pl.Categorical(pl.Categories.random()) for c in sample.columns if c.strip() in repeating}
+        return (pl.scan_csv(path, schema_overrides=overrides, **options)  # type: ignore[arg-type]
+                .with_columns(parses).collect(engine="streaming"))
+    except pl.exceptions.PolarsError:
+        return None
+
+
+def _sample_format(values: pl.Series, formats: tuple[str, ...]) -> str | None:
+    """The first of `formats` that every one of the sampled values is in, exactly."""
+    sample = values.drop_nulls().to_list()
+    for f in formats:
+        try:
+            for value in sample:
+                dt.datetime.strptime(value, f)
+            return f
+        except ValueError:
+            continue
+    return None
 
 
 def _separator(first_line: str) -> str:
@@ -174,9 +223,10 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def read_table(path: Path, repeating: Iterable[str] = ()) -> pl.DataFrame:
-    """The file's cells as text columns (a CSV's `repeating` columns as categoricals); raises
-    OSError/ValueError when it cannot be read."""
+def read_table(path: Path, repeating: Iterable[str] = (), typed: Typed | None = None) -> pl.DataFrame:
+    """The file's cells as text columns (a CSV's `repeating` columns as categoricals, and its
+    `typed` columns parsed when every value reads strictly); raises OSError/ValueError when it
+    cannot be read."""
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         from python_calamine import CalamineWorkbook
 
@@ -187,7 +237,7 @@ def read_table(path: Path, repeating: Iterable[str] = ()) -> pl.DataFrame:
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         columns = {h: [_cell_text(r[i]) if i < len(r) else None for r in rows[1:]] for i, h in enumerate(header) if h}
         return pl.DataFrame(columns, schema={h: pl.String for h in columns})
-    df = _csv(path, frozenset(repeating))
+    df = _csv(path, frozenset(repeating), typed or {})
     return df.rename({c: c.strip() for c in df.columns})
 
 
@@ -324,7 +374,6 @@ def _per_value(df: pl.DataFrame, column: str, tiers: list[pl.Expr], slow: Callab
 
 
 CLOCK_FORMATS = ("%H:%M", "%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
-STAMP_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
 
 
 def _format_of(df: pl.DataFrame, column: str, formats: tuple[str, ...]) -> str:
@@ -366,10 +415,14 @@ def read_exports(register: Register, paths: list[Path], key: str,
     # Columns whose values repeat (a month has some 31 dates and 1,440 clock times, a provider
     # thousands of visits) are converted once per distinct value.
     repeating = [f.column.strip() for name, f in fmt.items() if name in REPEATING and f.column]
+    # Dates and time stamps are parsed while a clean CSV is read, unless a column serves two fields.
+    uses = Counter(f.column.strip() for f in fmt.values() if f.column)
+    typed: Typed = {fmt[name].column.strip(): (formats, dtype) for name, (formats, dtype) in QUICK_TYPES.items()
+                    if name in fmt and fmt[name].column and uses[fmt[name].column.strip()] == 1}
     for n, path in enumerate(paths):
         report = _Problems(path.name)
         try:
-            df = read_table(path, repeating)
+            df = read_table(path, repeating, typed)
         except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
             problems.append(f"{path.name}: filen kan inte läsas som CSV eller Excel ({type(exc).__name__})")
             continue
@@ -472,9 +525,12 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
     # Each conversion is tiered: a strict fast parse, then the forgiving one (surrounding
     # spaces, the column's own format) and the Python reader, on the values still unread only.
     date = pl.col("Datum")
-    df = _with_fallback(df, "Datum", [date.str.to_date("%Y-%m-%d", strict=False),
-                                  date.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)],
-                    _slow_date, pl.Date(), "day", strict=date.str.to_date("%Y-%m-%d", strict=True))
+    if df.schema["Datum"] == pl.Date:  # parsed while reading
+        df = df.with_columns(date.alias("day"))
+    else:
+        df = _with_fallback(df, "Datum", [date.str.to_date("%Y-%m-%d", strict=False),
+                                          date.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)],
+                            _slow_date, pl.Date(), "day", strict=date.str.to_date("%Y-%m-%d", strict=True))
     df = _per_value(df, "Start", [_clock(df, "Start")], lambda v: _slow_minutes(v, end=False), pl.Int32(), "start_min")
     if length_in_minutes:
         df = _per_value(df, "Slut", [_number("Slut")], lambda v: None, pl.Float64(), "end_min")
@@ -515,7 +571,9 @@ def _visits(df: pl.DataFrame, fmt: dict[str, ImportField], columns: dict[str, st
         df = df.with_columns(manual.gather(index).fill_null(False)).drop("Registrering")
     else:
         df = df.with_columns(pl.lit(False).alias("manual"))
-    if "Registrerad" in columns:
+    if "Registrerad" in columns and df.schema["Registrerad"] == pl.Datetime("us"):  # parsed while reading
+        df = df.rename({"Registrerad": "registered"})
+    elif "Registrerad" in columns:
         stamp = _format_of(df, "Registrerad", STAMP_FORMATS)
         text = pl.col("Registrerad")
         # Time stamps are mostly distinct: polars' per-value cache would cost more than it saves.
