@@ -18,7 +18,7 @@ from uppf_xl import actions, archive, contract, effect, statuses, vocab
 from uppf_xl.cli import main
 from uppf_xl.errors import UsageError
 from uppf_xl.workbook import open_workbook
-from workbook_years import complete_year
+from workbook_years import complete_year, copies
 from uppf_xl.workbook.archive_file import read_archive
 from uppf_xl.workbook.content import CellPatch, Changes
 
@@ -64,9 +64,7 @@ def _sheet(path: Path, name: str) -> list[list[object]]:
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory, demo_master: Path) -> tuple[Path, Path, list, list]:
     folder = tmp_path_factory.mktemp("archive")
-    plain, archived = folder / "hela.xlsx", folder / "arkiverad.xlsx"
-    shutil.copyfile(demo_master, plain)
-    shutil.copyfile(demo_master, archived)
+    plain, archived = copies(demo_master, folder, "hela.xlsx", "arkiverad.xlsx")
     return plain, archived, _years(plain, False), _years(archived, True)
 
 

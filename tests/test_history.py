@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from uppf_xl import actions, contract
 from uppf_xl.workbook import open_workbook
-from workbook_years import complete_year
+from workbook_years import complete_year, copies
 from uppf_xl.workbook.ooxml import builder, cells, guard, parts
 from uppf_xl.workbook.content import CellPatch, Changes
 
@@ -42,9 +42,7 @@ def _values(path: Path) -> dict[str, list[list[object]]]:
 @pytest.fixture(scope="module")
 def planned_both_ways(tmp_path_factory: pytest.TempPathFactory, demo_master: Path) -> tuple[Path, Path, list, list]:
     folder = tmp_path_factory.mktemp("history")
-    fast, full = folder / "rader.xlsx", folder / "hela.xlsx"
-    shutil.copyfile(demo_master, fast)
-    shutil.copyfile(demo_master, full)
+    fast, full = copies(demo_master, folder, "rader.xlsx", "hela.xlsx")
     taken: list[bool] = []
     original = builder._Builder._patch_rows
     with pytest.MonkeyPatch.context() as mp:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -22,3 +23,11 @@ def complete_year(path: Path, year: int, rng: random.Random, share: float = 0.9)
             values[(row.row, "Genomförd")] = visit
             values[(row.row, "Status")] = vocab.RowStatus.GENOMFORD.value
     wb.apply(Changes(patches=[CellPatch(contract.SCHEDULE.name, values)]), "test", f"{year}")  # type: ignore[arg-type]
+
+
+def copies(master: Path, folder: Path, *names: str) -> list[Path]:
+    """Copies of one workbook file, to run two ways of working side by side."""
+    out = [folder / name for name in names]
+    for path in out:
+        shutil.copyfile(master, path)
+    return out

@@ -47,7 +47,8 @@ MAX_PER_KIND = 20  # bad values listed per file and field; the rest are counted
 PREFIX = {"Brukare": "B", "Personal": "P"}
 REPEATING = ("Utförare", "Brukare", "Personal", "Start", "Slut", "Registrering")
 STAMP_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
-QUICK_TYPES: dict[str, tuple[tuple[str, ...], pl.Date | pl.Datetime]] = {
+Typed = dict[str, tuple[tuple[str, ...], pl.Date | pl.Datetime]]  # column -> its possible formats and its type
+QUICK_TYPES: Typed = {
     "Datum": (("%Y-%m-%d",), pl.Date()), "Registrerad": (STAMP_FORMATS, pl.Datetime("us"))}
 
 _TIME = r"^\s*(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2})[:.](\d{2})(?::\d{2}(?:\.\d+)?)?\s*$"
@@ -133,9 +134,6 @@ def import_format(register: Register) -> dict[str, ImportField]:
     return fields
 
 
-Typed = dict[str, tuple[tuple[str, ...], pl.Date | pl.Datetime]]  # column -> its possible formats and its type
-
-
 def _csv(path: Path, repeating: frozenset[str], typed: Typed) -> pl.DataFrame:
     """Every cell as text: UTF-8 (BOM or not) first, read by polars straight from the file;
     Windows-1252 when that fails. A clean export gets its `typed` columns already parsed."""
@@ -156,10 +154,18 @@ def _read_csv(source: Path | bytes, separator: str, repeating: frozenset[str]) -
     """The columns named in `repeating` (by their stripped name) are read as categoricals of
     their own: each distinct value is stored once and every row holds its value's number,
     which the reader's conversions use directly (see `_distinct`)."""
-    options: dict[str, object] = dict(separator=separator, infer_schema=False, truncate_ragged_lines=True)
+    options = _options(separator)
     header = pl.read_csv(source, n_rows=0, **options).columns  # type: ignore[arg-type]
-    overrides = {c: pl.Categorical(pl.Categories.random()) for c in header if c.strip() in repeating}
-    return pl.read_csv(source, schema_overrides=overrides, **options)  # type: ignore[arg-type]
+    return pl.read_csv(source, schema_overrides=_categoricals(header, repeating), **options)  # type: ignore[arg-type]
+
+
+def _options(separator: str) -> dict[str, object]:
+    """How every export is read: each cell as text, a short line padded."""
+    return dict(separator=separator, infer_schema=False, truncate_ragged_lines=True)
+
+
+def _categoricals(header: list[str], repeating: frozenset[str]) -> dict[str, pl.Categorical]:
+    return {c: pl.Categorical(pl.Categories.random()) for c in header if c.strip() in repeating}
 
 
 def _quick_csv(path: Path, separator: str, repeating: frozenset[str], typed: Typed) -> pl.DataFrame | None:
@@ -167,7 +173,7 @@ def _quick_csv(path: Path, separator: str, repeating: frozenset[str], typed: Typ
     parsed strictly while the file is read, in the format their first values have. None when
     a value does not parse that way or the file is not UTF-8: the careful path then reads the
     file again as text and names every bad value."""
-    options: dict[str, object] = dict(separator=separator, infer_schema=False, truncate_ragged_lines=True)
+    options = _options(separator)
     try:
         sample = pl.read_csv(path, n_rows=5, **options)  # type: ignore[arg-type]
         parses = []
@@ -178,8 +184,7 @@ def _quick_csv(path: Path, separator: str, repeating: frozenset[str], typed: Typ
                 if found is None:
                     return None
                 parses.append(pl.col(column).str.strptime(dtype, found, strict=True, cache=dtype == pl.Date()))
-        overrides = {c: pl.Categorical(pl.Categories.random()) for c in sample.columns if c.strip() in repeating}
-        return (pl.scan_csv(path, schema_overrides=overrides, **options)  # type: ignore[arg-type]
+        return (pl.scan_csv(path, schema_overrides=_categoricals(sample.columns, repeating), **options)  # type: ignore[arg-type]
                 .with_columns(parses).collect(engine="streaming"))
     except pl.exceptions.PolarsError:
         return None
@@ -355,7 +360,7 @@ def _with_fallback(df: pl.DataFrame, column: str, tiers: list[pl.Expr], slow: Ca
 def _distinct(df: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.Series]:
     """The column's distinct values (a one-column frame, nulls left out) and each row's index
     among them (null where the row's value is null). A categorical column read by `_csv` has
-    them already: its own categories, numbered from 0 in order of appearance."""
+    them already: its own categories, numbered from 0."""
     series = df.get_column(column)
     if isinstance(series.dtype, pl.Categorical) and not series.dtype.categories.is_global():
         return series.dtype.categories.to_series().alias(column).to_frame(), series.to_physical()
