@@ -243,6 +243,8 @@ def test_the_drill_down_passes_the_personal_data_guard(case: Scenario, planned_m
     assert analysis.flagged.height and analysis.flagged["customer"].str.contains(r"\d").not_().all()
     ok = tmp_path / "ut" / "ok_detaljer.xlsx"
     assert monthly_doc.write_details(ok, analysis.flagged) == analysis.flagged.height
+    columns = load_workbook(ok).active.column_dimensions
+    assert columns["F"].width == 17  # wide enough for a date and time, not "###"
     leaking = analysis.flagged.with_columns(pl.lit("19121212-1212").alias("customer"))
     bad = tmp_path / "ut" / "stopp_detaljer.xlsx"
     with pytest.raises(PersonalDataFound):

@@ -33,4 +33,4 @@ def write_details(path: Path, flagged: pl.DataFrame) -> int:
         for row in flagged.iter_rows(named=True)
     )
     return write_plain_table(path, "Flaggade besök", "tblFlaggadeBesok", header, rows,
-                             widths=(9, 11, 22, 16, 16, 17, 17, 9, 12, 17))
+                             widths=(9, 11, 22, 20, 21, 17, 17, 9, 12, 17))

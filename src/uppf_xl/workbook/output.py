@@ -236,13 +236,13 @@ def write_plain_table(path: Path, sheet: str, table: str, header: list[str], row
     """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
+    for i, width in enumerate(widths, start=1):  # before the first row: a streamed sheet writes its columns then
+        ws.column_dimensions[get_column_letter(i)].width = width
     ws.append(header)
     n = 0
     for row in rows:
         ws.append([_as_text_cell(ws, v) for v in row])
         n += 1
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
     block = Table(displayName=table, ref=f"A1:{get_column_letter(len(header))}{max(n + 1, 2)}",
                   tableStyleInfo=TableStyleInfo(name="TableStyleMedium2", showRowStripes=True))
     block.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(header, start=1)]
