@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from uppf_xl import actions, contract
+from uppf_xl import actions, contract, vocab
 from uppf_xl.workbook import open_workbook
 from workbook_years import complete_year, copies
 from uppf_xl.workbook.ooxml import builder, cells, guard, parts
@@ -98,6 +98,23 @@ def test_status_rewrites_only_the_rows_it_changes(planned_both_ways: tuple[Path,
     # Everything outside the rows is byte-identical.
     assert before[: min(s for s, _ in old_rows.values())] == after[: min(s for s, _ in new_rows.values())]
     assert before[max(e for _, e in old_rows.values()):] == after[max(e for _, e in new_rows.values()):]
+
+
+def test_plan_writes_the_backlog_late_so_status_after_it_has_nothing_old_to_change(
+    planned_both_ways: tuple[Path, Path, list, list], tmp_path: Path
+) -> None:
+    book = tmp_path / "nytt_ar.xlsx"
+    shutil.copyfile(planned_both_ways[0], book)
+    today = date(2030, 1, 14)
+    actions.plan(open_workbook(book), 2030, today)
+    register = open_workbook(book).register(today)
+    late = [r for r in register.schedule if r.year < 2030 and r.done is None and r.due is not None and r.due < today]
+    assert late, "the history should leave some rows undone"
+    assert {r.status for r in late} == {vocab.RowStatus.FORSENAD}
+    out = actions.status(open_workbook(book), 2030, today)
+    rows = {r.row: r for r in register.schedule}
+    changed = {r for p in out.changes.patches if p.sheet == contract.SCHEDULE.name for r, _ in p.values}
+    assert not {r for r in changed if rows[r].year < 2030}
 
 
 def test_row_guard_leaves_any_other_difference_to_the_full_guard(planned_both_ways: tuple[Path, Path, list, list]) -> None:

@@ -146,14 +146,14 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
     lines = [*lines, *risk.add_changes(changes, register, today, seen)]
     counts = f"{result.added} nya, {result.kept} behållna, {result.expired} utgår, {result.removed} borttagna"
     details = f"År {year}: {counts}" + (f"; {len(result.unplaced)} besök kunde inte fördelas" if result.unplaced else "")
-    wb.apply(changes, "plan", details, now=_now(today))
-    out = Outcome("plan", changes=changes, log=details, warnings=list(getattr(wb, "warnings", [])))
-    out.lines = [*result.summary_lines(), *lines]
     from uppf_xl import annual
 
-    out.lines.extend(annual.plan_lines(result, today if adopt else None))
-    out.tables = [*result.summary_tables(), *tables]
-    return out
+    shown = [*result.summary_lines(), *lines, *annual.plan_lines(result, today if adopt else None)]
+    tables = [*result.summary_tables(), *tables]
+    del register, result  # the typed rows are not needed to write: the sheet's content holds its values
+    wb.apply(changes, "plan", details, now=_now(today))
+    return Outcome("plan", changes=changes, lines=shown, tables=tables, log=details,
+                   warnings=list(getattr(wb, "warnings", [])))
 
 
 def status(wb: Workbook, year: int | None, today: date) -> Outcome:

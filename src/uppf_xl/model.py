@@ -246,7 +246,7 @@ class Event:
     row: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     id: str
     day: date
@@ -285,7 +285,7 @@ class Finding:
         return self.summary or self.description
 
 
-@dataclass
+@dataclass(slots=True)
 class ScheduleRow:
     """A row of Årshjul. Tool-owned fields are recomputed; user-owned ones are kept."""
 

@@ -640,6 +640,9 @@ def plan(
             row.notify_by = notify_by(row.visit_date, it.ftype, settings)
         row.status = row_status(row, settings, today)
 
+    # The other years' rows are written again too, so with today's Status: last year's
+    # backlog turns Försenad as the plan is made, not at the next status run.
+    others = [r if (now := row_status(r, settings, today)) is r.status else replace(r, status=now) for r in others]
     rows = [it.row for it in items] + kept_rows + others
     rows.sort(key=_sort_key)
     return PlanResult(

@@ -398,9 +398,8 @@ def _typed_rows(reader: Reader, sheet: Sheet) -> list[tuple[int, Row]]:
     columns = [c for c in sheet.columns if c.header in seen]
     out: list[tuple[int, Row]] = []
     key_rows: dict[str, int] = {}
-    records = table.records()
-    last_filled = max((i for i, (_, v) in enumerate(records) if any(x is not None for x in v.values())), default=-1)
-    for i, (excel_row, values) in enumerate(records):
+    last_filled = table.last_filled()
+    for i, (excel_row, values) in enumerate(table.iter_records()):
         if all(v is None for v in values.values()) and not any((excel_row, h) in table.errors or (excel_row, h) in table.formulas for h in values):
             if i < last_filled:
                 reader.problems.append(

@@ -269,8 +269,8 @@ def test_failing_rename_leaves_the_workbook_unchanged(book: Path, monkeypatch: p
 def test_a_workbook_saved_by_someone_else_meanwhile_is_not_overwritten(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_verify = package.verify
 
-    def verify_then_user_saves(tmp: Path, before, plan) -> None:
-        real_verify(tmp, before, plan)
+    def verify_then_user_saves(tmp: Path, before, after, plan) -> None:
+        real_verify(tmp, before, after, plan)
         book.write_bytes(book.read_bytes() + b"")  # a save by Excel: new mtime
         os.utime(book, ns=(1, 1))
 

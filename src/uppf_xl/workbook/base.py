@@ -8,6 +8,7 @@ in one call. Two backends exist: `FileBackend` (a closed .xlsx/.xlsm on disk) an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -82,11 +83,22 @@ class RawTable:
 
     def records(self) -> list[tuple[int, dict[str, Value]]]:
         """(excel_row, {header: value}) per data row; a duplicated header keeps its first column."""
-        out = []
+        return list(self.iter_records())
+
+    def iter_records(self) -> Iterator[tuple[int, dict[str, Value]]]:
+        """`records` one at a time: a sheet of many years is never held as dicts all at once."""
         first = {h: col - self.col for h, col in self.columns.columns().items()}
         for excel_row, values in zip(self.row_numbers, self.rows):
-            out.append((excel_row, {h: (values[i] if i < len(values) else None) for h, i in first.items()}))
-        return out
+            yield excel_row, {h: (values[i] if i < len(values) else None) for h, i in first.items()}
+
+    def last_filled(self) -> int:
+        """The index of the last data row with a value under a header, -1 when there is none."""
+        used = [col - self.col for col in self.columns.columns().values()]
+        for i in range(len(self.rows) - 1, -1, -1):
+            values = self.rows[i]
+            if any(j < len(values) and values[j] is not None for j in used):
+                return i
+        return -1
 
 
 def _same_cell(stored: Value, value: Value) -> bool:

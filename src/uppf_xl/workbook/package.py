@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from uppf_xl.errors import FileAccessError
 from uppf_xl.workbook.content import Changes
@@ -31,7 +32,7 @@ from uppf_xl.workbook.safe import (
 )
 from uppf_xl.workbook.ooxml.parts import Package
 from uppf_xl.workbook.ooxml.builder import build
-from uppf_xl.workbook.ooxml.guard import verify
+from uppf_xl.workbook.ooxml.guard import readable, verify, written_sheets
 
 
 def write_changes(path: Path, changes: Changes, read_stamp: tuple[int, int] | None = None) -> None:
@@ -67,16 +68,26 @@ def write_changes(path: Path, changes: Changes, read_stamp: tuple[int, int] | No
             )
         before = Package.read(path)
         after, plan = build(before, changes)
+        written = written_sheets(plan)
+        # Both packages are let go once the guard has compared them, so that calamine's
+        # read-back of the written sheets has the room they took.
+        held = [before, after]
+        del before, after
+
+        def save(fh: BinaryIO) -> None:
+            held[1].save(fh)
 
         def check(tmp: Path) -> None:
-            verify(tmp, before, plan)
+            verify(tmp, held[0], held[1], plan)
+            held.clear()
+            readable(tmp, written)
             if file_stamp(path) != stamp:
                 raise FileAccessError(
                     f"Arbetsboken {path.name} ändrades av ett annat program medan uppf-xl arbetade. {UNCHANGED} Försök igen."
                 )
             check_not_open(path)
 
-        atomic_write(path, after.save, check)
+        atomic_write(path, save, check)
 
 
 def file_stamp(path: Path) -> tuple[int, int]:

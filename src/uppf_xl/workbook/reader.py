@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -202,8 +203,11 @@ def make_table(
     width = len(header)
     rows: list[list[Value]] = []
     numbers: list[int] = []
+    # A provider's name, a type, a status or a date stands on many rows: each distinct text and
+    # date is kept once, so years of Årshjul rows cost their distinct values, not their cells.
+    shared: dict[Value, Value] = {}
     for r in range(header_row, len(grid)):
-        values = [_clean(v) for v in grid[r][first_col - 1 : first_col - 1 + width]]
+        values = [_shared(_clean(v), shared) for v in grid[r][first_col - 1 : first_col - 1 + width]]
         values += [None] * (width - len(values))
         rows.append(values)
         numbers.append(r + 1)
@@ -275,6 +279,14 @@ def _has_structure(row: int, structure: SheetStructure, first_col: int, width: i
 # Spacing that pasting leaves at either end of a cell. Inside a text these characters belong to
 # it: the zero-width joiner builds emoji such as 👩‍⚕️, the non-joiner matters in some scripts.
 _EDGE_SPACE = " \t\n\r\u00a0\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _shared(value: Value, shared: dict[Value, Value]) -> Value:
+    """The one object kept for an equal text or date (numbers stay apart: 1, 1.0 and True are equal keys)."""
+    kind = type(value)
+    if kind is str or kind is date or kind is datetime:
+        return shared.setdefault(value, value)
+    return value
 
 
 def _clean(value: Value) -> Value:

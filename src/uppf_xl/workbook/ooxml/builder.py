@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+
 import datetime as dt
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -545,14 +547,17 @@ class _Builder:
                 out.append(f'<col min="{col}" max="{col}" width="{width:g}" customWidth="1"/>')
             out.append("</cols>")
         out.append("<sheetData>")
+        # The rows go out as bytes one at a time, each let go as it is written: the sheet is
+        # held once as text and once as bytes only row by row, never whole twice over.
+        written = io.BytesIO()
+        written.write("".join(out).encode("utf-8"))
         for r in sorted(grid):
-            cols_xml = grid[r]
+            cols_xml = grid.pop(r)
             if not cols_xml:
                 continue
-            out.append(f'<row r="{r}" hidden="1">' if r in hidden_rows else f'<row r="{r}">')
-            out.append("".join([cols_xml[c] for c in sorted(cols_xml)]))
-            out.append("</row>")
-        out.append("</sheetData>")
+            start = f'<row r="{r}" hidden="1">' if r in hidden_rows else f'<row r="{r}">'
+            written.write((start + "".join([cols_xml[c] for c in sorted(cols_xml)]) + "</row>").encode("utf-8"))
+        out = ["</sheetData>"]
         ours = [_conditional_xml(cf, self.styles.dxf(cf.style), i) for i, cf in enumerate(content.conditional, start=1)]
         out += ours
         kept = kept or _UserRules()
@@ -584,7 +589,8 @@ class _Builder:
         if kept.exts:
             out.append("<extLst>" + "".join(_fragment(e) for e in kept.exts) + "</extLst>")
         out.append("</worksheet>")
-        return "".join(out).encode("utf-8")
+        written.write("".join(out).encode("utf-8"))
+        return written.getvalue()
 
     # -- cells of existing sheets ------------------------------------------------------------
     def _worksheet(self, sheet: str) -> str | None:
@@ -712,7 +718,10 @@ class _Builder:
         if head is None:
             return False
         edited = self.plan.edited.setdefault(part, set())
-        pieces: list[bytes] = []
+        # The stretches between written rows are views into the sheet, joined once: the
+        # sheet's bytes are never copied but into the result.
+        view = memoryview(data)
+        pieces: list[bytes | memoryview] = []
         at = 0
         for r in sorted(found, key=lambda k: found[k][0]):
             start, end = found[r]
@@ -725,9 +734,9 @@ class _Builder:
                 edited.add((r, col))
             text = etree.tostring(mini, encoding="unicode")
             inner = text[text.index("<sheetData>") + len("<sheetData>"): text.rindex("</sheetData>")]
-            pieces += [data[at:start], inner.encode("utf-8")]
+            pieces += [view[at:start], inner.encode("utf-8")]
             at = end
-        pieces.append(data[at:])
+        pieces.append(view[at:])
         if b"<f" in data and _has_formulas(data):
             self.formulas_touched = True
         self.plan.sheet_names.setdefault(part, patch.sheet)
