@@ -207,7 +207,7 @@ def make_table(
     # date is kept once, so years of Årshjul rows cost their distinct values, not their cells.
     shared: dict[Value, Value] = {}
     for r in range(header_row, len(grid)):
-        values = [_shared(_clean(v), shared) for v in grid[r][first_col - 1 : first_col - 1 + width]]
+        values = _cleaned(grid[r][first_col - 1 : first_col - 1 + width], shared)
         values += [None] * (width - len(values))
         rows.append(values)
         numbers.append(r + 1)
@@ -281,16 +281,16 @@ def _has_structure(row: int, structure: SheetStructure, first_col: int, width: i
 _EDGE_SPACE = " \t\n\r\u00a0\u200b\u200c\u200d\u2060\ufeff"
 
 
-def _shared(value: Value, shared: dict[Value, Value]) -> Value:
-    """The one object kept for an equal text or date (numbers stay apart: 1, 1.0 and True are equal keys)."""
-    kind = type(value)
-    if kind is str or kind is date or kind is datetime:
-        return shared.setdefault(value, value)
-    return value
-
-
-def _clean(value: Value) -> Value:
-    """None for an empty or blank cell (calamine gives ''); text without invisible spacing at its ends."""
-    if type(value) is str:
-        return value.strip(_EDGE_SPACE) or None
-    return value
+def _cleaned(cells: list[Value], shared: dict[Value, Value]) -> list[Value]:
+    """The cells as read: None for an empty or blank cell (calamine gives ''), text without
+    invisible spacing at its ends, and the one object kept in `shared` for an equal text or
+    date (numbers stay apart: 1, 1.0 and True are equal keys)."""
+    out: list[Value] = []
+    for value in cells:
+        if isinstance(value, str):
+            value = value.strip(_EDGE_SPACE)
+            value = shared.setdefault(value, value) if value else None
+        elif type(value) is date or type(value) is datetime:
+            value = shared.setdefault(value, value)
+        out.append(value)
+    return out
