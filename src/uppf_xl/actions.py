@@ -150,7 +150,7 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
 
     shown = [*result.summary_lines(), *lines, *annual.plan_lines(result, today if adopt else None)]
     tables = [*result.summary_tables(), *tables]
-    del register, result  # the typed rows are not needed to write: the sheet's content holds its values
+    del register, result, seen, extra  # the typed rows are not needed to write: the content holds its values
     wb.apply(changes, "plan", details, now=_now(today))
     return Outcome("plan", changes=changes, lines=shown, tables=tables, log=details,
                    warnings=list(getattr(wb, "warnings", [])))

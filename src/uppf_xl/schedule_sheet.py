@@ -55,6 +55,10 @@ def _cell(value: object) -> Value:
     """A value a backend can write: empty text becomes an empty cell, unknown objects text."""
     if value is None or value == "":
         return None
+    if isinstance(value, str) and type(value) is not str:
+        # A Nyckel, a Period or a status is written as its text: the sheet's content holds
+        # plain strings, not the parsed objects behind them.
+        return str.__str__(value)
     if isinstance(value, (str, int, float, bool, dt.date, dt.datetime)):
         return value
     return str(value)

@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import getpass
 import os
 from datetime import date
@@ -84,7 +85,14 @@ class Workbook:
         # What was read is stale after the write, and the write needs the memory: let it go first.
         self._raw = None
         self._built.clear()
+        _release_memory()
         self.backend.write(changes)
+
+
+def _release_memory() -> None:
+    """Free what reading built before the write takes its own memory: the register refers to
+    itself (its memo of statuses), so it goes only with a collection."""
+    gc.collect()
 
 
 def _skipped_warnings(skipped: list[Problem]) -> list[Problem]:

@@ -465,6 +465,27 @@ class _Builder:
             elif row in grid:
                 grid[row].pop(col, None)
 
+        # The sheet goes out as bytes a row at a time, each row let go as it is written: a sheet
+        # that is one table (Årshjul) is never held whole as text beside its bytes. The
+        # dimension, known only at the end, is written into a slot kept for it.
+        written = io.BytesIO()
+        dimension_at = 0
+        max_row = max_col = 1
+
+        def start_sheet() -> None:
+            nonlocal dimension_at
+            before, after = _sheet_head(content, tab_selected, code_name, layout)
+            written.write(before)
+            dimension_at = written.tell()
+            written.write(_DIMENSION_SLOT)
+            written.write(after)
+
+        def write_row(r: int, cols_xml: dict[int, str]) -> None:
+            nonlocal max_row, max_col
+            start = f'<row r="{r}" hidden="1">' if r in hidden_rows else f'<row r="{r}">'
+            written.write((start + "".join([cols_xml[c] for c in sorted(cols_xml)]) + "</row>").encode("utf-8"))
+            max_row, max_col = max(max_row, r), max(max_col, max(cols_xml))
+
         for block in content.tables:
             header_style = None if block.name else xf("header")
             headers = _unique_headers(block.header) if block.name else block.header
@@ -476,9 +497,14 @@ class _Builder:
             attrs = [f' s="{st}"' if st else "" for st in col_styles]
             date_attr = f' s="{typed["date"]}"'
             # The common types are written inline here: a function call per cell is what costs.
-            # A sheet that is one table (Årshjul, Svar) keeps each row as one joined string: the
-            # cells of 20,000 rows held one by one would cost several times the sheet's size.
+            # A sheet that is one table (Årshjul, Svar) writes each row as it is made.
             single = len(content.tables) == 1 and not content.cells
+            if single:
+                start_sheet()
+                for r in sorted(grid):  # the header row
+                    if grid[r]:
+                        write_row(r, grid[r])
+                grid.clear()
             key_i = block.header.index(LAYOUT_KEY) if layout is not None and LAYOUT_KEY in block.header else None
             row_attrs, row_styles = attrs, col_styles
             for r, values in enumerate(block.rows, start=block.row + 1):
@@ -520,43 +546,20 @@ class _Builder:
                         if xml:
                             row[block.col + i] = xml
                 if single and row:
-                    grid[r] = {block.col: "".join([row[c] for c in sorted(row)])}
+                    write_row(r, row)
         for cell in content.cells:
             put(cell.row, cell.col, cell.value, xf(cell.style))
-
-        max_row = max((r for r, cols in grid.items() if cols), default=1)
-        max_col = max((max(cols) for cols in grid.values() if cols), default=1)
-        out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
-        # codeName ties the sheet to its module in the VBA project; it must survive the rewrite.
-        code = f' codeName="{_attr(code_name)}"' if code_name else ""
-        tab = f'<tabColor rgb="FF{content.tab_color.lstrip("#").upper()[-6:]}"/>' if content.tab_color else ""
-        fit = '<pageSetUpPr fitToPage="1"/>' if content.fit_to_width else ""
-        if tab or fit:
-            out.append(f"<sheetPr{code}>{tab}{fit}</sheetPr>")
-        elif code:
-            out.append(f"<sheetPr{code}/>")
-        out.append(f'<dimension ref="A1:{_ref(max_col, max_row)}"/>')
-        selected = ' tabSelected="1"' if tab_selected else ""
-        out.append(f'<sheetViews><sheetView workbookViewId="0"{selected}>{_pane(content.freeze)}</sheetView></sheetViews>')
-        out.append('<sheetFormatPr defaultRowHeight="15"/>')
-        if layout is not None and layout.cols:
-            out.append(layout.cols)
-        elif content.widths:
-            out.append("<cols>")
-            for col, width in sorted(content.widths.items()):
-                out.append(f'<col min="{col}" max="{col}" width="{width:g}" customWidth="1"/>')
-            out.append("</cols>")
-        out.append("<sheetData>")
-        # The rows go out as bytes one at a time, each let go as it is written: the sheet is
-        # held once as text and once as bytes only row by row, never whole twice over.
-        written = io.BytesIO()
-        written.write("".join(out).encode("utf-8"))
+        if not written.tell():
+            start_sheet()
         for r in sorted(grid):
             cols_xml = grid.pop(r)
-            if not cols_xml:
-                continue
-            start = f'<row r="{r}" hidden="1">' if r in hidden_rows else f'<row r="{r}">'
-            written.write((start + "".join([cols_xml[c] for c in sorted(cols_xml)]) + "</row>").encode("utf-8"))
+            if cols_xml:
+                write_row(r, cols_xml)
+        written.seek(dimension_at)
+        dimension = f'<dimension ref="A1:{_ref(max_col, max_row)}"'
+        written.write((dimension + " " * (len(_DIMENSION_SLOT) - len(dimension) - 2) + "/>").encode("ascii"))
+        written.seek(0, io.SEEK_END)
+
         out = ["</sheetData>"]
         ours = [_conditional_xml(cf, self.styles.dxf(cf.style), i) for i, cf in enumerate(content.conditional, start=1)]
         out += ours
@@ -932,6 +935,37 @@ class _Builder:
 
 # ---------------------------------------------------------------------------------------------
 # The front door
+
+
+
+# Room for the largest dimension Excel allows; a smaller one is padded with spaces before "/>".
+_DIMENSION_SLOT = b'<dimension ref="A1:XFD1048576"/>'
+
+
+def _sheet_head(content: SheetContent, tab_selected: bool, code_name: str | None,
+                layout: _UserLayout | None) -> tuple[bytes, bytes]:
+    """A rewritten worksheet's XML up to its dimension, and from there to <sheetData>."""
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
+    # codeName ties the sheet to its module in the VBA project; it must survive the rewrite.
+    code = f' codeName="{_attr(code_name)}"' if code_name else ""
+    tab = f'<tabColor rgb="FF{content.tab_color.lstrip("#").upper()[-6:]}"/>' if content.tab_color else ""
+    fit = '<pageSetUpPr fitToPage="1"/>' if content.fit_to_width else ""
+    if tab or fit:
+        out.append(f"<sheetPr{code}>{tab}{fit}</sheetPr>")
+    elif code:
+        out.append(f"<sheetPr{code}/>")
+    selected = ' tabSelected="1"' if tab_selected else ""
+    rest = [f'<sheetViews><sheetView workbookViewId="0"{selected}>{_pane(content.freeze)}</sheetView></sheetViews>',
+            '<sheetFormatPr defaultRowHeight="15"/>']
+    if layout is not None and layout.cols:
+        rest.append(layout.cols)
+    elif content.widths:
+        rest.append("<cols>")
+        for col, width in sorted(content.widths.items()):
+            rest.append(f'<col min="{col}" max="{col}" width="{width:g}" customWidth="1"/>')
+        rest.append("</cols>")
+    rest.append("<sheetData>")
+    return "".join(out).encode("utf-8"), "".join(rest).encode("utf-8")
 
 
 def build(before: Package, changes: Changes) -> tuple[Package, Plan]:
