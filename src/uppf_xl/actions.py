@@ -146,9 +146,10 @@ def plan(wb: Workbook, year: int | None, today: date, progress: Callable[[int, i
     lines = [*lines, *risk.add_changes(changes, register, today, seen)]
     counts = f"{result.added} nya, {result.kept} behållna, {result.expired} utgår, {result.removed} borttagna"
     details = f"År {year}: {counts}" + (f"; {len(result.unplaced)} besök kunde inte fördelas" if result.unplaced else "")
-    from uppf_xl import annual
+    from uppf_xl import annual, archive as archive_mod
 
-    shown = [*result.summary_lines(), *lines, *annual.plan_lines(result, today if adopt else None)]
+    shown = [*result.summary_lines(), *lines, *annual.plan_lines(result, today if adopt else None),
+             *archive_mod.plan_hint(register, result.rows, year, today, wb.name)]
     tables = [*result.summary_tables(), *tables]
     del register, result, seen, extra  # the typed rows are not needed to write: the content holds its values
     wb.apply(changes, "plan", details, now=_now(today))

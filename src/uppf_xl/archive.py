@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from uppf_xl import contract
@@ -216,3 +217,17 @@ def lines(moved: int, kept: int, before: int, path: Path, total: int, workbook: 
         "(det dolda bladet Arkiv). Ångra med "
         f"uppf-xl archive {workbook} --återställ.",
     ]
+
+
+def plan_hint(register: Register, rows: Iterable[ScheduleRow], year: int, today: date, workbook: str) -> list[str]:
+    """A line for `plan` when finished rows of the years before last year outnumber the plan
+    year's own: the yearly `archive` keeps every command's cost to the year's work."""
+    rows = list(rows)
+    cut = today.year - 1
+    old = len(movable(register, rows, cut))
+    this_year = sum(1 for r in rows if r.period.year == year)
+    if old <= this_year:
+        return []
+    return [f"Årshjul har {old} avslutade rader från åren före {cut}, fler än årets {this_year}. "
+            f"uppf-xl archive {workbook} flyttar dem till arkivarbetsboken bredvid (och tillbaka med --återställ); "
+            "plan och status blir då lika snabba som med ett års rader."]
