@@ -671,3 +671,18 @@ def test_a_chart_sheet_with_a_tool_sheets_name_is_not_overwritten(tmp_path: Path
         "och uppf-xl kan inte skriva i det. Byt namn på det och försök igen. Arbetsboken är oförändrad."
     )
     assert path.read_bytes() == original
+
+
+def test_a_written_file_that_differs_from_what_was_written_is_refused(tmp_path: Path) -> None:
+    from uppf_xl.workbook.ooxml import guard
+
+    written = Package({"a.xml": b"<a>" + b"x" * 3000 + b"</a>", "b.xml": b"<b/>"})
+    tmp = tmp_path / "ny.xlsx"
+    with open(tmp, "wb") as fh:
+        written.save(fh)
+    guard._same_parts(tmp, written, chunk=1000)  # the same parts, read in stretches: accepted
+    for changed in ({"a.xml": written.parts["a.xml"][:-1], "b.xml": b"<b/>"},
+                    {"a.xml": written.parts["a.xml"], "b.xml": b"<b/>", "c.xml": b"<c/>"},
+                    {"a.xml": written.parts["a.xml"] + b" ", "b.xml": b"<b/>"}):
+        with pytest.raises(WriteRefused, match="Skrivningen avbröts"):
+            guard._same_parts(tmp, Package(changed), chunk=1000)

@@ -7,6 +7,7 @@ import re
 import zipfile
 from xml.parsers import expat
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
@@ -346,15 +347,19 @@ def _same_parts(tmp: Path, after: Package, chunk: int = 1 << 20) -> None:
         if sorted(i.filename for i in infos) != sorted(after.parts):
             raise WriteRefused(f"Skrivningen avbröts: den nya filen fick inte samma delar som skrevs. {UNCHANGED}")
         for info in infos:
-            want = memoryview(after.parts[info.filename])
-            at = 0
             with zf.open(info) as fh:
-                while block := fh.read(chunk):
-                    if want[at : at + len(block)] != block:
-                        raise WriteRefused(f"Skrivningen avbröts: delen {info.filename} skrevs inte som avsett. {UNCHANGED}")
-                    at += len(block)
-            if at != len(want):
-                raise WriteRefused(f"Skrivningen avbröts: delen {info.filename} skrevs inte som avsett. {UNCHANGED}")
+                if not _same_stream(fh, memoryview(after.parts[info.filename]), chunk):
+                    raise WriteRefused(f"Skrivningen avbröts: delen {info.filename} skrevs inte som avsett. {UNCHANGED}")
+
+
+def _same_stream(fh: IO[bytes], want: memoryview, chunk: int) -> bool:
+    """Whether what `fh` holds is `want`, read a stretch at a time."""
+    at = 0
+    while block := fh.read(chunk):
+        if want[at : at + len(block)] != block:
+            return False
+        at += len(block)
+    return at == len(want)
 
 
 def _check_well_formed(before: Package, after: Package) -> None:
