@@ -623,6 +623,14 @@ def test_refresh_statuses_changes_only_status():
     assert rows[0].status == "Planerad"  # inputs untouched
 
 
+def test_refresh_statuses_copies_only_the_rows_it_changes():
+    late = f.schedule_row("U001|T|2025-Q1", due=date(2025, 3, 31), status="Planerad")
+    held = f.schedule_row("U001|T|2025-Q3", due=date(2025, 9, 30), status="Planerad")
+    out = refresh_statuses([late, held], S, date(2025, 4, 1))
+    assert out[0] is not late and out[0].status is RowStatus.FORSENAD and late.status is RowStatus.PLANERAD
+    assert out[1] is held  # nothing to change: no copy of a row whose Status already holds
+
+
 # ---------------------------------------------------------------- keep, Utgår, remove, idempotence
 
 

@@ -140,7 +140,8 @@ def row_status(row: ScheduleRow, settings: Settings, today: date) -> RowStatus:
 
 def refresh_statuses(rows: Iterable[ScheduleRow], settings: Settings, today: date,
                      types: Iterable[FollowUpType] | None = None) -> list[ScheduleRow]:
-    """Copies of `rows` with Status recomputed for `today` (the `status` command).
+    """`rows` with Status recomputed for `today` (the `status` command): a row whose values
+    change is a copy, a row that already holds them is the row itself (never change either).
 
     With `types`, Kallas senast is recomputed too from the visit date the user typed
     (Planerat datum, else Föreslaget datum) for the rows of a type with Besök Ja.
@@ -148,12 +149,16 @@ def refresh_statuses(rows: Iterable[ScheduleRow], settings: Settings, today: dat
     by_id = {t.id: t for t in types} if types is not None else None
     out = []
     for r in rows:
-        r = replace(r)
+        due = r.notify_by
         if by_id is not None:
             ftype = by_id.get(r.type_id)
             if ftype is not None and ftype.visit and r.visit_date is not None:
-                r.notify_by = notify_by(r.visit_date, ftype, settings)
-        r.status = row_status(r, settings, today)
+                due = notify_by(r.visit_date, ftype, settings)
+        if due != r.notify_by:
+            r = replace(r, notify_by=due)
+        status = row_status(r, settings, today)
+        if status is not r.status:
+            r = replace(r, status=status)
         out.append(r)
     return out
 
