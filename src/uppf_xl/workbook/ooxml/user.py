@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import io
 import re
 from dataclasses import dataclass, field
@@ -87,6 +88,18 @@ def _user_layout(sheet_xml: bytes, sst: list[str], user_headers: dict[str, set[s
                 layout.cols = ""
     if b'hidden="1"' not in sheet_xml and b' s="' not in sheet_xml:
         return layout
+    found = _scanned_rows(sheet_xml, sst, user_headers) if data_at is not None else None
+    layout.hidden, layout.styles = found if found is not None else _parsed_rows(sheet_xml, sst, user_headers)
+    return layout
+
+
+Marks = tuple[set[str], dict[str, dict[str, str]]]  # keys of hidden rows; key -> header -> style
+
+
+def _parsed_rows(sheet_xml: bytes, sst: list[str], user_headers: dict[str, set[str]]) -> Marks:
+    """Hidden rows and user styles by parsing every row (any markup a sheet may have)."""
+    hidden: set[str] = set()
+    styles: dict[str, dict[str, str]] = {}
     headers: dict[str, str] = {}
     key_col = None
     for _, row in etree.iterparse(io.BytesIO(sheet_xml), tag=_q("row")):
@@ -99,14 +112,86 @@ def _user_layout(sheet_xml: bytes, sst: list[str], user_headers: dict[str, set[s
         key = _cell_text(cells[key_col], sst) if key_col and key_col in cells else ""
         if key:
             if row.get("hidden") in ("1", "true"):
-                layout.hidden.add(key)
+                hidden.add(key)
             for col, c in cells.items():
                 header = headers.get(col)
                 style = c.get("s")
                 if header in user_headers and style and style not in user_headers[header]:
-                    layout.styles.setdefault(key, {})[header] = style
+                    styles.setdefault(key, {})[header] = style
         row.clear()
-    return layout
+    return hidden, styles
+
+
+# Markup the scan below does not read: a cell or row without r first, or prefixed elements.
+_ODD_CELL = re.compile(rb'<c(?=[\s>/])(?!\s+r=")')
+_ODD_ROW = re.compile(rb'<row(?=[\s>/])(?!\s+r="\d+")')
+_FIRST_ROW = re.compile(rb'<row\s+r="(\d+)"[^>]*>')
+# A cell holding one run of inline text without a carriage return (which XML would normalise).
+_PLAIN_TEXT_CELL = re.compile(rb'<c [^>]*\bt="inlineStr"[^>]*><is><t(?: [^>]*)?>([^<\r]*)</t></is></c>')
+_HIDDEN_ROW = re.compile(rb'<row\s+r="(\d+)"[^>]*?\shidden="(?:1|true)"')
+
+
+def _scanned_rows(sheet_xml: bytes, sst: list[str], user_headers: dict[str, set[str]]) -> Marks | None:
+    """What `_parsed_rows` finds, by searching the bytes instead of parsing every row: one
+    search per user-owned column for a cell whose style the tool does not give, one for hidden
+    rows, and the key cells read of only those rows. None when the sheet's markup is not the
+    plain kind Excel, LibreOffice and uppf-xl write (the caller parses it then)."""
+    root_tag = _ROOT_TAG.search(sheet_xml[:4096])
+    if root_tag is None or not root_tag.group().startswith(b"<worksheet") or _ODD_CELL.search(sheet_xml) \
+            or _ODD_ROW.search(sheet_xml):
+        return None
+    head = root_tag.group() + b"<sheetData>"
+
+    def row_of(xml: bytes) -> etree._Element:
+        """One row's markup parsed inside the sheet's own root tag (its namespaces)."""
+        return etree.fromstring(head + xml + b"</sheetData></worksheet>")[0][0]
+
+    first = _FIRST_ROW.search(sheet_xml)
+    if first is None or first.group().endswith(b"/>"):
+        return None
+    end = sheet_xml.find(b"</row>", first.end())
+    try:
+        header_row = row_of(sheet_xml[first.start() : end + 6])
+    except etree.XMLSyntaxError:
+        return None
+    headers = {m.group(1): _cell_text(c, sst).strip() for c in header_row if (m := _CELL_REF.match(c.get("r", "")))}
+    if not headers:
+        return None
+    header_no = int(first.group(1))
+    key_col = next((col for col, h in headers.items() if h == LAYOUT_KEY), None)
+    if key_col is None:
+        return set(), {}
+    # One search per set of tool styles (the date columns share one, the text columns another).
+    by_styles: dict[frozenset[str], list[str]] = {}
+    for col, header in headers.items():
+        if header in user_headers:
+            by_styles.setdefault(frozenset(user_headers[header]), []).append(col)
+    marks: list[tuple[int, int, str, str]] = []  # (offset, row, header, style) of user-styled cells
+    for tool_styles, cols in by_styles.items():
+        tool = b"|".join(re.escape(s.encode()) for s in sorted(tool_styles)) or b"(?!)"
+        either = b"|".join(c.encode() for c in cols)
+        cell = re.compile(rb'<c r="(' + either + rb')(\d+)"[^>]*?\ss="(?!(?:' + tool + rb')")(\d+)"')
+        marks.extend((m.start(), int(m.group(2)), headers[m.group(1).decode()], m.group(3).decode())
+                     for m in cell.finditer(sheet_xml))
+    hidden_rows = [int(m.group(1)) for m in _HIDDEN_ROW.finditer(sheet_xml)]
+    wanted = ({n for _, n, _, _ in marks} | set(hidden_rows)) - {header_no}
+    keys: dict[int, str] = {}
+    if wanted:
+        key_cell = re.compile(rb'<c r="' + key_col.encode() + rb'(\d+)"[^>]*?(?:/>|>.*?</c>)', re.DOTALL)
+        try:
+            for hit in key_cell.finditer(sheet_xml):
+                if (n := int(hit.group(1))) in wanted:
+                    plain = _PLAIN_TEXT_CELL.fullmatch(hit.group())
+                    keys[n] = (html.unescape(plain.group(1).decode()) if plain is not None
+                               else _cell_text(row_of(b"<row>" + hit.group() + b"</row>")[0], sst))
+        except etree.XMLSyntaxError:
+            return None
+    hidden = {key for n in hidden_rows if n != header_no and (key := keys.get(n, ""))}
+    styles: dict[str, dict[str, str]] = {}
+    for _, n, header, style in sorted(marks):
+        if n != header_no and (key := keys.get(n, "")):
+            styles.setdefault(key, {})[header] = style
+    return hidden, styles
 
 
 # The name the tool gives its chart frames, so a later rewrite tells them from the user's objects.
