@@ -199,10 +199,50 @@ def test_check_names_a_broken_cell_in_arkiv_and_in_the_archive(both: tuple[Path,
     col = [c.value for c in ws[1]].index("Genomförd") + 1
     ws.cell(3, col).value = "igår"
     wb.save(target)
+    cell = f"[b-arkiv.xlsx]Årshjul!{contract.column_letter(col)}3:"
+    checked = CliRunner().invoke(main, ["check", str(book), "--today", "2029-03-02"])
+    assert checked.exit_code == 1
+    assert cell in checked.output and '"igår" är inget giltigt datum' in checked.output, checked.output
     result = CliRunner().invoke(main, ["archive", str(book), "--återställ", "--today", "2029-03-02"])
     assert result.exit_code != 0
-    assert f"[b-arkiv.xlsx]Årshjul!{contract.column_letter(col)}3:" in result.output
+    assert cell in result.output
     assert target.exists()
+
+
+def test_check_says_when_the_archive_file_is_missing_or_no_longer_matches(both: tuple[Path, Path, list, list],
+                                                                          tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = tmp_path / "b.xlsx"
+    shutil.copyfile(both[1], book)
+    today = date(2029, 3, 2)
+    missing = [p.text for p in actions.check(open_workbook(book), today) if p.sheet == contract.ARCHIVE.name]
+    assert len(missing) == 1 and missing[0].startswith("Fel: Arkiv: arkivet b-arkiv.xlsx saknas"), missing
+
+    target = archive.archive_path(book)
+    shutil.copyfile(archive.archive_path(both[1]), target)
+    assert actions.check(open_workbook(book), today) == open_workbook(book).check(today)  # a whole archive: nothing
+
+    # Someone deletes a done row in the archive: its pair's counts in Arkiv no longer hold.
+    wb = load_workbook(target)
+    ws = wb[contract.SCHEDULE.name]
+    header = [c.value for c in ws[1]]
+    done = header.index("Genomförd") + 1
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, done).value is not None)
+    pair = f"{ws.cell(row, header.index('UtförarID') + 1).value}/{ws.cell(row, header.index('TypID') + 1).value}"
+    ws.delete_rows(row)
+    wb.save(target)
+    stale = [p.text for p in actions.check(open_workbook(book), today) if p.sheet == contract.ARCHIVE.name]
+    assert len(stale) == 1 and "stämmer inte med b-arkiv.xlsx för 1 utförare och typer" in stale[0], stale
+    assert pair in stale[0] and "uppf-xl archive b.xlsx" in stale[0]
+    actions.archive(open_workbook(book), None, today)
+    assert not [p for p in actions.check(open_workbook(book), today) if p.sheet == contract.ARCHIVE.name]
+
+    stray = tmp_path / "c.xlsx"
+    shutil.copyfile(both[0], stray)
+    shutil.copyfile(target, archive.archive_path(stray))
+    texts = [p.text for p in actions.check(open_workbook(stray), today) if p.sheet == "c-arkiv.xlsx"]
+    assert texts and "hör till en annan arbetsbok" in texts[0], texts
 
 
 def test_archive_twice_moves_nothing_more(both: tuple[Path, Path, list, list], tmp_path: Path) -> None:

@@ -35,16 +35,20 @@ CALENDAR_UNUSED = LETTERS_UNUSED | {contract.FINDINGS.name, contract.FOCUS.name}
 
 
 def check(wb: Workbook, today: date) -> list[Problem]:
-    """Every problem in the workbook (errors and warnings)."""
-    return wb.check(today)
+    """Every problem in the workbook (errors and warnings), then those of its archive workbook."""
+    from uppf_xl import archive as archive_mod
+
+    register, problems = wb.built(today)
+    if wb.path is None:
+        return list(problems)
+    return [*problems, *archive_mod.check_archive(register, wb.path)]
 
 
 def risk_lines(wb: Workbook, today: date, provider_id: str | None = None) -> list[str]:
     """What check says about risk: proposals that differ from Risknivå, or one provider's points."""
     from uppf_xl import risk
-    from uppf_xl.validate import build_register
 
-    register, _ = build_register(wb.raw(), today)
+    register, _ = wb.built(today)
     if provider_id is not None and register.provider(provider_id) is None:
         known = ", ".join(p.id for p in register.providers[:5])
         raise UsageError(f'UtförarID "{provider_id}" finns inte i Utförare' + (f" (till exempel {known})" if known else ""))

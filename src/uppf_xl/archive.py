@@ -33,6 +33,7 @@ from datetime import date
 from pathlib import Path
 
 from uppf_xl import contract
+from uppf_xl.errors import ERROR, WARNING, Problem
 from uppf_xl.model import ArchivedPair, Register, ScheduleRow
 from uppf_xl.period import Nyckel
 from uppf_xl.vocab import Interval, RowStatus
@@ -159,6 +160,44 @@ def done_in(register: Register, provider_ids: set[str], year: int, skip: frozens
             continue
         total += p.done_by_year.get(year, 0)
     return total
+
+
+def check_archive(register: Register, workbook: Path) -> list[Problem]:
+    """What `check` says about the archive workbook beside `workbook`: every problem in its
+    cells (an old year broken there is reported like one in Årshjul), a missing or stray
+    archive file, and pairs whose Arkiv row no longer matches the archive's rows."""
+    from uppf_xl.errors import FileAccessError
+    from uppf_xl.workbook.archive_file import archive_rows
+
+    path = archive_path(workbook)
+    archive_sheet = contract.ARCHIVE.name
+    if not path.exists():
+        if not register.archived:
+            return []
+        moved = sum(p.rows for p in register.archived)
+        return [Problem(ERROR, archive_sheet, "", f"arkivet {path.name} saknas bredvid {workbook.name}, men bladet "
+                                                  f"visar {moved} arkiverade rader; lägg tillbaka filen (archive och "
+                                                  "--återställ stoppas tills den är tillbaka)")]
+    try:
+        rows, problems = archive_rows(path)
+    except FileAccessError as exc:
+        return [Problem(ERROR, path.name, "", str(exc))]
+    if not register.archived:
+        return [*problems, Problem(WARNING, path.name, "", f"filen ligger bredvid {workbook.name}, men arbetsboken har "
+                                                           "inget arkiverat (bladet Arkiv är tomt); den hör till en "
+                                                           "annan arbetsbok. Flytta eller döp om den")]
+    if any(p.is_error for p in problems):
+        return problems
+    expected = {(p.provider_id, p.type_id): p for p in summarize(rows, archived_before(register) or 0)}
+    written = {(p.provider_id, p.type_id): p for p in register.archived}
+    differ = sorted(k for k in expected.keys() | written.keys() if expected.get(k) != written.get(k))
+    if differ:
+        shown = ", ".join(f"{provider}/{ftype}" for provider, ftype in differ[:5]) + (" ..." if len(differ) > 5 else "")
+        problems.append(Problem(WARNING, archive_sheet, "", (
+            f"bladet stämmer inte med {path.name} för {len(differ)} utförare och typer ({shown}); intervall, "
+            f"täckning och effektjämförelser räknar med bladet. Kör uppf-xl archive {workbook.name} så räknas det "
+            "om från arkivet")))
+    return problems
 
 
 def merged(archived: list[ScheduleRow], moved: list[ScheduleRow]) -> list[ScheduleRow]:

@@ -50,7 +50,11 @@ class Workbook:
 
     def check(self, today: date | None = None) -> list[Problem]:
         """Every problem in the workbook, errors and warnings, sorted by sheet and cell."""
-        return list(self._build(today or date.today())[1])
+        return list(self.built(today)[1])
+
+    def built(self, today: date | None = None) -> tuple[Register, list[Problem]]:
+        """The Register as far as it could be read, and every problem; raises nothing for errors."""
+        return self._build(today or date.today())
 
     def _build(self, today: date) -> tuple[Register, list[Problem]]:
         from uppf_xl.validate import build_register

@@ -19,21 +19,33 @@ def read_archive(path: Path) -> list[ScheduleRow]:
 
     Problems name the file, sheet and cell (`[uppfoljning-arkiv.xlsx]Årshjul!P14: ...`), all at once.
     """
+    rows, problems = archive_rows(path)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise WorkbookInvalid(errors)
+    return rows
+
+
+def archive_rows(path: Path) -> tuple[list[ScheduleRow], list[Problem]]:
+    """The rows of the archive at `path` and every problem in it, errors and warnings, each
+    naming the file, sheet and cell. Raises FileAccessError when the file cannot be read."""
     from uppf_xl.validate import schedule_rows
     from uppf_xl.workbook.reader import read_workbook
 
     if not path.exists():
-        return []
+        return [], []
     raw = read_workbook(path)
-    sheet = f"[{path.name}]{contract.SCHEDULE.name}"
+    sheet = archive_sheet(path)
     table = raw.tables.get(contract.SCHEDULE.name)
     if table is None:
-        raise WorkbookInvalid([Problem(ERROR, sheet, "", "bladet Årshjul saknas i arkivet")])
+        return [], [Problem(ERROR, sheet, "", "bladet Årshjul saknas i arkivet")]
     rows, problems = schedule_rows(table)
-    errors = [replace(p, sheet=sheet) for p in [*raw.problems, *problems] if p.is_error]
-    if errors:
-        raise WorkbookInvalid(errors)
-    return rows
+    return rows, [replace(p, sheet=sheet) for p in [*raw.problems, *problems]]
+
+
+def archive_sheet(path: Path) -> str:
+    """How a problem names the archive's Årshjul: `[uppfoljning-arkiv.xlsx]Årshjul`."""
+    return f"[{path.name}]{contract.SCHEDULE.name}"
 
 
 def write_archive(path: Path, rows: list[ScheduleRow]) -> None:
