@@ -8,11 +8,12 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import getpass
 import os
 from datetime import date
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,8 +96,33 @@ class Workbook:
 
 def _release_memory() -> None:
     """Free what reading built before the write takes its own memory: the register refers to
-    itself (its memo of statuses), so it goes only with a collection."""
+    itself (its memo of statuses), so it goes only with a collection. glibc keeps what was
+    freed for the process's next allocations; `malloc_trim` hands it back to the system, so
+    that the write's copies of the package take the room the grid and the typed rows left."""
     gc.collect()
+    _trim()
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None where there is none (Windows, macOS, musl)."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+def _trim() -> None:
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _skipped_warnings(skipped: list[Problem]) -> list[Problem]:
