@@ -212,8 +212,8 @@ def archive(wb: Workbook, before: int | None, today: date, restore: bool = False
     if register.archived and not archived:
         from uppf_xl.errors import FileAccessError
 
-        raise FileAccessError(f"Arkivet {path.name} saknas bredvid {wb.name}, men det dolda bladet Arkiv visar att "
-                              f"rader har arkiverats dit. Lägg tillbaka filen och kör igen; inget är ändrat.")
+        missing = archive_mod.missing_text(path, wb.name)
+        raise FileAccessError(f"{missing[0].upper()}{missing[1:]}. Lägg tillbaka filen och kör igen; inget är ändrat.")
     if archived and not register.archived and not restore:
         raise UsageError(f"{path.name} finns redan bredvid {wb.name}, men arbetsboken har inget arkiverat (bladet Arkiv "
                          f"är tomt); den filen hör till en annan arbetsbok. Flytta eller döp om den och kör igen.")

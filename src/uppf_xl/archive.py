@@ -170,14 +170,13 @@ def check_archive(register: Register, workbook: Path) -> list[Problem]:
     from uppf_xl.workbook.archive_file import archive_rows
 
     path = archive_path(workbook)
-    archive_sheet = contract.ARCHIVE.name
     if not path.exists():
         if not register.archived:
             return []
         moved = sum(p.rows for p in register.archived)
-        return [Problem(ERROR, archive_sheet, "", f"arkivet {path.name} saknas bredvid {workbook.name}, men bladet "
-                                                  f"visar {moved} arkiverade rader; lägg tillbaka filen (archive och "
-                                                  "--återställ stoppas tills den är tillbaka)")]
+        return [Problem(ERROR, contract.ARCHIVE.name, "", f"{missing_text(path, workbook.name)} ({moved} rader); lägg "
+                                                          "tillbaka filen (archive och --återställ stoppas tills den "
+                                                          "är tillbaka)")]
     try:
         rows, problems = archive_rows(path)
     except FileAccessError as exc:
@@ -193,11 +192,16 @@ def check_archive(register: Register, workbook: Path) -> list[Problem]:
     differ = sorted(k for k in expected.keys() | written.keys() if expected.get(k) != written.get(k))
     if differ:
         shown = ", ".join(f"{provider}/{ftype}" for provider, ftype in differ[:5]) + (" ..." if len(differ) > 5 else "")
-        problems.append(Problem(WARNING, archive_sheet, "", (
+        problems.append(Problem(WARNING, contract.ARCHIVE.name, "", (
             f"bladet stämmer inte med {path.name} för {len(differ)} utförare och typer ({shown}); intervall, "
             f"täckning och effektjämförelser räknar med bladet. Kör uppf-xl archive {workbook.name} så räknas det "
             "om från arkivet")))
     return problems
+
+
+def missing_text(path: Path, workbook: str) -> str:
+    """What `archive` and `check` say when the archive file is gone but Arkiv shows rows moved there."""
+    return f"arkivet {path.name} saknas bredvid {workbook}, men det dolda bladet Arkiv visar att rader har arkiverats dit"
 
 
 def merged(archived: list[ScheduleRow], moved: list[ScheduleRow]) -> list[ScheduleRow]:

@@ -100,7 +100,8 @@ def _release_memory() -> None:
     freed for the process's next allocations; `malloc_trim` hands it back to the system, so
     that the write's copies of the package take the room the grid and the typed rows left."""
     gc.collect()
-    _trim()
+    if (trim := _malloc_trim()) is not None:
+        trim(0)
 
 
 @functools.cache
@@ -117,12 +118,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
     except (OSError, AttributeError):
         return None
     return trim
-
-
-def _trim() -> None:
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 def _skipped_warnings(skipped: list[Problem]) -> list[Problem]:

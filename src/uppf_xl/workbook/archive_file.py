@@ -35,17 +35,12 @@ def archive_rows(path: Path) -> tuple[list[ScheduleRow], list[Problem]]:
     if not path.exists():
         return [], []
     raw = read_workbook(path)
-    sheet = archive_sheet(path)
+    sheet = f"[{path.name}]{contract.SCHEDULE.name}"
     table = raw.tables.get(contract.SCHEDULE.name)
     if table is None:
         return [], [Problem(ERROR, sheet, "", "bladet Årshjul saknas i arkivet")]
     rows, problems = schedule_rows(table)
     return rows, [replace(p, sheet=sheet) for p in [*raw.problems, *problems]]
-
-
-def archive_sheet(path: Path) -> str:
-    """How a problem names the archive's Årshjul: `[uppfoljning-arkiv.xlsx]Årshjul`."""
-    return f"[{path.name}]{contract.SCHEDULE.name}"
 
 
 def write_archive(path: Path, rows: list[ScheduleRow]) -> None:
